@@ -1,0 +1,140 @@
+"""Ingestion: walk a corpus folder and turn every file into a cited ``Document``.
+
+One entry point, :func:`ingest`, yields a :class:`FileReport` per file (with the
+document and its chunks when it could be used). A bad file is reported, by
+name and reason, and never stops the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import chunk
+from .cleaning import clean
+from .loaders import LoadError, read, sha256_file
+from .metadata import SIDECAR, Metadata, extract, merge, read_sidecar
+from .models import Chunk, Document
+from .settings import Settings
+
+_GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
+GARBLED_LIMIT = 0.05
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one file of the corpus.
+
+    Attributes:
+        path: Path relative to the corpus root.
+        status: ``ok``, ``warned`` (used, with warnings), ``failed`` (not used),
+            ``duplicate`` (same bytes as another file, not indexed twice) or
+            ``unchanged`` (same bytes as in the index; not read again).
+        problems: The warnings or the error, in plain words.
+        document: The document, when it was used.
+        chunks: Its chunks, when it was used.
+    """
+
+    path: str
+    status: str
+    problems: tuple[str, ...] = ()
+    document: Document | None = None
+    chunks: tuple[Chunk, ...] = field(default=(), repr=False)
+
+    @property
+    def used(self) -> bool:
+        """Whether the file's chunks go into the index."""
+        return self.document is not None
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    """Every file under ``corpus`` (hidden files and the metadata sidecar excluded), sorted."""
+    return sorted(
+        p
+        for p in corpus.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+        and p.relative_to(corpus).as_posix() != SIDECAR
+    )
+
+
+def load_document(
+    path: Path, corpus: Path, override: Metadata | None = None, sha256: str | None = None
+) -> Document:
+    """Read, clean and describe one file.
+
+    Args:
+        path: The file.
+        corpus: The corpus root that citations are relative to.
+        override: Metadata from the corpus's ``metadata.csv`` for this file.
+        sha256: The file's digest, when already known.
+
+    Raises:
+        LoadError: The file cannot be used; the message names it and says why.
+    """
+    extracted = read(path)
+    text, page_starts = clean(extracted)
+    if not text.strip():
+        raise LoadError(f"{path.name}：清理后没有文本 (empty)")
+    warnings = list(extracted.warnings)
+    garbled = len(_GARBLED.findall(text)) / len(text)
+    if garbled > GARBLED_LIMIT and not any("garbled" in w for w in warnings):
+        warnings.append(f"疑似乱码 (garbled text {garbled:.0%})")
+    meta = merge(extract(text, path.name, extracted.title), override)
+    return Document(
+        path=path.relative_to(corpus).as_posix(),
+        sha256=sha256 or sha256_file(path),
+        title=meta.title,
+        doc_number=meta.doc_number,
+        issuer=meta.issuer,
+        issued_on=meta.issued_on,
+        doc_type=meta.doc_type,
+        text=text,
+        page_starts=page_starts,
+        warnings=tuple(warnings),
+    )
+
+
+def ingest(
+    corpus: Path, settings: Settings | None = None, known: Mapping[str, str] | None = None
+) -> Iterator[FileReport]:
+    """Load every file of ``corpus`` and chunk it; yield one report per file.
+
+    Args:
+        corpus: The corpus folder.
+        settings: Chunk sizes and the file size limit (defaults when ``None``).
+        known: sha256 by relative path of files already indexed: those whose
+            bytes did not change are reported ``unchanged`` and not read.
+    """
+    known = known or {}
+    settings = settings or Settings()
+    overrides = read_sidecar(corpus)
+    seen: dict[str, str] = {}
+    limit = settings.max_file_mb * 1024 * 1024
+    for path in corpus_files(corpus):
+        relative = path.relative_to(corpus).as_posix()
+        size = path.stat().st_size
+        if size > limit:
+            problem = f"文件过大：{size / 1048576:.1f} MB，超过上限 {settings.max_file_mb} MB"
+            yield FileReport(relative, "failed", (problem + " (too large)",))
+            continue
+        digest = sha256_file(path)
+        if known.get(relative) == digest:
+            seen[digest] = relative
+            yield FileReport(relative, "unchanged")
+            continue
+        if digest in seen:
+            problem = f"与 {seen[digest]} 内容相同，只收录一次 (duplicate)"
+            yield FileReport(relative, "duplicate", (problem,))
+            continue
+        try:
+            document = load_document(path, corpus, overrides.get(relative), digest)
+        except LoadError as error:
+            yield FileReport(relative, "failed", (str(error),))
+            continue
+        seen[digest] = relative
+        chunks = tuple(chunk(document, settings.chunk_size, settings.chunk_min))
+        status = "warned" if document.warnings else "ok"
+        yield FileReport(relative, status, document.warnings, document, chunks)

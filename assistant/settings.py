@@ -1,0 +1,92 @@
+"""One typed ``Settings`` for the whole pipeline.
+
+Defaults live here; every field can be overridden by an environment variable
+``ASSISTANT_<FIELD>`` (e.g. ``ASSISTANT_INDEX=/srv/index``) and by CLI flags.
+The settings that shape an index are stored in its manifest and read back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "ASSISTANT_"
+DEFAULT_MODEL = "bundled:multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of the assistant.
+
+    Attributes:
+        corpus: Folder of source documents (``ASSISTANT_CORPUS``).
+        index: Folder of the built index (``ASSISTANT_INDEX``).
+        model: Embedding model: the bundled default, ``hash`` (tests only), a
+            sentence-transformers model name or a local path (``ASSISTANT_MODEL``).
+        chunk_size: Largest chunk, in characters.
+        chunk_min: Chunks shorter than this are merged with their neighbours
+            inside the same section.
+        max_file_mb: Files larger than this are skipped and reported.
+        top_k: Passages returned by a search.
+        dense_weight: Weight of the dense ranking in reciprocal-rank fusion.
+        bm25_weight: Weight of the BM25 ranking in reciprocal-rank fusion.
+        rrf_k: The ``k`` constant of reciprocal-rank fusion.
+        flat_limit: Up to this many chunks the dense index is exact
+            (``IndexFlatIP``); above it, HNSW.
+        min_score: Questions whose best dense similarity is below this are
+            answered "not found".
+    """
+
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    model: str = DEFAULT_MODEL
+    chunk_size: int = 500
+    chunk_min: int = 120
+    max_file_mb: int = 50
+    top_k: int = 5
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    rrf_k: int = 60
+    flat_limit: int = 200_000
+    min_score: float = 0.80
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from defaults, then ``ASSISTANT_*`` env vars, then overrides.
+
+        Args:
+            env: Environment to read (``os.environ`` when ``None``).
+            **overrides: Field values that win over the environment; ``None``
+                values are ignored so CLI flags left unset fall through.
+
+        Raises:
+            ValueError: When an environment value does not parse as its field's type.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw not in (None, ""):
+                values[f.name] = _parse(f.name, raw, type(getattr(cls(), f.name)))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the index manifest (paths as strings)."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise ValueError(
+            f"环境变量 {ENV_PREFIX}{name.upper()}={raw!r} 无法解析为 {kind.__name__}"
+        ) from exc
