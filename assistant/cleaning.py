@@ -61,6 +61,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
+# A table-of-contents line: "三、部门预算表………………………… 12" (page furniture, like page numbers).
+_CONTENTS_LINE = re.compile(r"(?:[.…·．。]\s*){6,}\s*\d{0,4}\s*$")
 _EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_AFTER_CJK = re.compile(rf"(?<=[{CJK}])[ \t]+(?=\S)")
 _SPACE_BEFORE_CJK = re.compile(rf"(?<=\S)[ \t]+(?=[{CJK}])")
@@ -152,6 +154,8 @@ def _drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
         for i, line in enumerate(page):
             at_edge = i < edge or i >= len(page) - edge
             if _PAGE_NUMBER.match(line) or (at_edge and _BARE_NUMBER.match(line)):
+                continue
+            if _CONTENTS_LINE.search(line):
                 continue
             if at_edge and not _TERMINAL.search(line) and re.sub(r"\d+", "#", line) in repeated:
                 continue

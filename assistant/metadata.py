@@ -215,18 +215,24 @@ def _file_title(file_name: str) -> str:
 
 
 def _title(head: list[str], file_name: str, hint: str) -> str:
-    for line in head:
+    """A title line near the top, else the file's own title, else the file name.
+
+    A title a PDF wraps over two lines ("淮安市人民政府" / "2024年…年度报告") is joined;
+    a generic hint ("政府信息公开工作年度报告") loses to a file name that contains it.
+    """
+    candidates = head + [a + b for a, b in zip(head, head[1:], strict=False) if len(a) <= 20]
+    for line in candidates:
         if (
             (line.startswith("关于") or doc_type_of(line) in ("函", "通知", "通告", "公告", "批复"))
             and 6 <= len(line) <= 80
-            and not re.search(r"[。；]", line)
+            and not re.search(r"[。；：:，]", line)
             and line.endswith(tuple(DOC_TYPES))
         ):
             return line
-    hint = hint.strip()
-    if hint and re.search(r"[\u4e00-\u9fff]", hint):
+    hint, from_name = hint.strip(), _file_title(file_name)
+    if hint and re.search(r"[\u4e00-\u9fff]", hint) and hint not in from_name:
         return hint
-    return _file_title(file_name)
+    return from_name
 
 
 def _doc_number(head: list[str], file_name: str) -> str:

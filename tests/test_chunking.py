@@ -81,7 +81,11 @@ def test_pdf_page_of_a_known_passage() -> None:
     (hit,) = [c for c in chunks if "全市共受理政府信息公开申请3119件" in c.text]
     assert hit.page_start == hit.page_end == 2
     budget = SHARED_CORPUS / "pdf" / "上海市普陀区司法局2026年部门预算_dept_budget.pdf"
-    (hit,) = [c for c in chunk(load_document(budget, budget.parent)) if "政府采购预算1486.42万元" in c.text]
+    (hit,) = [
+        c
+        for c in chunk(load_document(budget, budget.parent))
+        if "政府采购预算1486.42万元" in c.text
+    ]
     assert hit.page_start == 22
 
 
@@ -90,9 +94,9 @@ def test_numbers_dates_and_doc_numbers_are_never_split() -> None:
         document = load_document(path, path.parent)
         chunks = chunk(document, chunk_size=120, chunk_min=0)
         for match in PROTECTED.finditer(document.text):
-            assert any(
-                c.start <= match.start() and match.end() <= c.end for c in chunks
-            ), f"{path.name}: {match.group()} split"
+            assert any(c.start <= match.start() and match.end() <= c.end for c in chunks), (
+                f"{path.name}: {match.group()} split"
+            )
 
 
 def test_long_paragraph_splits_at_sentence_ends() -> None:
@@ -147,3 +151,12 @@ def test_heading_label_is_short() -> None:
         "（一）强化统筹，构建知识产权管理长效机制"
     )
     assert len(heading_label("一、" + "很长的标题" * 10)) == 24
+
+
+def test_html_chunks_carry_no_site_navigation() -> None:
+    from .test_loaders import NAVIGATION
+
+    pages = sorted((SHARED_CORPUS / "html").glob("*.html"))
+    texts = [c.text for page in pages for c in chunk(load_document(page, page.parent))]
+    assert len(texts) > 500
+    assert [nav for nav in NAVIGATION if any(nav in text for text in texts)] == []

@@ -52,7 +52,10 @@ def test_pdf_page_numbers_and_wraps() -> None:
     assert len(page_starts) == 5
     assert not re.search(r"^\s*[-－—]\s*\d+\s*[-－—]\s*$", text, re.MULTILINE)
     # a sentence wrapped across three PDF lines, with spaces the PDF inserted
-    assert "如对本报告有疑问，请与淮安市洪泽区人民政府办公室联系（地址：淮安市洪泽区洪泽湖大道90号，邮编：223100" in text
+    assert (
+        "如对本报告有疑问，请与淮安市洪泽区人民政府办公室联系（地址：淮安市洪泽区洪泽湖大道90号，邮编：223100"
+        in text
+    )
     # a sentence wrapped across the page break between pages 1 and 2
     assert "严格执行“分级审核、先审后发”程序" in text
     joined = text.index("严格执行“分级审核")
@@ -61,7 +64,8 @@ def test_pdf_page_numbers_and_wraps() -> None:
 
 def test_repeated_running_headers_are_removed() -> None:
     pages = tuple(
-        f"某某市财政局2024年部门预算\n第{n}部分正文，内容{n}。\n共{n}页\n- {n} -" for n in range(1, 6)
+        f"某某市财政局2024年部门预算\n第{n}部分正文，内容{n}。\n共{n}页\n- {n} -"
+        for n in range(1, 6)
     )
     text, starts = clean(Extracted(pages=pages, paginated=True))
     assert "某某市财政局2024年部门预算" not in text

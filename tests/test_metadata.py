@@ -30,12 +30,18 @@ def test_seed_letter_metadata() -> None:
 
 
 def test_doc_number_from_the_file_name() -> None:
-    meta = extract("广州市公共租赁住房保障办法\n第一条 为了……", "11_公共租赁住房保障办法_穗府办规2024-13号.html")
+    meta = extract(
+        "广州市公共租赁住房保障办法\n第一条 为了……",
+        "11_公共租赁住房保障办法_穗府办规2024-13号.html",
+    )
     assert meta.doc_number == "穗府办规〔2024〕13号"
     assert meta.title == "公共租赁住房保障办法"
     assert meta.doc_type == "办法"
     assert extract("x", "37_条例_国务院令746号.html").doc_number == ""
-    assert extract("中华人民共和国国务院令第746号\n条例", "a.html").doc_number == "中华人民共和国国务院令第746号"
+    assert (
+        extract("中华人民共和国国务院令第746号\n条例", "a.html").doc_number
+        == "中华人民共和国国务院令第746号"
+    )
 
 
 def test_dates_and_numbers() -> None:

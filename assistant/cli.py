@@ -1,0 +1,269 @@
+"""The ``assistant`` command line.
+
+Heavy libraries (torch, faiss, gradio) are imported inside the commands that
+need them, so ``assistant --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from . import __version__
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .ingest import FileReport
+
+_MARKS = {"ok": "✓", "warned": "!", "failed": "✗", "duplicate": "=", "unchanged": "·"}
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    """Run the CLI with ``argv``; return the exit code."""
+    out = stdout or sys.stdout
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(out)
+        return 0
+    try:
+        return args.handler(args, out)
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"错误 error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="政策问答助手 — offline, cited answers from Chinese policy documents.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ingest = commands.add_parser(
+        "ingest", help="read a folder and report every file (no index written)"
+    )
+    ingest.add_argument(
+        "corpus", type=Path, metavar="DIR", help="folder of PDF/DOCX/TXT/HTML files"
+    )
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.set_defaults(handler=_ingest)
+
+    build = commands.add_parser("build", help="build or update the index from the corpus")
+    _add_common(build, corpus=True)
+    build.set_defaults(handler=_build)
+
+    for name, handler, text in (
+        ("search", _search, "show the passages that best match a question"),
+        ("ask", _ask, "answer a question with citations"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument(
+            "question", nargs="?", help="the question (read from stdin if omitted)"
+        )
+        _add_common(command)
+        command.add_argument("-k", type=int, default=None, help="passages to return (default 5)")
+        command.add_argument("--json", action="store_true", help="one JSON object per question")
+        command.add_argument(
+            "--doc-type", default="", help="only documents of this 文种, e.g. 办法"
+        )
+        command.add_argument(
+            "--issuer", default="", help="only documents whose issuer contains this"
+        )
+        command.add_argument("--year", default="", help="only documents issued in this year")
+        if name == "search":
+            command.add_argument(
+                "--mode",
+                choices=("hybrid", "dense", "bm25"),
+                default="hybrid",
+                help="retrieval method",
+            )
+        command.set_defaults(handler=handler)
+
+    serve = commands.add_parser("serve", help="start the web app (builds the index if missing)")
+    _add_common(serve, corpus=True)
+    serve.set_defaults(handler=_serve)
+
+    evaluate = commands.add_parser(
+        "eval", help="retrieval metrics on a QA file (shared/eval format)"
+    )
+    evaluate.add_argument("qa", type=Path, metavar="QA.jsonl")
+    _add_common(evaluate)
+    evaluate.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
+    evaluate.set_defaults(handler=_eval)
+    return parser
+
+
+def _add_common(command: argparse.ArgumentParser, corpus: bool = False) -> None:
+    if corpus:
+        command.add_argument("--corpus", type=Path, help="source folder (default corpus/)")
+    command.add_argument("--index", type=Path, help="index folder (default index/)")
+    command.add_argument("--model", help="embedding model (default: bundled multilingual-e5-small)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        corpus=getattr(args, "corpus", None), index=args.index, model=args.model
+    )
+
+
+def _build(args: argparse.Namespace, out: TextIO) -> int:
+    from .index import build
+
+    settings = _settings(args)
+    print(f"构建索引 building {settings.index} from {settings.corpus} …", file=out, flush=True)
+
+    def on_file(report: FileReport) -> None:
+        if report.status not in ("ok", "unchanged"):
+            print(_report_line(report), file=out, flush=True)
+
+    report = build(settings, on_file=on_file, progress=True)
+    counts = Counter(r.status for r in report.files)
+    if report.full_reason:
+        print(f"全量重建 full rebuild: {report.full_reason}", file=out)
+    print(
+        f"完成 done: {counts['ok'] + counts['warned']} 个文件新读入，{counts['unchanged']} 个未变，"
+        f"{counts['failed']} 个失败，{counts['duplicate']} 个重复，{len(report.removed)} 个已删除；"
+        f"共 {report.chunks} 个文本块（新嵌入 {report.embedded}，沿用 {report.reused}）；"
+        f"用时 {report.seconds:.1f} 秒",
+        file=out,
+    )
+    return 0
+
+
+def _questions(args: argparse.Namespace) -> list[str]:
+    if args.question is not None:
+        return [args.question]
+    return [line.strip() for line in sys.stdin if line.strip()]
+
+
+def _search(args: argparse.Namespace, out: TextIO) -> int:
+    from .answer import citation
+    from .search import Filters, Searcher
+
+    searcher = Searcher.open(_settings(args))
+    filters = Filters(args.doc_type, args.issuer, args.year)
+    for question in _questions(args):
+        hits = searcher.search(question, args.k, mode=args.mode, filters=filters)
+        if args.json:
+            row = {"question": question, "hits": [h.to_dict() for h in hits]}
+            print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
+            continue
+        print(f"问 {question}", file=out)
+        for i, hit in enumerate(hits, 1):
+            print(f"[{i}] {hit.score:.4f}  {citation(hit)}", file=out)
+            print("    " + hit.chunk.text.replace("\n", "\n    "), file=out)
+        print(file=out, flush=True)
+    return 0
+
+
+def _ask(args: argparse.Namespace, out: TextIO) -> int:
+    from .answer import answer
+    from .search import Filters, Searcher
+
+    searcher = Searcher.open(_settings(args))
+    filters = Filters(args.doc_type, args.issuer, args.year)
+    for question in _questions(args):
+        reply = answer(searcher, question, args.k, filters)
+        if args.json:
+            print(json.dumps(reply.to_dict(), ensure_ascii=False), file=out, flush=True)
+        else:
+            print(f"问 {question}\n答 {reply.text}\n", file=out, flush=True)
+    return 0
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    import logging
+
+    from .ui import serve
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    serve(_settings(args))
+    return 0
+
+
+def _eval(args: argparse.Namespace, out: TextIO) -> int:
+    from .evaluation import evaluate, read_questions, table
+    from .search import Searcher
+
+    searcher = Searcher.open(_settings(args))
+    questions = read_questions(args.qa)
+    scores = evaluate(searcher, questions, k=args.k)
+    print(
+        f"{args.qa.name}: {scores[0].answerable} answerable, {scores[0].unanswerable} unanswerable",
+        file=out,
+    )
+    print(table([s.row() for s in scores]), file=out)
+    return 0
+
+
+def _ingest(args: argparse.Namespace, out: TextIO) -> int:
+    from .ingest import ingest
+
+    settings = Settings.from_env(corpus=args.corpus)
+    if not settings.corpus.is_dir():
+        raise ValueError(f"找不到文件夹 folder not found: {settings.corpus}")
+    started = time.perf_counter()
+    reports = []
+    for report in ingest(settings.corpus, settings):
+        reports.append(report)
+        if not args.json:
+            print(_report_line(report), file=out, flush=True)
+    seconds = time.perf_counter() - started
+    counts = Counter(report.status for report in reports)
+    chunks = sum(len(report.chunks) for report in reports)
+    summary = {
+        "files": len(reports),
+        **{status: counts.get(status, 0) for status in _MARKS},
+        "chunks": chunks,
+        "seconds": round(seconds, 2),
+    }
+    if args.json:
+        files = [
+            {
+                "path": r.path,
+                "status": r.status,
+                "problems": list(r.problems),
+                **(_describe(r.document) if r.document else {}),
+                "chunks": len(r.chunks),
+            }
+            for r in reports
+        ]
+        json.dump({"files": files, "summary": summary}, out, ensure_ascii=False, indent=1)
+        print(file=out)
+    else:
+        print(
+            f"共 {summary['files']} 个文件：成功 {summary['ok']}，有警告 {summary['warned']}，"
+            f"失败 {summary['failed']}，重复 {summary['duplicate']}；文本块 {chunks}；"
+            f"用时 {seconds:.1f} 秒",
+            file=out,
+        )
+    return 0 if any(report.used for report in reports) else 1
+
+
+def _describe(document: object) -> dict[str, object]:
+    fields = ("title", "doc_number", "issuer", "issued_on", "doc_type", "pages")
+    return {name: getattr(document, name) for name in fields}
+
+
+def _report_line(report: FileReport) -> str:
+    mark = _MARKS[report.status]
+    parts = [f"{mark} {report.path}"]
+    if report.document:
+        d = report.document
+        cite = " · ".join(x for x in (f"《{d.title}》", d.doc_number, d.issuer, d.issued_on) if x)
+        pages = f"{d.pages}页 · " if d.pages else ""
+        parts.append(f"  {cite} · {pages}{len(report.chunks)}块")
+    parts.extend(f"  {problem}" for problem in report.problems)
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""Retrieval evaluation on question sets in ``shared/eval`` format.
+
+Each line of a QA file is ``{"question", "doc", "answer", ...}``; ``doc`` is a
+file name (``null`` for unanswerable questions). A retrieved passage is a hit
+when it comes from that file and its whitespace-stripped text contains the
+whitespace-stripped answer. Entry point: :func:`evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .answer import is_relevant
+from .models import Chunk
+from .search import MODES, Searcher
+
+CUTOFFS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Metrics of one search mode on one question set."""
+
+    mode: str
+    answerable: int
+    unanswerable: int
+    hits: dict[int, float]
+    mrr: float
+    refused_answerable: float | None
+    refused_unanswerable: float | None
+
+    def row(self) -> list[str]:
+        """Table cells: mode, hit@k…, MRR, refusals."""
+
+        def pct(x: float | None) -> str:
+            return "–" if x is None else f"{x:.0%}"
+
+        return [
+            self.mode,
+            *(f"{self.hits[k]:.3f}" for k in CUTOFFS),
+            f"{self.mrr:.3f}",
+            pct(self.refused_unanswerable),
+            pct(self.refused_answerable),
+        ]
+
+
+HEADER = ["mode", *(f"hit@{k}" for k in CUTOFFS), "MRR", "unans. refused", "ans. refused"]
+
+
+def read_questions(path: Path) -> list[dict[str, Any]]:
+    """Questions of a QA JSONL file."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _strip(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def is_hit(question: dict[str, Any], chunk: Chunk) -> bool:
+    """Whether ``chunk`` comes from the question's document and contains its answer.
+
+    ``doc`` may also be a list of acceptable file names, and ``answer`` may be
+    empty (any passage of the right document is a hit).
+    """
+    docs = question["doc"] if isinstance(question["doc"], list) else [question["doc"]]
+    same_doc = PurePosixPath(chunk.doc).name in docs
+    return same_doc and _strip(question.get("answer") or "") in _strip(chunk.text)
+
+
+def evaluate(
+    searcher: Searcher,
+    questions: list[dict[str, Any]],
+    modes: tuple[str, ...] = MODES,
+    k: int = 10,
+) -> list[Scores]:
+    """Score ``searcher`` on ``questions`` for each mode.
+
+    Refusals use the same rule as ``assistant ask`` (:func:`is_relevant` on the
+    hybrid hits) and are reported on the hybrid row.
+    """
+    results = []
+    answerable = [q for q in questions if q.get("doc")]
+    unanswerable = [q for q in questions if not q.get("doc")]
+    min_score = searcher.settings.min_score
+    for mode in modes:
+        ranks: list[int | None] = []
+        refused = 0
+        for q in answerable:
+            hits = searcher.search(q["question"], k, mode=mode)
+            ranks.append(next((i for i, h in enumerate(hits) if is_hit(q, h.chunk)), None))
+            refused += not is_relevant(hits, min_score)
+        hybrid = mode == "hybrid"
+        refusals = hybrid and sum(
+            not is_relevant(searcher.search(q["question"], k), min_score) for q in unanswerable
+        )
+        n = max(1, len(answerable))
+        results.append(
+            Scores(
+                mode=mode,
+                answerable=len(answerable),
+                unanswerable=len(unanswerable),
+                hits={c: sum(1 for r in ranks if r is not None and r < c) / n for c in CUTOFFS},
+                mrr=sum(1 / (r + 1) for r in ranks if r is not None) / n,
+                refused_answerable=refused / n if hybrid and answerable else None,
+                refused_unanswerable=refusals / len(unanswerable)
+                if hybrid and unanswerable
+                else None,
+            )
+        )
+    return results
+
+
+def table(rows: list[list[str]], header: list[str] = HEADER) -> str:
+    """A plain-text table with aligned columns."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

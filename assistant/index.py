@@ -1,0 +1,451 @@
+"""The index: a self-describing folder, built incrementally and swapped atomically.
+
+Layout (``index/`` by default)::
+
+    manifest.json        format, model, settings, documents and their chunk ids,
+                         and the generation folder that holds the data
+    g-<time>-<id>/       one generation, never changed once the manifest names it
+        documents.jsonl  one document's citation metadata a line
+        chunks.jsonl     one chunk a line (UTF-8, ensure_ascii=False)
+        chunk_offsets.npy  byte offset of every line of chunks.jsonl
+        chunk_docs.npy   the document (line of documents.jsonl) of every chunk
+        vectors.npy      float32 passage embeddings, row i = chunk i
+        dense.faiss      FAISS inner-product index over the vectors
+        bm25/            bm25s index of the chunks' jieba tokens
+        userdict.txt     the jieba words kept whole
+
+A build writes a new generation, then replaces ``manifest.json`` in one
+``os.replace``: a crash at any moment leaves the previous index loadable.
+Entry points: :func:`build` and :func:`open_index`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .ingest import PIPELINE_VERSION, FileReport, ingest
+from .models import Chunk
+from .settings import Settings
+from .tokens import JIEBA_VERSION, Tokenizer, dictionary_words, load_words, save_words
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+# Settings whose change makes every stored chunk or vector stale.
+SHAPING = ("model", "chunk_size", "chunk_min")
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, damaged, or was built in a way this version cannot use."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        files: One report per corpus file.
+        chunks: Chunks in the new index.
+        embedded: Chunks embedded in this build (new or changed documents).
+        reused: Chunks whose stored vectors were kept.
+        removed: Documents dropped because their file is gone.
+        full_reason: Why everything was rebuilt, or ``""`` for an incremental build.
+        seconds: Wall time.
+    """
+
+    files: tuple[FileReport, ...]
+    chunks: int
+    embedded: int
+    reused: int
+    removed: tuple[str, ...]
+    full_reason: str
+    seconds: float
+
+
+@dataclass
+class Index:
+    """A loaded index: manifest, documents, chunk store, FAISS and BM25."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: list[dict[str, Any]]
+    chunk_docs: np.ndarray
+    dense: Any
+    bm25: Any
+    tokenizer: Tokenizer
+    _offsets: np.ndarray = field(repr=False)
+    _chunks_fd: int = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def chunk(self, i: int) -> Chunk:
+        """Chunk ``i``, read from ``chunks.jsonl`` on demand (thread-safe)."""
+        start = int(self._offsets[i])
+        end = int(self._offsets[i + 1]) if i + 1 < len(self._offsets) else None
+        size = (end - start) if end is not None else os.fstat(self._chunks_fd).st_size - start
+        line = os.pread(self._chunks_fd, size, start)
+        return Chunk.from_dict(json.loads(line))
+
+    def vectors(self) -> np.ndarray:
+        """All stored passage vectors (memory-mapped)."""
+        return np.load(self.generation / "vectors.npy", mmap_mode="r", allow_pickle=False)
+
+    @property
+    def generation(self) -> Path:
+        return self.path / self.manifest["generation"]
+
+    def close(self) -> None:
+        os.close(self._chunks_fd)
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    """The manifest of ``index_dir``, or ``None`` when there is no index yet."""
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise IndexUnavailable(f"索引清单损坏 damaged manifest {path}: {error}") from error
+
+
+def check_compatible(
+    manifest: dict[str, Any], settings: Settings, names: tuple[str, ...] = SHAPING
+) -> str:
+    """Return why ``manifest`` cannot serve ``settings`` (``""`` when it can).
+
+    Args:
+        manifest: A manifest from :func:`read_manifest`.
+        settings: The settings in force.
+        names: The settings that must match: all that shape chunks and vectors
+            when building, only the model when searching.
+    """
+    if manifest.get("format") != FORMAT_VERSION:
+        return f"索引格式版本 {manifest.get('format')} ≠ {FORMAT_VERSION}"
+    if names == SHAPING and manifest.get("pipeline") != PIPELINE_VERSION:
+        return f"文本处理流程版本 pipeline {manifest.get('pipeline')} ≠ {PIPELINE_VERSION}"
+    built = manifest.get("settings", {})
+    for name in names:
+        if built.get(name) != getattr(settings, name):
+            return f"{name} 已从 {built.get(name)!r} 改为 {getattr(settings, name)!r}"
+    return ""
+
+
+def open_index(settings: Settings) -> Index:
+    """Load the index at ``settings.index`` for searching.
+
+    Raises:
+        IndexUnavailable: No index, a damaged one, or one built with another
+            model or format; the message says how to rebuild.
+    """
+    import bm25s
+    import faiss
+
+    manifest = read_manifest(settings.index)
+    if manifest is None:
+        raise IndexUnavailable(
+            f"还没有索引 no index at {settings.index}："
+            f"请先运行 assistant build --index {settings.index}"
+        )
+    if reason := check_compatible(manifest, settings, names=("model",)):
+        raise IndexUnavailable(
+            f"索引 {settings.index} 与当前设置不符（{reason}）。"
+            f"请重建 rebuild: assistant build --index {settings.index}"
+        )
+    generation = settings.index / manifest["generation"]
+    try:
+        documents = _read_jsonl(generation / "documents.jsonl")
+        offsets = np.load(generation / "chunk_offsets.npy", allow_pickle=False)
+        chunk_docs = np.load(generation / "chunk_docs.npy", allow_pickle=False)
+        dense = faiss.read_index(str(generation / "dense.faiss"))
+        if "efSearch" in manifest["dense"]:
+            dense.hnsw.efSearch = manifest["dense"]["efSearch"]
+        bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False)
+        tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
+        fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise IndexUnavailable(
+            f"索引文件损坏 damaged index {generation}: {error}。请重建: assistant build"
+        ) from error
+    return Index(
+        settings.index, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, fd
+    )
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded and tokenized for a chunk: title and section give it context."""
+    return "\n".join(x for x in (chunk.title, chunk.section, chunk.text) if x)
+
+
+def build(
+    settings: Settings,
+    on_file: Callable[[FileReport], None] | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Build or update the index at ``settings.index`` from ``settings.corpus``.
+
+    Unchanged files keep their chunks and vectors; new and changed files are
+    read and embedded; files that are gone are dropped. A different model or
+    chunking setting rebuilds everything.
+
+    Args:
+        settings: Corpus, index, model and chunking settings.
+        on_file: Called with each file's report as soon as it is known.
+        progress: Show a progress bar while embedding.
+
+    Raises:
+        IndexUnavailable: Nothing in the corpus could be indexed (the previous
+            index, if any, is left as it was).
+    """
+    from .embedding import load_embedder
+
+    started = time.perf_counter()
+    if not settings.corpus.is_dir():
+        raise IndexUnavailable(f"找不到文件夹 corpus folder not found: {settings.corpus}")
+    settings.index.mkdir(parents=True, exist_ok=True)
+    with _build_lock(settings.index):
+        old = read_manifest(settings.index)
+        full_reason = "新建索引 new index" if old is None else check_compatible(old, settings)
+        previous = _previous_chunks(settings.index, old) if old and not full_reason else {}
+        known = {d["path"]: d["sha256"] for d in old["documents"]} if previous else {}
+
+        reports, kept, new = [], [], []
+        for report in ingest(settings.corpus, settings, known=known):
+            reports.append(report)
+            if on_file:
+                on_file(report)
+            if report.status == "unchanged":
+                kept.extend(previous[report.path])
+            elif report.used:
+                new.append(report)
+        if not kept and not new:
+            raise IndexUnavailable(f"{settings.corpus} 中没有可用的文件 no usable files")
+
+        embedder = load_embedder(settings.model)
+        new_chunks = [c for report in new for c in report.chunks]
+        new_vectors = embedder.encode_passages(
+            [passage_text(c) for c in new_chunks], progress=progress
+        )
+        chunks = [c for _, c in kept] + new_chunks
+        vectors = new_vectors
+        if kept:
+            old_vectors = _old_vectors(settings.index, old, [row for row, _ in kept])
+            vectors = np.concatenate([old_vectors, new_vectors])
+
+        documents = _documents(reports, settings.index, old)
+        paths = {d["path"] for d in documents}
+        removed = tuple(sorted(set(known) - paths))
+        manifest = _write_generation(settings, embedder, documents, chunks, vectors, reports)
+        _cleanup(settings.index, keep={manifest["generation"], old and old.get("generation")})
+    return BuildReport(
+        files=tuple(reports),
+        chunks=len(chunks),
+        embedded=len(new_chunks),
+        reused=len(kept),
+        removed=removed,
+        full_reason=full_reason,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    with open(index_dir / ".build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise IndexUnavailable(
+                f"另一个构建正在进行 another build is running on {index_dir}"
+            ) from error
+        yield
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _previous_chunks(index_dir: Path, old: dict[str, Any]) -> dict[str, list[tuple[int, Chunk]]]:
+    """Chunks of the old index by document path, with their row in the old vectors."""
+    by_doc: dict[str, list[tuple[int, Chunk]]] = {}
+    for row, data in enumerate(_read_jsonl(index_dir / old["generation"] / "chunks.jsonl")):
+        chunk = Chunk.from_dict(data)
+        by_doc.setdefault(chunk.doc, []).append((row, chunk))
+    return by_doc
+
+
+def _old_vectors(index_dir: Path, old: dict[str, Any], rows: list[int]) -> np.ndarray:
+    vectors = np.load(
+        index_dir / old["generation"] / "vectors.npy", mmap_mode="r", allow_pickle=False
+    )
+    return np.asarray(vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
+
+def _documents(
+    reports: list[FileReport], index_dir: Path, old: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Citation metadata of every indexed document, in corpus order."""
+    before = {}
+    if old and any(r.status == "unchanged" for r in reports):
+        rows = _read_jsonl(index_dir / old["generation"] / "documents.jsonl")
+        before = {d["path"]: d for d in rows}
+    documents = []
+    for report in reports:
+        if report.status == "unchanged":
+            documents.append(before[report.path])
+        elif report.document:
+            d = report.document.to_dict()
+            del d["text"], d["page_starts"]
+            d["pages"] = report.document.pages
+            d["chunks"] = [c.id for c in report.chunks]
+            documents.append(d)
+    return documents
+
+
+def _write_generation(
+    settings: Settings,
+    embedder: Any,
+    documents: list[dict[str, Any]],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    reports: list[FileReport],
+) -> dict[str, Any]:
+    """Write a complete generation folder, then point the manifest at it."""
+    import bm25s
+    import faiss
+
+    name = f"g-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    target = settings.index / name
+    target.mkdir()
+    doc_row = {d["path"]: i for i, d in enumerate(documents)}
+    _write_jsonl(target / "documents.jsonl", documents)
+    offsets = _write_jsonl(target / "chunks.jsonl", [c.to_dict() for c in chunks])
+    _save_npy(target / "chunk_offsets.npy", np.asarray(offsets, dtype=np.int64))
+    _save_npy(target / "chunk_docs.npy", np.asarray([doc_row[c.doc] for c in chunks], np.int32))
+    _save_npy(target / "vectors.npy", vectors)
+
+    dense, dense_info = _dense_index(vectors, settings.flat_limit)
+    faiss.write_index(dense, str(target / "dense.faiss"))
+
+    words = dictionary_words(
+        (d["title"] for d in documents), (d["issuer"] for d in documents), (c.text for c in chunks)
+    )
+    save_words(words, target / "userdict.txt")
+    tokenizer = Tokenizer(words)
+    bm25 = bm25s.BM25()
+    bm25.index([tokenizer(passage_text(c)) or [""] for c in chunks], show_progress=False)
+    bm25.save(str(target / "bm25"), show_progress=False)
+    _fsync_tree(target)
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "package_version": __version__,
+        "pipeline": PIPELINE_VERSION,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "generation": name,
+        "model": {
+            "name": embedder.name,
+            "dimension": embedder.dimension,
+            "prompts": embedder.prompts,
+        },
+        "settings": {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index")},
+        "tokenizer": {
+            "name": "jieba",
+            "version": JIEBA_VERSION,
+            "mode": "search",
+            "user_words": len(words),
+        },
+        "dense": dense_info,
+        "counts": {"documents": len(documents), "chunks": len(chunks)},
+        "documents": [
+            {"path": d["path"], "sha256": d["sha256"], "chunks": d["chunks"]} for d in documents
+        ],
+        "problems": [
+            {"path": r.path, "status": r.status, "problems": list(r.problems)}
+            for r in reports
+            if r.problems
+        ],
+    }
+    temporary = settings.index / f"{MANIFEST}.{name}.tmp"
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync(temporary)
+    os.replace(temporary, settings.index / MANIFEST)
+    _fsync(settings.index)
+    return manifest
+
+
+def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, Any]]:
+    """Exact inner product up to ``flat_limit`` vectors, HNSW above it."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) <= flat_limit:
+        index = faiss.IndexFlatIP(dimension)
+        info: dict[str, Any] = {"type": "IndexFlatIP"}
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        info = {"type": "IndexHNSWFlat", "M": 32, "efConstruction": 80, "efSearch": 96}
+    index.add(vectors)
+    return index, info
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> list[int]:
+    """Write ``rows`` as JSON lines; return the byte offset of each line."""
+    offsets, position = [], 0
+    with path.open("wb") as handle:
+        for row in rows:
+            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+            offsets.append(position)
+            handle.write(line)
+            position += len(line)
+    return offsets
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    np.save(path, array, allow_pickle=False)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            _fsync(path)
+    for path in [*folder.rglob("*"), folder]:
+        if path.is_dir():
+            _fsync(path)
+
+
+def _cleanup(index_dir: Path, keep: set[str | None]) -> None:
+    """Remove generations and temporary files that no manifest points to any more.
+
+    The previous generation is kept so that readers that loaded it keep working.
+    """
+    for path in index_dir.iterdir():
+        stale_generation = path.is_dir() and path.name.startswith("g-") and path.name not in keep
+        stale_manifest = path.name.startswith(f"{MANIFEST}.") and path.name.endswith(".tmp")
+        if stale_generation:
+            shutil.rmtree(path, ignore_errors=True)
+        elif stale_manifest:
+            path.unlink(missing_ok=True)

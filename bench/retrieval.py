@@ -1,0 +1,127 @@
+"""Retrieval benchmark: hit@k, MRR and refusals for bm25-only, dense-only and hybrid.
+
+Three question sets, each over its own corpus:
+
+* policy  — ../shared/eval/seed_qa.jsonl + policy_qa.jsonl over ../shared/corpus seed + html + pdf;
+* cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
+* domainrag — DomainRAG basic_qa: its reference passages as the corpus (spaces between CJK
+  characters removed); a hit is a passage of a positive reference.
+
+Indexes are built with the bundled model into ``--work`` (default /tmp/assistant-bench) and
+updated incrementally on later runs. Usage::
+
+    python bench/retrieval.py [--sets policy cmrc domainrag] [--limit N] [--sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation import HEADER, evaluate, read_questions, table
+from assistant.index import build
+from assistant.search import Searcher
+from assistant.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CJK_SPACE = re.compile(
+    r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
+)
+
+
+def policy(corpus: Path) -> list[dict[str, Any]]:
+    for folder in ("seed", "html", "pdf"):
+        shutil.copytree(SHARED / "corpus" / folder, corpus / folder, dirs_exist_ok=True)
+    eval_dir = SHARED / "eval"
+    return read_questions(eval_dir / "seed_qa.jsonl") + read_questions(eval_dir / "policy_qa.jsonl")
+
+
+def cmrc(corpus: Path) -> list[dict[str, Any]]:
+    data = json.loads(
+        (SHARED / "eval/cmrc2018/squad-style-data_cmrc2018_dev.json").read_text("utf-8")
+    )
+    questions = []
+    corpus.mkdir(parents=True, exist_ok=True)
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            name = f"{paragraph['id']}.txt"
+            _write(corpus / name, f"{article['title']}\n{paragraph['context']}")
+            for qa in paragraph["qas"]:
+                answer = qa["answers"][0]["text"]
+                questions.append({"question": qa["question"], "doc": name, "answer": answer})
+    return questions
+
+
+def domainrag(corpus: Path) -> list[dict[str, Any]]:
+    questions = []
+    corpus.mkdir(parents=True, exist_ok=True)
+    for line in (SHARED / "eval/domainrag/basic_qa.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        docs = []
+        for ref in row["positive_reference"]:
+            name = f"{ref['id']}-{ref['psg_id']}.txt"
+            _write(corpus / name, f"{ref['title']}\n{CJK_SPACE.sub('', ref['contents'])}")
+            docs.append(name)
+        questions.append({"question": row["question"], "doc": docs, "answer": ""})
+    return questions
+
+
+def _write(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text("utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+SETS = {"policy": policy, "cmrc": cmrc, "domainrag": domainrag}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
+    parser.add_argument("--sweep", action="store_true", help="refusal rates for several thresholds")
+    args = parser.parse_args()
+    base = Settings.from_env()
+    for name in args.sets:
+        corpus, index = args.work / name / "corpus", args.work / name / "index"
+        questions = SETS[name](corpus)
+        if args.limit:
+            questions = questions[: args.limit]
+        settings = base.with_(corpus=corpus, index=index)
+        started = time.perf_counter()
+        report = build(settings, progress=True)
+        print(
+            f"\n## {name}: {report.chunks} chunks ({report.embedded} embedded) "
+            f"in {time.perf_counter() - started:.0f} s; {len(questions)} questions"
+        )
+        searcher = Searcher.open(settings)
+        print(table([s.row() for s in evaluate(searcher, questions)], HEADER))
+        if args.sweep:
+            sweep(searcher, questions)
+
+
+def sweep(searcher: Searcher, questions: list[dict[str, Any]]) -> None:
+    """Best dense similarity of answerable vs unanswerable questions, and refusals per threshold."""
+    best = {True: [], False: []}
+    for q in questions:
+        hits = searcher.search(q["question"], 10)
+        best[bool(q.get("doc"))].append(max((h.dense or 0.0) for h in hits) if hits else 0.0)
+    rows = []
+    for threshold in [x / 100 for x in range(76, 90)]:
+        rows.append(
+            [
+                f"{threshold:.2f}",
+                f"{sum(s < threshold for s in best[False]) / max(1, len(best[False])):.0%}",
+                f"{sum(s < threshold for s in best[True]) / max(1, len(best[True])):.0%}",
+            ]
+        )
+    print(table(rows, ["min_score", "unans. refused", "ans. refused"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""End to end with the real bundled model: build, search, ask and eval via the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+
+from .conftest import SEED, SHARED, SHARED_CORPUS
+
+FILES = [
+    SEED,
+    SHARED_CORPUS / "pdf" / "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf",
+    SHARED_CORPUS / "html" / "29_广州市临时救助实施细则_穗府办规2021-19号.html",
+    SHARED_CORPUS / "html" / "30_老年人助餐配餐服务管理办法_穗民规字2024-3号.html",
+]
+HIT_KEYS = {
+    "doc",
+    "title",
+    "doc_number",
+    "issuer",
+    "issued_on",
+    "section",
+    "page",
+    "text",
+    "score",
+    "chunk_id",
+}
+
+
+def cli(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        return main(list(argv), stdout=out), out.getvalue()
+    finally:
+        sys.stdin = old
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for path in FILES:
+        shutil.copy(path, corpus / path.name)
+    code, out = cli("build", "--corpus", str(corpus), "--index", str(root / "index"))
+    assert code == 0, out
+    assert "共" in out and "新嵌入" in out
+    return root / "index"
+
+
+def test_search_json_shape_and_answer(index: Path) -> None:
+    code, out = cli(
+        "search", "2018年知识产权专项经费是多少？", "--index", str(index), "--json", "-k", "3"
+    )
+    assert code == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["question"] == "2018年知识产权专项经费是多少？"
+    assert len(row["hits"]) == 3
+    assert all(set(hit) == HIT_KEYS for hit in row["hits"])
+    best = row["hits"][0]
+    assert "484万元" in best["text"]
+    assert best["doc_number"] == "官市监函〔2020〕18号"
+    assert best["issued_on"] == "2020-08-31"
+    assert best["section"].endswith("2.加大投入，知识产权经费逐年增加")
+    assert best["doc"] == SEED.name
+
+
+def test_search_reads_questions_from_stdin(index: Path) -> None:
+    questions = "一个家庭一年内临时救助金最多多少？\n淮安市2024年受理了多少件政府信息公开申请？\n"
+    code, out = cli("search", "--index", str(index), "--json", stdin=questions)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in rows] == questions.split()
+    assert any("5万元" in h["text"] for h in rows[0]["hits"])
+    pdf_hits = [h for h in rows[1]["hits"] if h["doc"].endswith(".pdf")]
+    assert any("3119件" in h["text"] and h["page"] == 2 for h in pdf_hits)
+
+
+def test_ask_answers_and_refuses(index: Path) -> None:
+    questions = "2018年知识产权专项经费是多少？\n深圳市的人才住房租房补贴每个月能领多少钱？\n"
+    code, out = cli("ask", "--index", str(index), "--json", stdin=questions)
+    assert code == 0
+    found, refused = [json.loads(line) for line in out.splitlines()]
+    assert found["found"] is True and "484万元" in found["answer"]
+    assert "官市监函〔2020〕18号" in found["answer"]
+    assert set(found["citations"][0]) == HIT_KEYS
+    assert refused["found"] is False
+    assert refused["answer"].startswith("未在已收录的文件中找到")
+
+
+def test_eval_prints_the_metrics_table(index: Path, tmp_path: Path) -> None:
+    qa = tmp_path / "qa.jsonl"
+    lines = (SHARED / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8")
+    qa.write_text(lines, encoding="utf-8")
+    code, out = cli("eval", str(qa), "--index", str(index))
+    assert code == 0
+    assert "hit@5" in out and "hybrid" in out and "bm25" in out and "dense" in out
+    hybrid = next(line for line in out.splitlines() if line.startswith("hybrid"))
+    assert float(hybrid.split()[3]) >= 0.75  # hit@5 on the seed questions
+
+
+def test_question_errors_are_clear(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("ask", "x" * 600, "--index", str(index))[0] == 2
+    assert "问题过长" in capsys.readouterr().err
+    assert cli("search", "知识产权", "--index", str(index), "--model", "hash")[0] == 2
+    assert "assistant build" in capsys.readouterr().err

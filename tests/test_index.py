@@ -1,0 +1,168 @@
+"""Index builds (full, incremental, crash-safe) and hybrid search, on real files.
+
+These tests use the tiny deterministic ``hash`` embedder so that they exercise
+FAISS, BM25 and the index folder quickly; tests/test_end_to_end.py runs the same
+path with the bundled model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.index import IndexUnavailable, build, open_index, read_manifest
+from assistant.search import Filters, Searcher
+from assistant.settings import Settings
+
+from .conftest import SEED, SHARED_CORPUS
+
+PDF = SHARED_CORPUS / "pdf" / "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf"
+HTML = SHARED_CORPUS / "html" / "29_广州市临时救助实施细则_穗府办规2021-19号.html"
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    for source, folder in ((SEED, "seed"), (PDF, "pdf"), (HTML, "html")):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, root / folder / source.name)
+    return root
+
+
+def settings_for(corpus: Path, **changes: object) -> Settings:
+    return Settings(corpus=corpus, index=corpus.parent / "index", model="hash").with_(**changes)
+
+
+def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    report = build(settings)
+    assert report.embedded == report.chunks > 20 and report.reused == 0
+    assert report.full_reason
+    manifest = read_manifest(settings.index)
+    assert manifest["model"]["name"] == "hash"
+    assert manifest["settings"]["chunk_size"] == 500
+    assert manifest["dense"]["type"] == "IndexFlatIP"
+    assert {d["path"] for d in manifest["documents"]} == {
+        f"seed/{SEED.name}",
+        f"pdf/{PDF.name}",
+        f"html/{HTML.name}",
+    }
+    searcher = Searcher.open(settings)
+    hits = searcher.search("2018年知识产权专项经费是多少？", k=5, mode="bm25")
+    assert "484万元" in hits[0].chunk.text
+    assert hits[0].chunk.doc_number == "官市监函〔2020〕18号"
+    hit = searcher.search("全市共受理政府信息公开申请多少件", k=5, mode="bm25")[0]
+    assert hit.chunk.doc == f"pdf/{PDF.name}" and hit.chunk.page_start == 2
+    hybrid = searcher.search("二〇一八年 知识产权专项经费", k=5)
+    assert any("484万元" in h.chunk.text for h in hybrid)
+    assert hybrid == sorted(hybrid, key=lambda h: -h.score)
+
+
+def test_index_folder_is_plain_files(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    manifest = read_manifest(settings.index)
+    generation = settings.index / manifest["generation"]
+    names = {p.name for p in generation.iterdir()}
+    assert {"chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
+    first = (generation / "chunks.jsonl").read_text(encoding="utf-8").split("\n")[0]
+    assert "广州市" in first and "\\u" not in first  # ensure_ascii=False
+    vectors = np.load(generation / "vectors.npy", allow_pickle=False)
+    assert vectors.dtype == np.float32 and len(vectors) == manifest["counts"]["chunks"]
+
+
+def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    index = open_index(settings)
+    vectors = np.asarray(index.vectors())
+    searcher = Searcher(index, settings)
+    for question in ("临时救助金最多多少", "政府信息公开申请", "知识产权质押"):
+        query = searcher.embedder.encode_queries([question])
+        scores, rows = index.dense.search(query, 10)
+        brute = vectors @ query[0]
+        expected = np.argsort(-brute, kind="stable")[:10]
+        np.testing.assert_allclose(scores[0], brute[expected], rtol=1e-5, atol=1e-6)
+        assert set(rows[0]) == set(expected) or np.allclose(brute[rows[0]], brute[expected])
+
+
+def test_incremental_build_embeds_only_what_changed(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    first = build(settings)
+    second = build(settings)
+    assert second.embedded == 0 and second.reused == first.chunks and not second.full_reason
+
+    changed = corpus / "seed" / SEED.name
+    changed.write_text(
+        SEED.read_text(encoding="utf-8") + "\n补充说明：2021年安排知识产权专项经费520万元。\n",
+        encoding="utf-8",
+    )
+    third = build(settings)
+    seed_chunks = len(
+        next(
+            d for d in read_manifest(settings.index)["documents"] if d["path"].startswith("seed/")
+        )["chunks"]
+    )
+    assert third.embedded == seed_chunks < third.chunks
+    assert third.reused == third.chunks - seed_chunks
+    hits = Searcher.open(settings).search("补充说明：2021年专项经费520万元", mode="bm25")
+    assert "520万元" in hits[0].chunk.text
+
+    (corpus / "html" / HTML.name).unlink()
+    fourth = build(settings)
+    assert fourth.removed == (f"html/{HTML.name}",)
+    assert fourth.embedded == 0
+    paths = {Path(Searcher.open(settings).index.chunk(i).doc).name for i in range(fourth.chunks)}
+    assert HTML.name not in paths
+
+
+def test_changed_chunking_forces_full_rebuild(corpus: Path) -> None:
+    build(settings_for(corpus))
+    report = build(settings_for(corpus, chunk_size=300))
+    assert "chunk_size" in report.full_reason and report.reused == 0
+
+
+def test_index_built_with_another_model_is_refused(corpus: Path) -> None:
+    build(settings_for(corpus))
+    with pytest.raises(IndexUnavailable, match="assistant build"):
+        open_index(settings_for(corpus, model="bundled:multilingual-e5-small"))
+    with pytest.raises(IndexUnavailable, match="assistant build"):
+        open_index(settings_for(corpus).with_(index=corpus.parent / "nothing"))
+
+
+def test_failed_build_keeps_the_previous_index(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    before = read_manifest(settings.index)
+    for path in corpus.rglob("*.*"):
+        path.write_bytes(b"")  # every file now empty
+    with pytest.raises(IndexUnavailable, match="没有可用的文件"):
+        build(settings)
+    assert read_manifest(settings.index) == before
+    assert Searcher.open(settings).search("知识产权", mode="bm25")
+
+
+def test_filters_restrict_documents(corpus: Path) -> None:
+    searcher = Searcher.open(settings_for(corpus)) if build(settings_for(corpus)) else None
+    hits = searcher.search("救助", k=10, filters=Filters(doc_type="函"))
+    assert hits and all(h.chunk.doc_type == "函" for h in hits)
+    hits = searcher.search("救助", k=10, filters=Filters(year="2020"))
+    assert hits and all(h.chunk.issued_on.startswith("2020") for h in hits)
+    assert searcher.search("救助", filters=Filters(issuer="不存在的机关")) == []
+
+
+def test_stale_generations_and_temp_files_are_cleaned(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    (settings.index / "g-19990101-000000-dead00").mkdir()
+    (settings.index / "manifest.json.g-x.tmp").write_text("{", encoding="utf-8")
+    build(settings)
+    build(settings)
+    generations = [p for p in settings.index.iterdir() if p.name.startswith("g-")]
+    assert len(generations) == 2  # the current one and the previous one
+    assert not list(settings.index.glob("*.tmp"))
+    assert json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))["generation"]
