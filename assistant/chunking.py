@@ -45,6 +45,18 @@ def heading_kind(line: str) -> str | None:
     return None
 
 
+_PART_TITLE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{3,19}")
+
+
+def _is_part_title(line: str, following: str) -> bool:
+    """An unnumbered heading such as 部门预算编制说明: a short bare line before a paragraph."""
+    return (
+        bool(_PART_TITLE.fullmatch(line))
+        and "\t" not in following
+        and len(following) >= max(20, 2 * len(line))
+    )
+
+
 def heading_label(line: str) -> str:
     """The short form of a heading used in section paths: up to the first 。/：, ≤24 chars."""
     label = re.split(r"[。：:；;]", line, maxsplit=1)[0].strip()
@@ -113,9 +125,13 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 def _units(text: str, chunk_size: int) -> Iterator[_Unit]:
     """Paragraphs with their section path; long paragraphs cut into sentence runs."""
     stack: list[tuple[str, str]] = []
-    for start, end in _lines(text):
+    lines = list(_lines(text))
+    for i, (start, end) in enumerate(lines):
         line = text[start:end]
         kind = None if "\t" in line else heading_kind(line)
+        following = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
+        if kind is None and _is_part_title(line, following):
+            kind, stack = "part", []
         if kind:
             kinds = [k for k, _ in stack]
             if kind in kinds:

@@ -93,10 +93,11 @@ def evaluate(
         for q in answerable:
             hits = searcher.search(q["question"], k, mode=mode)
             ranks.append(next((i for i, h in enumerate(hits) if is_hit(q, h.chunk)), None))
-            refused += not is_relevant(hits, min_score)
+            refused += not is_relevant(q["question"], hits, min_score)
         hybrid = mode == "hybrid"
         refusals = hybrid and sum(
-            not is_relevant(searcher.search(q["question"], k), min_score) for q in unanswerable
+            not is_relevant(q["question"], searcher.search(q["question"], k), min_score)
+            for q in unanswerable
         )
         n = max(1, len(answerable))
         results.append(

@@ -21,7 +21,7 @@ from .settings import Settings
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 _GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 GARBLED_LIMIT = 0.05
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.answer import is_relevant
 from assistant.evaluation import HEADER, evaluate, read_questions, table
 from assistant.index import build
 from assistant.search import Searcher
@@ -106,18 +107,21 @@ def main() -> None:
 
 
 def sweep(searcher: Searcher, questions: list[dict[str, Any]]) -> None:
-    """Best dense similarity of answerable vs unanswerable questions, and refusals per threshold."""
-    best = {True: [], False: []}
-    for q in questions:
-        hits = searcher.search(q["question"], 10)
-        best[bool(q.get("doc"))].append(max((h.dense or 0.0) for h in hits) if hits else 0.0)
+    """Refusal rates of answerable and unanswerable questions for several ``min_score``."""
+    results = [
+        (bool(q.get("doc")), q["question"], searcher.search(q["question"], 10)) for q in questions
+    ]
     rows = []
-    for threshold in [x / 100 for x in range(76, 90)]:
+    for threshold in [x / 100 for x in range(80, 93)]:
+        refused = {True: 0, False: 0}
+        for answerable, question, hits in results:
+            refused[answerable] += not is_relevant(question, hits, threshold)
+        counts = {a: max(1, sum(1 for r in results if r[0] == a)) for a in (True, False)}
         rows.append(
             [
                 f"{threshold:.2f}",
-                f"{sum(s < threshold for s in best[False]) / max(1, len(best[False])):.0%}",
-                f"{sum(s < threshold for s in best[True]) / max(1, len(best[True])):.0%}",
+                f"{refused[False] / counts[False]:.0%}",
+                f"{refused[True] / counts[True]:.1%}",
             ]
         )
     print(table(rows, ["min_score", "unans. refused", "ans. refused"]))

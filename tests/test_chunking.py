@@ -160,3 +160,15 @@ def test_html_chunks_carry_no_site_navigation() -> None:
     texts = [c.text for page in pages for c in chunk(load_document(page, page.parent))]
     assert len(texts) > 500
     assert [nav for nav in NAVIGATION if any(nav in text for text in texts)] == []
+
+
+def test_unnumbered_part_titles_start_a_new_section() -> None:
+    text = (
+        "一、部门主要职能\n负责辖区内的社会管理和公共服务工作，承办区委区政府交办的其他事项。\n"
+        "部门预算编制说明\n2023年，上海市普陀区人民政府万里街道办事处收入预算16497.86万元。"
+    )
+    document = Document("b.pdf", "0" * 64, "t", "", "", "", "", text)
+    chunks = chunk(document, chunk_min=0)
+    assert chunks[-1].section_path == ("部门预算编制说明",)
+    assert chunks[-1].text.startswith("部门预算编制说明\n2023年")
+    assert chunks[0].section_path == ("一、部门主要职能",)
