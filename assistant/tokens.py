@@ -7,6 +7,7 @@ Queries and passages go through the same :func:`normalize_text` and
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable
@@ -58,9 +59,10 @@ class Tokenizer:
     def __init__(self, words: Iterable[str] = ()) -> None:
         import jieba
 
-        jieba.setLogLevel(60)
+        freq, total = _base_dictionary()
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba.FREQ, self._jieba.total = dict(freq), total
+        self._jieba.initialized = True
         for word in words:
             self._jieba.add_word(word, freq=50_000)
         self._lock = threading.Lock()
@@ -75,6 +77,17 @@ class Tokenizer:
             words = self._jieba.cut_for_search(text)
             tokens = [w.lower() for w in words if _KEEP.search(w) and w not in STOPWORDS]
         return tokens + special
+
+
+@functools.cache
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's main dictionary, loaded once per process (each tokenizer copies it)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
 
 
 def save_words(words: list[str], path: Path) -> None:

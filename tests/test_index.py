@@ -166,3 +166,35 @@ def test_stale_generations_and_temp_files_are_cleaned(corpus: Path) -> None:
     assert len(generations) == 2  # the current one and the previous one
     assert not list(settings.index.glob("*.tmp"))
     assert json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))["generation"]
+
+
+def test_kill_9_during_build_leaves_the_previous_index(corpus: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    settings = settings_for(corpus)
+    build(settings)
+    before = read_manifest(settings.index)
+    for page in sorted((SHARED_CORPUS / "html").glob("*.html"))[:25]:
+        shutil.copy(page, corpus / "html" / page.name)
+    env = {**os.environ, "ASSISTANT_MODEL": "hash"}
+    command = [sys.executable, "-m", "assistant.cli", "build", "--corpus", str(corpus)]
+    killed = 0
+    for delay in (0.5, 1.5, 3.0):
+        process = subprocess.Popen(
+            [*command, "--index", str(settings.index)], env=env, stdout=subprocess.DEVNULL
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        killed += process.wait() == -signal.SIGKILL
+        manifest = read_manifest(settings.index)  # the old one, or a complete new one
+        files = {p.name for p in (settings.index / manifest["generation"]).iterdir()}
+        assert {"chunks.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= files
+        assert Searcher.open(settings).search("知识产权专项经费", mode="bm25")
+    assert killed >= 2
+    report = build(settings)
+    assert report.chunks > before["counts"]["chunks"]
+    assert Searcher.open(settings).search("临时救助", k=3)
