@@ -131,8 +131,10 @@ class SentenceTransformerEmbedder:
             ModelUnavailableError: When the model cannot be loaded.
         """
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
 
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per load
         source = str(model_path if model_path is not None else name)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         model_kwargs = {"dtype": torch.float32} if device == "cpu" else {}

@@ -8,6 +8,7 @@ One entry point, :class:`Searcher`::
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,8 @@ class Searcher:
         self.index = index
         self.settings = settings
         self.embedder = load_embedder(index.manifest["model"]["name"])
+        # Repeated questions (UI retries, evaluation of several modes) embed once.
+        self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -130,10 +133,15 @@ class Searcher:
         allowed = np.array([filters.allows(d) for d in self.index.documents], dtype=bool)
         return allowed[self.index.chunk_docs]
 
+    def _embed_query(self, question: str) -> np.ndarray:
+        vector = self.embedder.encode_queries([question])
+        vector.flags.writeable = False
+        return vector
+
     def _dense(self, question: str, mask: np.ndarray | None) -> dict[int, float]:
         import faiss
 
-        query = self.embedder.encode_queries([question])
+        query = self._query_vector(question)
         n = min(CANDIDATES, len(self.index))
         params = None
         if mask is not None:

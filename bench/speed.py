@@ -1,0 +1,296 @@
+"""Speed benchmark of the index on this machine: ``python bench/speed.py [--quick]``.
+
+1. Build: ``assistant.index.build`` of ../shared/corpus seed + html + pdf (copied to /tmp),
+   model already loaded: files, chunks, s, chunks/s; ingest alone (parse + clean + chunk) is
+   timed apart, so build - ingest ~ embedding + index writing.
+2. Search at 1k / 10k / 100k chunks: the real index replicated (doc paths ``copy{i}/``,
+   distinct ids, vectors perturbed then re-normalized) and written by the package's own
+   writer. Per size, in a fresh process: load the model, VmRSS, ``open_index``, VmRSS (the
+   difference = the index's memory), 5 warm-up queries, then p50/p95 of
+   ``Searcher.search(q, k=5)`` over real questions (policy, seed, CMRC 2018) in hybrid, dense
+   and bm25 modes, query embedding included; and p50 of a hybrid search's parts.
+3. Incremental rebuild: 100 files (html, small pdfs, report excerpts), one gets a sentence
+   appended; rebuild timed in-process (model warm) and via ``assistant build`` (cold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from assistant.embedding import load_embedder
+from assistant.index import _read_jsonl, _write_generation, build, open_index, read_manifest
+from assistant.ingest import ingest
+from assistant.models import Chunk
+from assistant.search import MODES, Searcher, check_question
+from assistant.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS, EVAL = SHARED / "corpus", SHARED / "eval"
+TARGET_P50_MS, TARGET_REBUILD_S, TARGET_MB_PER_100K = 50.0, 10.0, 300.0
+APPENDED = "\n<p>本文件另行补充说明：以上规定由发布机关负责解释，自发布之日起施行。</p>\n"
+
+
+def log(message: str) -> None:
+    print(f"[speed] {message}", file=sys.stderr, flush=True)  # progress; the table is on stdout
+
+
+def rss_mb() -> float:
+    """Resident set size of this process (VmRSS), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def questions(n: int) -> list[str]:
+    """``n`` real questions: policy_qa + seed_qa, then CMRC 2018 dev (cycled if short)."""
+    found = [
+        json.loads(line)["question"]
+        for name in ("policy_qa.jsonl", "seed_qa.jsonl")
+        for line in (EVAL / name).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    cmrc = json.loads((EVAL / "cmrc2018/squad-style-data_cmrc2018_dev.json").read_text("utf-8"))
+    found += [qa["question"] for a in cmrc["data"] for p in a["paragraphs"] for qa in p["qas"]]
+    return [found[i % len(found)] for i in range(n)]
+
+
+def ms(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def timed_search(searcher: Searcher, question: str, mode: str) -> float:
+    """ms of one search, query embedding included: memoized query vectors are dropped first."""
+    for value in vars(searcher).values():
+        if hasattr(value, "cache_clear"):  # e.g. an lru_cache of query vectors
+            value.cache_clear()
+    return ms(lambda: searcher.search(question, k=5, mode=mode))
+
+
+def worker(index_dir: Path, n: int) -> dict[str, Any]:
+    """Measure one index in this (fresh) process; see the module docstring, part 2."""
+    settings, qs = Settings(index=index_dir), questions(n)
+    embedder = load_embedder(settings.model)
+    embedder.encode_queries(qs[:5])
+    before, start = rss_mb(), time.perf_counter()
+    index = open_index(settings)
+    opened, loaded = time.perf_counter() - start, rss_mb()
+    searcher = Searcher(index, settings)
+    for q in qs[:5]:
+        timed_search(searcher, q, "hybrid")
+    result: dict[str, Any] = {"open_s": opened, "index_mb": loaded - before, "chunks": len(index)}
+    for mode in MODES:
+        times = [timed_search(searcher, q, mode) for q in qs]
+        result[mode] = (pct(times, 50), pct(times, 95))
+    parts: dict[str, list[float]] = {"p_embed": [], "p_faiss": [], "p_bm25": [], "p_read": []}
+    for q in map(check_question, qs):
+        start = time.perf_counter()
+        vector = embedder.encode_queries([q])
+        parts["p_embed"].append((time.perf_counter() - start) * 1000)
+        ranked = searcher.rank(q, 5, mode="bm25")  # any 5 rows: reads cost the same
+        parts["p_faiss"].append(ms(lambda v=vector: index.dense.search(v, 100)))
+        parts["p_bm25"].append(ms(lambda q=q: searcher._bm25(q, None)))
+        parts["p_read"].append(ms(lambda r=ranked: [searcher.hit(x) for x in r]))
+    result.update({k: pct(v, 50) for k, v in parts.items()})
+    result["after_mb"] = rss_mb() - before
+    import torch  # the same query embedding on one thread, for comparison
+
+    torch.set_num_threads(1)
+    result["p_embed1"] = pct([ms(lambda q=q: embedder.encode_queries([q])) for q in qs], 50)
+    result["kind"] = index.manifest["dense"]["type"]
+    return result
+
+
+def synthesize(base: Path, size: int, dest: Path) -> float:
+    """Write an index of ``size`` chunks by replicating the real index at ``base``."""
+    manifest = read_manifest(base) or {}
+    generation = base / manifest["generation"]
+    documents = _read_jsonl(generation / "documents.jsonl")
+    rows = _read_jsonl(generation / "chunks.jsonl")
+    real = np.load(generation / "vectors.npy")
+    rng = np.random.default_rng(size)
+    docs: list[dict[str, Any]] = []
+    chunks: list[Chunk] = []
+    blocks: list[np.ndarray] = []
+    copy = 0
+    while len(chunks) < size:
+        take = min(len(rows), size - len(chunks))
+        ids = {r["id"] for r in rows[:take]}
+        prefix, suffix = f"copy{copy}/", f"-c{copy}"
+        chunks += [Chunk.from_dict({**r, "id": r["id"] + suffix, "doc": prefix + r["doc"]})
+                   for r in rows[:take]]
+        docs += [{**d, "path": prefix + d["path"], "chunks": [c + suffix for c in d["chunks"]
+                                                               if c in ids]}
+                 for d in documents if ids & set(d["chunks"])]
+        block = real[:take] + rng.normal(0, 0.005, (take, real.shape[1])).astype(np.float32)
+        blocks.append(block / np.linalg.norm(block, axis=1, keepdims=True))
+        copy += 1
+    vectors = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+    model = SimpleNamespace(**manifest["model"])  # the real model's name, dimension, prompts
+    dest.mkdir(parents=True)
+    start = time.perf_counter()
+    _write_generation(Settings(corpus=CORPUS, index=dest), model, docs, chunks, vectors, [])
+    return time.perf_counter() - start
+
+
+def build_corpus(tmp: Path, subs: tuple[str, ...]) -> tuple[list[str], Path]:
+    """Part 1: build the shared corpus folders ``subs``; return table lines and the index."""
+    corpus, index = tmp / "corpus", tmp / "index"
+    for sub in subs:
+        shutil.copytree(CORPUS / sub, corpus / sub)
+    settings, start = Settings(corpus=corpus, index=index), time.perf_counter()
+    load_embedder(settings.model)
+    load_s, start = time.perf_counter() - start, time.perf_counter()
+    reports = list(ingest(corpus, settings))
+    ingest_s, used = time.perf_counter() - start, sum(r.used for r in reports)
+    log(f"ingest {ingest_s:.1f} s; building …")
+    report = build(settings)
+    lines = [
+        f"model load {load_s:.1f} s (not in build s); ingest = parse+clean+chunk; "
+        "embed+write = build - ingest",
+        f"{'files':>6} {'used':>5} {'chunks':>7} {'ingest s':>9} {'build s':>8} "
+        f"{'embed+write s':>14} {'chunks/s':>9} {'ingest ch/s':>12}",
+        f"{len(reports):>6} {used:>5} {report.chunks:>7} {ingest_s:>9.1f} {report.seconds:>8.1f} "
+        f"{report.seconds - ingest_s:>14.1f} {report.chunks / report.seconds:>9.1f} "
+        f"{report.chunks / ingest_s:>12.0f}",
+    ]
+    return lines, index
+
+
+def search_table(tmp: Path, base: Path, sizes: list[int], n: int) -> list[str]:
+    """Part 2: synthesize each size, measure it in a fresh process."""
+    lines = [
+        f"{n} questions, k=5, model warm, query embedding included; ms as p50/p95; "
+        "parts = p50 ms of a hybrid search; embed1t = query embedding p50 with 1 torch thread",
+        f"{'chunks':>7} {'dense index':>12} {'write s':>8} {'open s':>7} {'index MB':>9} "
+        f"{'MB after q':>10} {'hybrid':>11} {'dense':>11} {'bm25':>11} "
+        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'embed1t':>8}",
+    ]
+    results: list[dict[str, Any]] = []
+    for size in sizes:
+        dest = tmp / f"synth-{size}"
+        log(f"writing a {size}-chunk index …")
+        write_s = synthesize(base, size, dest)
+        log(f"measuring search at {size} chunks …")
+        out = subprocess.run([sys.executable, __file__, "--worker", str(dest), "-n", str(n)],
+                             check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        cells = [f"{a:.1f}/{b:.1f}" for a, b in (r["hybrid"], r["dense"], r["bm25"])]
+        lines.append(
+            f"{r['chunks']:>7} {r['kind']:>12} {write_s:>8.1f} {r['open_s']:>7.1f} "
+            f"{r['index_mb']:>9.0f} {r['after_mb']:>10.0f} {cells[0]:>11} {cells[1]:>11} "
+            f"{cells[2]:>11} {r['p_embed']:>6.1f} {r['p_faiss']:>6.1f} {r['p_bm25']:>6.1f} "
+            f"{r['p_read']:>6.1f} {r['p_embed1']:>8.1f}"
+        )
+        results.append(r)
+        shutil.rmtree(dest)
+    first, last = results[0], results[-1]
+    slope = (last["index_mb"] - first["index_mb"]) * 100_000 / (last["chunks"] - first["chunks"])
+    at_100k = first["index_mb"] + slope * (100_000 - first["chunks"]) / 100_000
+    p50 = last["hybrid"][0]
+    lines += [
+        f"target: hybrid p50 <= {TARGET_P50_MS:.0f} ms at 100k chunks: {p50:.1f} ms at "
+        f"{last['chunks']} chunks -> {'OK' if p50 <= TARGET_P50_MS else 'MISSED'}",
+        f"target: <= {TARGET_MB_PER_100K:.0f} MB per 100k chunks beyond the model: "
+        f"{at_100k:.0f} MB at 100k (fit: {first['index_mb'] - slope * first['chunks'] / 1e5:.0f}"
+        f" MB fixed + {slope:.0f} MB per 100k) -> "
+        f"{'OK' if at_100k <= TARGET_MB_PER_100K else 'MISSED'}",
+    ]
+    return lines
+
+
+def incremental(tmp: Path, n_files: int) -> list[str]:
+    """Part 3: build ``n_files`` files, append a sentence to one, rebuild."""
+    corpus, index = tmp / "inc-corpus", tmp / "inc-index"
+    n_pdf, n_html = max(1, n_files // 30), min(47, n_files // 2)
+    pdfs = sorted((CORPUS / "pdf").glob("*.pdf"), key=lambda p: p.stat().st_size)[:n_pdf]
+    htmls = sorted((CORPUS / "html").glob("*.html"))[:n_html]
+    for path in [*pdfs, *htmls]:
+        (corpus / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, corpus / path.parent.name / path.name)
+    (corpus / "reports").mkdir()
+    for path in sorted((CORPUS / "reports").glob("*.txt"))[: n_files - n_pdf - n_html]:
+        (corpus / "reports" / path.name).write_text(path.read_text("utf-8")[:6000], "utf-8")
+    settings = Settings(corpus=corpus, index=index)
+    log(f"incremental: first build of {n_files} files …")
+    first = build(settings)
+    changed = sorted(htmls, key=lambda p: p.stat().st_size)[len(htmls) // 2]  # median html
+    target = corpus / "html" / changed.name
+    text = target.read_text("utf-8")
+    at = text.rfind("</body>") if "</body>" in text else len(text)
+    target.write_text(text[:at] + APPENDED + text[at:], "utf-8")
+    again = build(settings)
+    target.write_text(target.read_text("utf-8").replace(APPENDED, APPENDED * 2), "utf-8")
+    start = time.perf_counter()
+    out = subprocess.run(["assistant", "build", "--corpus", str(corpus), "--index", str(index)],
+                         check=True, capture_output=True, text=True).stdout
+    cli_s = time.perf_counter() - start
+    cli_embedded = (re.findall(r"新嵌入 (\d+)", out) or ["?"])[-1]
+    ok = "OK" if again.seconds <= TARGET_REBUILD_S else "MISSED"
+    return [
+        f"changed: html/{changed.name} (median html, a sentence appended)",
+        f"{'files':>6} {'chunks':>7} {'first s':>8} {'rebuild s':>10} {'embedded':>9} "
+        f"{'reused':>7} {'CLI rebuild s':>14} {'CLI embedded':>13}",
+        f"{len(first.files):>6} {again.chunks:>7} {first.seconds:>8.1f} {again.seconds:>10.1f} "
+        f"{again.embedded:>9} {again.reused:>7} {cli_s:>14.1f} {cli_embedded:>13}",
+        f"target: incremental rebuild <= {TARGET_REBUILD_S:.0f} s (model warm): "
+        f"{again.seconds:.1f} s -> {ok}; CLI = new process incl. model load",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="seed+pdf build, 1k/10k, 20 files")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("-n", type=int, default=0, help="questions (default 200, quick 50)")
+    args = parser.parse_args()
+    n = args.n or (50 if args.quick else 200)
+    if args.worker:
+        print(json.dumps(worker(args.worker, n)))
+        return
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    tmp = Path(tempfile.mkdtemp(prefix="speed-", dir="/tmp"))
+    try:
+        started, load = time.perf_counter(), os.getloadavg()
+        subs = ("seed", "pdf") if args.quick else ("seed", "html", "pdf")
+        build_lines, base = build_corpus(tmp, subs)
+        sections = [(f"1. Build throughput: ../shared/corpus {' + '.join(subs)}", build_lines)]
+        sections.append(("2. Search latency and index memory (ms, MB beyond the model)",
+                         search_table(tmp, base, sizes, n)))
+        sections.append((f"3. Incremental rebuild, 1 of {20 if args.quick else 100} files "
+                         "changed", incremental(tmp, 20 if args.quick else 100)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    import torch
+
+    print(f"Speed benchmark{' (--quick)' if args.quick else ''}: {Settings().model}, "
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, load average "
+          f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
+          f"total {time.perf_counter() - started:.0f} s")
+    for title, lines in sections:
+        print(f"\n== {title} ==")
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
