@@ -51,7 +51,7 @@ class Settings:
     bm25_weight: float = 1.0
     rrf_k: int = 60
     flat_limit: int = 200_000
-    min_score: float = 0.80
+    min_score: float = 0.86
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
