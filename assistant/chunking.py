@@ -231,6 +231,5 @@ def _table_header(text: str, start: int) -> str:
         if "\t" not in text[previous_start:previous_end]:
             break
         header_start = previous_start
-    return text[
-        header_start : text.find("\n", header_start) if "\n" in text[header_start:] else len(text)
-    ]
+    header_end = text.find("\n", header_start)
+    return text[header_start : header_end if header_end >= 0 else len(text)]
