@@ -14,14 +14,14 @@ from pathlib import Path
 
 from .chunking import chunk
 from .cleaning import clean
-from .loaders import LoadError, read, sha256_file
+from .loaders import EmptyFile, LoadError, read, sha256_file
 from .metadata import SIDECAR, Metadata, extract, merge, read_sidecar
 from .models import Chunk, Document
 from .settings import Settings
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 _GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 GARBLED_LIMIT = 0.05
 
@@ -80,7 +80,7 @@ def load_document(
     extracted = read(path)
     text, page_starts = clean(extracted)
     if not text.strip():
-        raise LoadError(f"{path.name}：清理后没有文本 (empty)")
+        raise EmptyFile(path, f"清理后没有文字（只有不可见字符或版面符号）：{path.name}")
     warnings = list(extracted.warnings)
     garbled = len(_GARBLED.findall(text)) / len(text)
     if garbled > GARBLED_LIMIT and not any("garbled" in w for w in warnings):
@@ -124,13 +124,13 @@ def ingest(
             yield FileReport(relative, "failed", (problem + " (too large)",))
             continue
         digest = sha256_file(path)
+        if digest in seen:  # before "unchanged": an update keeps the copy a fresh build keeps
+            problem = f"与 {seen[digest]} 内容相同，只收录一次 (duplicate)"
+            yield FileReport(relative, "duplicate", (problem,))
+            continue
         if known.get(relative) == digest:
             seen[digest] = relative
             yield FileReport(relative, "unchanged")
-            continue
-        if digest in seen:
-            problem = f"与 {seen[digest]} 内容相同，只收录一次 (duplicate)"
-            yield FileReport(relative, "duplicate", (problem,))
             continue
         try:
             document = load_document(path, corpus, overrides.get(relative), digest)
