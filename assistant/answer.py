@@ -1,18 +1,33 @@
-"""Answers: the cited reply to a question, or a clear "not found".
+"""Answers: sentences quoted verbatim from the best passages, each cited, or a clear "not found".
 
-Entry point: :func:`answer`. Until sentence selection lands (issue 5), the
-answer is the best passage, quoted verbatim, with its citation.
+Entry point: :func:`answer`::
+
+    reply = answer(searcher, "2018年知识产权专项经费是多少？")
+    print(reply.text)
+    # …2018年安排知识产权专项经费484万元 … [1]
+    #
+    # 来源：
+    # [1] 《…答复的函》 官市监函〔2020〕18号 · … · 二、… › （一）… › 2.…
+
+No language model writes anything: the answer is 1–3 sentences copied from the
+passages (numbers never rewritten), chosen by how much of the question they
+contain — its terms, numbers and dates weighing most, its character bigrams,
+the same with the sentence's context — and how well their passage ranked.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from .models import Answer, Hit
+from .models import Answer, Hit, Quote
 from .search import Filters, Searcher
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
-
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 300
+NEAREST_DOCUMENTS = 3
 
 # Places and bodies a question may name: 深圳市, 普陀区, 教育局, 市场监督管理局 (3+ characters,
 # so that common words such as 小区, 社区, 全市 are not taken for names).
@@ -20,6 +35,24 @@ _NOT_IN_NAMES = "的是在了和与及或把被对向从到为个哪些几多少
 _NAMED = re.compile(
     rf"(?:(?![{_NOT_IN_NAMES}])[\u4e00-\u9fff]){{2,8}}?(?:自治区|街道|委员会|省|市|区|县|镇|乡|局|厅)"
 )
+# A sentence ends at 。！？； (and closing quotes after them) or at a line break.
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
+_HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
+# Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
+_ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
+_NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
+# Chosen on the visible question sets (bench/answers.py); the share each signal gets.
+_WEIGHTS = {"terms": 0.5, "bigrams": 0.5, "context": 0.3, "rank": 0.2}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a hit, with its score for the question."""
+
+    hit: int
+    start: int
+    end: int
+    score: float
 
 
 def named_bodies(question: str) -> list[str]:
@@ -53,17 +86,160 @@ def citation(hit: Hit) -> str:
     return " · ".join(x for x in (head, c.issuer, c.issued_on, c.section, page) if x)
 
 
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` that can be quoted, surrounding whitespace excluded.
+
+    A sentence ends at 。！？； or a line break, so a table row is one sentence.
+    Headings (a short line without an end mark or a tab, such as "2.加大投入")
+    are left out: they are already in the citation's section path, and they serve
+    as the next sentence's context. Only a text of nothing but headings gives them.
+    """
+    spans: list[tuple[int, int]] = []
+    headings: list[tuple[int, int]] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        piece = text[start:end]
+        left = start + len(piece) - len(piece.lstrip())
+        right = start + len(piece.rstrip())
+        start = end
+        if right <= left:
+            continue
+        line = text[left:right]
+        is_heading = len(line) < _HEADING_CHARS and "\t" not in line
+        (headings if is_heading and not _SENTENCE_END.match(line[-1]) else spans).append(
+            (left, right)
+        )
+    return spans or headings
+
+
+def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -> Answer:
+    """Quote the 1–3 sentences of ``hits`` that best answer ``question``, cited.
+
+    Args:
+        question: The question (normalized).
+        hits: Relevant passages, best first.
+        terms: Splits text into search terms (the index's tokenizer).
+    """
+    chosen = _choose(_candidates(question, hits, terms), hits)
+    markers: dict[int, int] = {}
+    for c in chosen:
+        markers.setdefault(c.hit, len(markers) + 1)
+    quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
+    cited = [hits[i] for i in markers]
+    lines: list[str] = []
+    for hit_index, marker in markers.items():
+        text = hits[hit_index].chunk.text
+        spans = [c for c in chosen if c.hit == hit_index]
+        parts = [text[spans[0].start : spans[0].end]]
+        for before, after in zip(spans, spans[1:], strict=False):
+            gap = text[before.end : after.start].strip()
+            parts.append(("……" if gap else "") + text[after.start : after.end])
+        lines.append("".join(parts) + f" [{marker}]")
+    sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(cited, 1))
+    body = "\n".join(lines) + "\n\n来源：\n" + sources
+    return Answer(question, True, body, tuple(cited), quotes)
+
+
+def not_found(question: str, hits: list[Hit]) -> Answer:
+    """The refusal, listing the nearest documents so the user can look there."""
+    seen: dict[str, Hit] = {}
+    for hit in hits:
+        seen.setdefault(hit.chunk.doc, hit)
+    nearest = list(seen.values())[:NEAREST_DOCUMENTS]
+    text = NOT_FOUND + "。"
+    if nearest:
+        docs = "\n".join(f"- {_document_line(h)}" for h in nearest)
+        text += "\n\n最接近的文件（可能不含答案）：\n" + docs
+    return Answer(question, False, text, tuple(nearest))
+
+
 def answer(
     searcher: Searcher, question: str, k: int | None = None, filters: Filters | None = None
 ) -> Answer:
-    """Answer ``question`` from the index, citing every passage used.
+    """Answer ``question`` from the index, citing every sentence used.
 
     Raises:
         ValueError: Empty or over-long question.
     """
     hits = searcher.search(question, k, filters=filters)
     if not is_relevant(question, hits, searcher.settings.min_score):
-        return Answer(question, False, NOT_FOUND, tuple(hits))
-    best = hits[0]
-    text = f"{best.chunk.text} [1]\n\n[1] {citation(best)}"
-    return Answer(question, True, text, tuple(hits))
+        return not_found(question, hits)
+    return compose(question, hits, searcher.index.tokenizer)
+
+
+def _document_line(hit: Hit) -> str:
+    c = hit.chunk
+    head = f"《{c.title}》" + (f" {c.doc_number}" if c.doc_number else "")
+    return " · ".join(x for x in (head, c.issuer, c.issued_on) if x)
+
+
+def _candidates(
+    question: str, hits: list[Hit], terms: Callable[[str], list[str]]
+) -> list[Candidate]:
+    """Every sentence of every hit, scored.
+
+    The score adds up: the share of the question's terms in the sentence (longer
+    terms and numbers weigh more), the share of its character bigrams (robust to
+    word-splitting differences such as 救助金/救助), the share of its terms in the
+    sentence with its context (title, section path, previous sentence), and the
+    passage's rank.
+    """
+    weights = {t: _term_weight(t) for t in set(terms(question))}
+    total = sum(weights.values()) or 1.0
+    asked = _bigrams(_ASK_WORDS.sub(" ", question))
+
+    def coverage(text: str) -> float:
+        return sum(w for t, w in weights.items() if t in text) / total
+
+    candidates = []
+    for rank, hit in enumerate(hits):
+        text = hit.chunk.text
+        before = 0  # the context of a sentence: the previous one and any headings after it
+        for start, end in sentences(text):
+            sentence = text[start:end].lower()
+            context = f"{hit.chunk.title}{hit.chunk.section}{text[before:start]}".lower()
+            bigrams = len(asked & _bigrams(sentence)) / max(1, len(asked))
+            score = (
+                _WEIGHTS["terms"] * coverage(sentence)
+                + _WEIGHTS["bigrams"] * bigrams
+                + _WEIGHTS["context"] * coverage(context + sentence)
+                + _WEIGHTS["rank"] / (rank + 1)
+            )
+            candidates.append(Candidate(rank, start, end, score))
+            before = start
+    return candidates
+
+
+def _bigrams(text: str) -> set[str]:
+    text = _NOT_WORD.sub("", text.lower())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _term_weight(term: str) -> float:
+    """Longer terms and numbers say more about where the answer is."""
+    return 3.0 if any(ch.isdigit() for ch in term) else float(min(len(term), 4))
+
+
+def _choose(candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+    """The best sentence, plus up to two nearly as good ones, in reading order."""
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0]
+    chosen = [best]
+    seen = {_key(hits, best)}
+    length = best.end - best.start
+    for c in ranked[1:]:
+        if len(chosen) == MAX_SENTENCES or c.score < 0.7 * best.score:
+            break
+        key = _key(hits, c)
+        if key in seen or length + c.end - c.start > MAX_ANSWER_CHARS:
+            continue
+        chosen.append(c)
+        seen.add(key)
+        length += c.end - c.start
+    order = {c.hit: i for i, c in reversed(list(enumerate(chosen)))}
+    return sorted(chosen, key=lambda c: (order[c.hit], c.start))
+
+
+def _key(hits: list[Hit], c: Candidate) -> str:
+    """A sentence's text without whitespace: the same sentence in two passages is quoted once."""
+    return re.sub(r"\s+", "", hits[c.hit].chunk.text[c.start : c.end])

@@ -156,13 +156,38 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A sentence quoted verbatim in an answer.
+
+    Attributes:
+        marker: Its citation number: ``[marker]`` points to ``citations[marker - 1]``.
+        start: Where the sentence starts in the cited chunk's ``text``.
+        end: Where it ends (exclusive).
+    """
+
+    marker: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What the assistant says to a question, with the hits it cites."""
+    """What the assistant says to a question, with the hits it cites.
+
+    Attributes:
+        question: The question as asked.
+        found: Whether the documents answer it; if not, ``text`` says so.
+        text: The answer with ``[n]`` markers, then one source line per citation.
+        citations: When found, the cited hits in marker order; otherwise the
+            nearest passages, offered as "the closest documents".
+        quotes: The quoted sentences, in answer order (empty when not found).
+    """
 
     question: str
     found: bool
     text: str
     citations: tuple[Hit, ...] = field(default_factory=tuple)
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``assistant ask --json``."""

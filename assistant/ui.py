@@ -1,51 +1,247 @@
-"""The Gradio web app (minimal until the app issue lands): ask a question, get a cited answer.
+"""The Gradio web app: 问答 (cited chat), 文件库 (indexed documents) and 管理 (upload, rebuild).
 
-Entry point: :func:`serve`. On first start with no index, it builds one from the
-corpus. Respects ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT`` and the
-``ASSISTANT_*`` settings.
+Entry point: :func:`serve` (``python app.py`` / ``assistant serve``). On first
+start with no index it builds one from the corpus. Respects
+``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
+``ASSISTANT_ADMIN_PASSWORD`` (the 管理 tab works only when it is set, and only
+after it is entered; it is never stored in the index).
+
+Document text is always shown as text: every string from a document is
+HTML-escaped before it reaches the page, and messages are single HTML blocks so
+Markdown does not reinterpret it either.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import os
+import re
+from typing import Any
 
-from .answer import answer
-from .index import build, read_manifest
-from .search import Searcher
+import numpy as np
+
+from .admin import Library, check_password
+from .answer import answer, citation
+from .index import IndexUnavailable, build, read_manifest
+from .models import Answer
+from .search import Filters
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-EXAMPLES = [
-    "2018年知识产权专项经费是多少？",
-    "在广州，一个家庭一年之内领的临时救助金最多能有多少？",
+
+CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
+    "在广州，一个家庭一年之内领的临时救助金最多能有多少？",
+    "一次性创业补贴怎么申请？",
 ]
+STAFF_EXAMPLES = [
+    "2018年知识产权专项经费是多少？",
+    "淮安市2024年全市一共受理了多少件政府信息公开申请？",
+    "广州市老年人助餐配餐服务管理办法的文号是什么？",
+]
+ALL = "全部"
+CSS = """
+.answer .marker {color: var(--color-accent); font-weight: 600}
+.answer details.source {border: 1px solid var(--border-color-primary); border-radius: 6px;
+  padding: 4px 8px; margin-top: 6px}
+.answer details.source summary {cursor: pointer; font-size: 0.92em}
+.answer .passage {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px}
+.answer mark {background: #fff3b0; color: inherit}
+.answer .nearest {color: var(--body-text-color-subdued)}
+"""
 
 
-def reply_markdown(searcher: Searcher, question: str) -> str:
-    """The answer to ``question`` as Markdown; document text is escaped, never rendered as HTML."""
-    try:
-        result = answer(searcher, question)
-    except ValueError as error:
-        return f"**{html.escape(str(error))}**"
-    return html.escape(result.text).replace("\n", "  \n")
+def answer_html(reply: Answer) -> str:
+    """A reply as one HTML block: the answer with [n] markers, then collapsible source cards.
+
+    Each card shows the citation line and the passage, with the quoted sentences
+    marked. Every document string is escaped.
+    """
+    body, _, _ = reply.text.partition("\n\n来源：")
+    if not reply.found:
+        head, _, nearest = body.partition("\n\n")
+        parts = [f"<p>{_text(head)}</p>"]
+        if nearest:
+            parts.append(f'<p class="nearest">{_text(nearest)}</p>')
+        return f'<div class="answer">{"".join(parts)}</div>'
+    answer_part = re.sub(r" \[(\d+)\]", r' <span class="marker">[\1]</span>', _text(body))
+    cards = []
+    for marker, hit in enumerate(reply.citations, 1):
+        text = hit.chunk.text
+        spans = sorted((q.start, q.end) for q in reply.quotes if q.marker == marker)
+        passage, at = [], 0
+        for start, end in spans:
+            passage += [_text(text[at:start]), f"<mark>{_text(text[start:end])}</mark>"]
+            at = end
+        passage.append(_text(text[at:]))
+        cards.append(
+            f'<details class="source"><summary>[{marker}] {_text(citation(hit))}</summary>'
+            f'<div class="passage">{"".join(passage)}</div></details>'
+        )
+    return f'<div class="answer"><p>{answer_part}</p>{"".join(cards)}</div>'
 
 
-def create_app(settings: Settings) -> object:
-    """Build the Gradio Blocks app over the index at ``settings.index``."""
+def answer_markdown(reply: Answer) -> str:
+    """A reply as Markdown for API clients: the answer and its source lines."""
+    return reply.text.replace("\n", "  \n")
+
+
+def create_app(settings: Settings, admin_password: str | None = None) -> Any:
+    """Build the Gradio Blocks app over the index at ``settings.index``.
+
+    Args:
+        settings: Where the corpus and index are, and how to search.
+        admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.
+    """
     import gradio as gr
 
-    searcher = Searcher.open(settings)
+    library = Library(settings)
+    if admin_password is None:
+        admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
+
+    def respond(
+        question: str, history: list[dict[str, str]], doc_type: str, issuer: str, year: str
+    ) -> tuple[str, list[dict[str, str]]]:
+        filters = Filters(*(v if v and v != ALL else "" for v in (doc_type, issuer, year)))
+        try:
+            reply = answer_html(answer(library.searcher, question, filters=filters))
+        except ValueError as error:
+            reply = f'<div class="answer"><p><b>{_text(str(error))}</b></p></div>'
+        return "", [*history, _message("user", question), _message("assistant", reply)]
+
+    def ask_api(question: str) -> str:
+        """Answer a question: Markdown with [n] markers and one source line per citation."""
+        try:
+            return answer_markdown(answer(library.searcher, question))
+        except ValueError as error:
+            return str(error)
+
     with gr.Blocks(title="政策问答助手") as app:
-        gr.Markdown("# 政策问答助手\n根据已收录的政策文件和答复函回答问题，每句都注明出处。")
-        question = gr.Textbox(label="您的问题", placeholder="例如：2018年知识产权专项经费是多少？")
-        ask = gr.Button("提问", variant="primary")
-        reply = gr.Markdown(label="回答")
-        gr.Examples(EXAMPLES, inputs=question)
-        ask.click(lambda q: reply_markdown(searcher, q), question, reply, api_name="ask")
-        question.submit(lambda q: reply_markdown(searcher, q), question, reply)
-    return app
+        gr.Markdown(
+            "# 政策问答助手\n根据已收录的政策文件和答复函回答问题，"
+            "答案逐字引自原文，并注明文件、文号、发文机关、日期、章节和页码。"
+        )
+        with gr.Tabs():
+            with gr.Tab("问答", id="qa"):
+                with gr.Row():
+                    with gr.Column(scale=4):
+                        chat = gr.Chatbot(label="对话", height=520, elem_id="chat")
+                        with gr.Row():
+                            question = gr.Textbox(
+                                label="您的问题",
+                                placeholder="例如：2018年知识产权专项经费是多少？",
+                                scale=5,
+                                elem_id="question",
+                            )
+                            send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                        gr.Examples(CITIZEN_EXAMPLES, inputs=question, label="市民常问")
+                        gr.Examples(STAFF_EXAMPLES, inputs=question, label="工作人员常问")
+                    with gr.Column(scale=1):
+                        gr.Markdown("### 筛选")
+                        doc_type = gr.Dropdown(label="文件类型", elem_id="doc-type")
+                        issuer = gr.Dropdown(label="发文机关", elem_id="issuer")
+                        year = gr.Dropdown(label="年份", elem_id="year")
+                        clear = gr.Button("清空对话")
+            with gr.Tab("文件库", id="library"):
+                documents = gr.Dataframe(
+                    headers=list(Library.COLUMNS), interactive=False, wrap=True, elem_id="docs"
+                )
+                chosen = gr.Dropdown(label="查看文件的段落", elem_id="viewer-doc")
+                passages = gr.HTML(elem_id="passages")
+            with gr.Tab("管理", id="admin"):
+                admin_tab(gr, library, admin_password, [documents, chosen, doc_type, issuer, year])
+
+        asked, private = [question, chat, doc_type, issuer, year], {"api_visibility": "private"}
+        send.click(respond, asked, [question, chat], **private)
+        question.submit(respond, asked, [question, chat], **private)
+        clear.click(lambda: [], None, chat, **private)
+        chosen.change(lambda d: passages_html(library, d), chosen, passages, **private)
+        refreshed = [documents, chosen, doc_type, issuer, year]
+        app.load(lambda: refresh(gr, library), None, refreshed, **private)
+        gr.api(ask_api, api_name="ask")
+    return app.queue(default_concurrency_limit=2, max_size=512)
+
+
+def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) -> None:
+    """The 管理 tab: log in, upload files into the corpus, rebuild the index."""
+    if not password:
+        gr.Markdown(
+            "管理功能未启用。设置环境变量 `ASSISTANT_ADMIN_PASSWORD` 后重启，"
+            "即可在此上传文件并重建索引。",
+            elem_id="admin-disabled",
+        )
+        return
+    authed = gr.State(False)
+    with gr.Row():
+        entered = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
+        login = gr.Button("登录", elem_id="admin-login")
+    status = gr.Markdown(elem_id="admin-status")
+    with gr.Column(visible=False) as panel:
+        uploads = gr.File(
+            label="上传文件（PDF、DOCX、TXT、HTML）",
+            file_count="multiple",
+            file_types=list(Library.UPLOAD_SUFFIXES),
+            elem_id="upload",
+        )
+        rebuild = gr.Button("重建索引", variant="primary", elem_id="rebuild")
+        report = gr.Markdown(elem_id="report")
+
+    def log_in(text: str) -> tuple[bool, str, Any]:
+        ok = check_password(text, password)
+        return ok, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok)
+
+    def upload(files: list[str] | None, ok: bool) -> str:
+        if not ok:
+            return "请先登录。"
+        return "\n".join(f"- {_text(line)}" for line in library.save_uploads(files or []))
+
+    def rebuild_index(ok: bool, progress: Any = gr.Progress(track_tqdm=True)) -> list[Any]:
+        if not ok:
+            return ["请先登录。", *(gr.update() for _ in refreshed)]
+        try:
+            text = library.rebuild(lambda done, desc: progress(done, desc=desc))
+        except IndexUnavailable as error:
+            text = f"重建失败，仍在使用原索引：{_text(str(error))}"
+        return [text, *refresh(gr, library)]
+
+    private = {"api_visibility": "private"}
+    login.click(log_in, entered, [authed, status, panel], **private)
+    entered.submit(log_in, entered, [authed, status, panel], **private)
+    uploads.upload(upload, [uploads, authed], report, **private)
+    rebuild.click(
+        rebuild_index, authed, [report, *refreshed], concurrency_id="rebuild",
+        concurrency_limit=1, **private,
+    )  # fmt: skip
+
+
+def refresh(gr: Any, library: Library) -> list[Any]:
+    """Current values of the document table, the viewer's choices and the filters."""
+    rows = library.rows()
+    titles = [(f"{r[0]} {r[1]}".strip(), i) for i, r in enumerate(rows)]
+    choices = library.filter_choices()
+    return [
+        gr.update(value=[list(r) for r in rows]),
+        gr.update(choices=titles, value=None),
+        *(gr.update(choices=[ALL, *c], value=ALL) for c in choices),
+    ]
+
+
+def passages_html(library: Library, document: int | None) -> str:
+    """Every passage of one document, with section path and page, as escaped HTML."""
+    if document is None:
+        return ""
+    index = library.searcher.index
+    cards = []
+    for row in np.flatnonzero(index.chunk_docs == document):
+        c = index.chunk(int(row))
+        page = f"第{c.page_start}页" if c.page_start else ""
+        where = " · ".join(x for x in (c.section, page) if x)
+        cards.append(
+            f'<div class="passage-card"><div class="where">{_text(where or "正文")}</div>'
+            f'<div class="passage">{_text(c.text)}</div></div>'
+        )
+    return f'<div class="answer">{"".join(cards)}</div>'
 
 
 def serve(settings: Settings | None = None) -> None:
@@ -55,4 +251,13 @@ def serve(settings: Settings | None = None) -> None:
         log.warning("没有索引，正在从 %s 构建 building the index …", settings.corpus)
         report = build(settings, progress=True)
         log.warning("索引已建好 index built: %d chunks in %.0f s", report.chunks, report.seconds)
-    create_app(settings).launch()
+    create_app(settings).launch(css=CSS, max_file_size=f"{settings.max_file_mb}mb")
+
+
+def _message(role: str, content: str) -> dict[str, str]:
+    return {"role": role, "content": content}
+
+
+def _text(text: str) -> str:
+    """Escape document text for HTML, keeping its line breaks."""
+    return html.escape(text).replace("\n", "<br>")

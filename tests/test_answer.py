@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from assistant.answer import citation, is_relevant, named_bodies
+from assistant.answer import (
+    NOT_FOUND,
+    citation,
+    compose,
+    is_relevant,
+    named_bodies,
+    not_found,
+    sentences,
+)
 from assistant.models import Chunk, Hit
 
 
@@ -44,3 +52,68 @@ def test_citation_line() -> None:
         "2020-08-31 · 二、成效 › （一）强化统筹 › 2.加大投入 · 第3–4页"
     )
     assert "页" not in citation(make_hit("……", 0.9))
+
+
+LETTER = (
+    "二、工作成效\n（一）强化统筹\n"
+    "2.加大投入\n2018年安排知识产权专项经费484万元，2019年安排512.5万元。"
+    "资金主要用于专利资助。\n"
+    "项目\t金额\n专利资助\t120万元\n"
+)
+
+
+def tokens(text: str) -> list[str]:
+    """A stand-in for the index tokenizer: the words the tests ask about."""
+    words = ["2018", "2018年", "知识产权", "专项", "经费", "专利", "资助", "投入"]
+    return [w for w in words if w in text]
+
+
+def test_sentences_split_at_end_marks_and_lines_and_leave_out_headings() -> None:
+    spans = sentences(LETTER)
+    texts = [LETTER[a:b] for a, b in spans]
+    assert texts == [
+        "2018年安排知识产权专项经费484万元，2019年安排512.5万元。",
+        "资金主要用于专利资助。",
+        "项目\t金额",
+        "专利资助\t120万元",
+    ]
+    assert all(not t[0].isspace() and not t[-1].isspace() for t in texts)
+    assert sentences("") == [] and sentences("   \n") == []
+    assert sentences("短标题\n二、标题") == [(0, 3), (4, 8)]  # only headings: they are quoted
+
+
+def test_compose_quotes_the_answering_sentence_verbatim_with_its_citation() -> None:
+    other = make_hit(
+        "专利资助标准另行制定。各单位应当按时报送材料。", 0.9, id="c2", title="其他文件"
+    )
+    reply = compose("2018年知识产权专项经费是多少？", [make_hit(LETTER, 0.93), other], tokens)
+    first_line, _, sources = reply.text.partition("\n\n来源：\n")
+    assert "2018年安排知识产权专项经费484万元，2019年安排512.5万元。" in first_line
+    assert first_line.splitlines()[0].endswith(" [1]")
+    assert sources.startswith("[1] 《关于政协第94049号提案答复的函》 官市监函〔2020〕18号")
+    assert reply.found and reply.citations[0].chunk.id == "c1"
+    for quote in reply.quotes:  # every quote points at verbatim text of its citation
+        text = reply.citations[quote.marker - 1].chunk.text[quote.start : quote.end]
+        assert text in reply.text
+    assert 1 <= len(reply.quotes) <= 3
+
+
+def test_compose_quotes_a_repeated_sentence_once() -> None:
+    same = "2018年安排知识产权专项经费484万元。"
+    hits = [make_hit(same, 0.93), make_hit(same, 0.93, id="c2", doc="seed/b.txt")]
+    reply = compose("2018年知识产权专项经费是多少？", hits, tokens)
+    assert reply.text.count("484万元") == 1
+    assert len(reply.citations) == 1
+
+
+def test_not_found_names_the_nearest_documents_but_answers_nothing() -> None:
+    hits = [
+        make_hit("甲", 0.5),
+        make_hit("乙", 0.5, id="c2"),
+        make_hit("丙", 0.4, id="c3", doc="b"),
+    ]
+    reply = not_found("深圳市的补贴是多少？", hits)
+    assert not reply.found and reply.text.startswith(NOT_FOUND)
+    assert reply.text.count("《关于政协第94049号提案答复的函》") == 2  # one line per document
+    assert "甲" not in reply.text and not reply.quotes
+    assert not_found("x", []).text == NOT_FOUND + "。"

@@ -1,0 +1,91 @@
+"""Answer benchmark: how often the composed 1–3 sentence answer quotes the gold answer.
+
+For every answerable question (policy = seed + policy sets, and CMRC 2018 dev; DomainRAG
+has no answer spans), it asks :func:`assistant.answer.answer` and reports:
+
+* retrieved — the gold answer is in one of the top-k passages (the most the composer can do);
+* answered  — the assistant did not refuse;
+* quoted    — the answer text (before its source lines) contains the gold answer,
+  whitespace stripped; "of retrieved" divides by the retrieved questions;
+* length    — mean characters of the answer text.
+
+Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
+
+    python bench/answers.py [--sets policy cmrc] [--limit N] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from pathlib import Path
+
+from retrieval import SETS  # bench/ is on sys.path when this file is run
+
+from assistant.answer import answer
+from assistant.evaluation import table
+from assistant.index import build
+from assistant.search import Searcher
+from assistant.settings import Settings
+
+
+def _strip(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sets = ["policy", "cmrc"]
+    parser.add_argument("--sets", nargs="+", choices=sets, default=sets)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
+    parser.add_argument("--show-misses", action="store_true", help="print questions not quoted")
+    args = parser.parse_args()
+    rows = []
+    for name in args.sets:
+        corpus, index = args.work / name / "corpus", args.work / name / "index"
+        questions = [q for q in SETS[name](corpus) if q.get("doc") and q.get("answer")]
+        questions = questions[: args.limit or None]
+        settings = Settings.from_env().with_(corpus=corpus, index=index)
+        build(settings, progress=True)
+        searcher = Searcher.open(settings)
+        retrieved = answered = quoted = quoted_of_retrieved = 0
+        lengths = []
+        started = time.perf_counter()
+        for q in questions:
+            gold = _strip(q["answer"])
+            reply = answer(searcher, q["question"])
+            passages = searcher.search(q["question"])
+            in_passages = any(gold in _strip(h.chunk.text) for h in passages)
+            body = reply.text.split("\n\n来源：")[0]
+            hit = reply.found and gold in _strip(body)
+            retrieved += in_passages
+            answered += reply.found
+            quoted += hit
+            quoted_of_retrieved += hit and in_passages
+            lengths.append(len(body))
+            if args.show_misses and in_passages and not hit:
+                print(f"- {q['question']}  gold={q['answer']}\n  {body[:200]!r}")
+        seconds = time.perf_counter() - started
+        n = len(questions)
+        rows.append(
+            [
+                name,
+                str(n),
+                f"{retrieved / n:.3f}",
+                f"{answered / n:.3f}",
+                f"{quoted / n:.3f}",
+                f"{quoted_of_retrieved / max(1, retrieved):.3f}",
+                f"{statistics.mean(lengths):.0f}",
+                f"{1000 * seconds / n:.0f}",
+            ]
+        )
+    header = ["set", "questions", "retrieved", "answered", "quoted", "of retrieved"]
+    header += ["chars", "ms/q"]
+    print(table(rows, header))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The app's admin side without a browser: password, upload names and sizes, rebuild and swap.
+
+A real index (hash embedder, real FAISS and BM25) on a tiny corpus; the browser
+tests in ``test_browser.py`` drive the same code through the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.admin import Library, check_password, safe_name
+from assistant.answer import answer
+from assistant.index import build
+from assistant.settings import Settings
+from assistant.ui import answer_html
+
+SUFFIXES = Library.UPLOAD_SUFFIXES
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "关于社区图书角的说明\n社区图书角每周开放六天，周一闭馆。"
+        '<script>alert("x")</script><img src=x onerror="alert(1)">\n',
+        encoding="utf-8",
+    )
+    settings = Settings(corpus=corpus, index=tmp_path / "index", model="hash", min_score=0.0)
+    build(settings)
+    return Library(settings)
+
+
+def test_password_is_checked_exactly_and_an_empty_one_never_matches() -> None:
+    assert check_password("管理-密码", "管理-密码")
+    assert not check_password("管理-密", "管理-密码")
+    assert not check_password("", "")
+    assert not check_password("anything", "")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../x.pdf", "/etc/x.pdf", "a/b.pdf", "..\\x.pdf", "C:\\x.pdf", ".hidden.pdf", "", ".."],
+)
+def test_unsafe_upload_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="不安全"):
+        safe_name(name, SUFFIXES)
+
+
+def test_upload_names_keep_chinese_spaces_and_brackets_but_not_control_characters() -> None:
+    assert safe_name("城市书房 补助〔2026〕1号.TXT", SUFFIXES) == "城市书房 补助〔2026〕1号.TXT"
+    assert safe_name("报告\x00\x1f.pdf", SUFFIXES) == "报告.pdf"
+    for name in ("x.doc", "x.exe", "x.pdf.sh", "x"):
+        with pytest.raises(ValueError, match="不支持的文件类型"):
+            safe_name(name, SUFFIXES)
+    with pytest.raises(ValueError, match="过长"):
+        safe_name("长" * 200 + ".txt", SUFFIXES)
+
+
+def test_uploads_land_in_the_corpus_only(library: Library, tmp_path: Path) -> None:
+    source = tmp_path / "新文件.txt"
+    source.write_text("城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
+    corpus = library.settings.corpus
+    assert library.save_upload(source).startswith("已保存 uploads/新文件.txt")
+    assert (corpus / "uploads" / "新文件.txt").read_bytes() == source.read_bytes()
+    assert "替换" in library.save_upload(source)
+    assert library.save_upload(source, "../../逃逸.txt").startswith("未保存")
+    assert not (tmp_path / "逃逸.txt").exists() and not (corpus.parent / "逃逸.txt").exists()
+    files = sorted(p.name for p in corpus.rglob("*"))
+    assert files == ["a.txt", "uploads", "新文件.txt"]  # no temporary file left behind
+
+
+def test_uploads_over_the_size_limit_are_refused(library: Library, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (library.settings.max_file_mb * 1024 * 1024 + 1))
+    assert "文件过大" in library.save_upload(big)
+    assert not (library.settings.corpus / "uploads" / "big.txt").exists()
+
+
+def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
+    library: Library, tmp_path: Path
+) -> None:
+    old = library.searcher
+    source = tmp_path / "书房.txt"
+    source.write_text("城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
+    library.save_upload(source)
+    (library.settings.corpus / "坏.pdf").write_bytes(b"%PDF-1.4 broken")
+    (library.settings.corpus / "<img src=x onerror=1>|x.pdf").write_bytes(b"%PDF-1.4 broken")
+    steps: list[str] = []
+    report = library.rebuild(lambda done, text: steps.append(text))
+    assert library.searcher is not old
+    assert "uploads/书房.txt | 已收录" in report
+    assert "坏.pdf | 未收录" in report
+    assert "| &lt;img src=x onerror=1&gt;\\|x.pdf | 未收录 |" in report  # no HTML, no new column
+    assert any("书房.txt" in s for s in steps)
+    reply = answer(library.searcher, "城市书房建设补助标准是多少？")
+    assert "每间8.8万元" in reply.text
+    assert [r[0] for r in library.rows()] == ["a", "书房"]  # title from the file name
+
+
+def test_answers_show_document_html_as_text(library: Library) -> None:
+    reply = answer(library.searcher, "社区图书角哪天闭馆？")
+    page = answer_html(reply)
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page and "onerror=&quot;alert(1)&quot;" in page
+    assert "<mark>社区图书角每周开放六天，周一闭馆。</mark>" in page
+    assert '<span class="marker">[1]</span>' in page

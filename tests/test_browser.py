@@ -1,0 +1,192 @@
+"""The web app in a real browser: ``python app.py`` as a server, driven by headless Chromium.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``) and the
+``playwright`` package. The app runs on a small real corpus (the seed letter and two
+Guangzhou policy pages) with the bundled model; it builds its index on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+from tests.conftest import ROOT, SEED, SHARED_CORPUS
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "管理-密码-2026"
+HTML_FILES = (
+    "11_公共租赁住房保障办法_穗府办规2024-13号.html",
+    "29_广州市临时救助实施细则_穗府办规2021-19号.html",
+)
+NEW_PDF = "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf"
+NEW_FACT = "2026年城市书房建设补助标准为每间8.8万元，由区财政分两次拨付。"
+HOSTILE = (
+    "关于社区图书角的说明\n"
+    "社区图书角每周开放六天，周一闭馆。"
+    '<script>window.__xss = "script"</script>'
+    "<img src=x onerror=\"window.__xss = 'img'\">\n"
+)
+TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes loading the model
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``python app.py`` on a fresh corpus with no index yet; yields (url, corpus)."""
+    work = tmp_path_factory.mktemp("app")
+    corpus = work / "corpus"
+    (corpus / "html").mkdir(parents=True)
+    assert SEED is not None
+    shutil.copy(SEED, corpus / SEED.name)
+    for name in HTML_FILES:
+        shutil.copy(SHARED_CORPUS / "html" / name, corpus / "html" / name)
+    (corpus / "图书角说明.txt").write_text(HOSTILE, encoding="utf-8")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ASSISTANT_CORPUS": str(corpus),
+        "ASSISTANT_INDEX": str(work / "index"),
+        "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
+    }
+    log = (work / "app.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 600
+    while True:
+        assert process.poll() is None, (work / "app.log").read_text("utf-8", "replace")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the app did not start in 10 minutes"
+            time.sleep(1)
+    yield url, corpus
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: tuple[str, Path]) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server[0])
+    yield page
+    page.close()
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Type a question, send it, and return the new reply's locator."""
+    replies = page.locator("#chat .answer")
+    before = replies.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat .answer').length > {before}", timeout=TIMEOUT
+    )
+    return replies.nth(before)
+
+
+def test_citizen_question_is_answered_with_its_citation(page: Page) -> None:
+    reply = ask(page, "公租房的住房租赁补贴期限是几年？")
+    text = reply.inner_text()
+    assert "[1]" in text
+    assert "年" in text.split("[1]")[0]
+    summary = reply.locator("details.source summary").first
+    assert "公共租赁住房" in summary.inner_text()
+    assert "穗府办规〔2024〕13号 · 广州市人民政府办公厅" in summary.inner_text()
+
+
+def test_source_card_opens_on_the_passage_with_the_answer_highlighted(page: Page) -> None:
+    reply = ask(page, "2018年知识产权专项经费是多少？")
+    assert "484万元" in reply.inner_text().split("[1]")[0]
+    card = reply.locator("details.source").first
+    passage = card.locator(".passage")
+    assert not passage.is_visible()
+    card.locator("summary").click()
+    assert passage.is_visible()
+    assert "484万元" in passage.locator("mark").first.inner_text()
+    summary = card.locator("summary").inner_text()
+    assert "官市监函〔2020〕18号" in summary and "2020-08-31" in summary
+
+
+def test_unanswerable_question_says_so(page: Page) -> None:
+    reply = ask(page, "深圳市的人才住房租房补贴每个月能领多少钱？")
+    assert "未在已收录的文件中找到与该问题直接相关的内容" in reply.inner_text()
+
+
+def test_document_html_is_shown_as_text_never_run(page: Page) -> None:
+    reply = ask(page, "社区图书角哪天闭馆？")
+    reply.locator("details.source summary").first.click()
+    shown = reply.inner_text()
+    assert "<script>" in shown and "onerror=" in shown
+    assert page.evaluate("window.__xss === undefined")
+    assert reply.locator("script, img").count() == 0
+
+
+def test_admin_needs_the_password(page: Page) -> None:
+    page.get_by_role("tab", name="管理").click()
+    assert not page.locator("#upload").is_visible()
+    assert not page.locator("#rebuild").is_visible()
+    page.locator("#admin-password input").fill("wrong")
+    page.locator("#admin-login").click()
+    page.get_by_text("密码不正确").wait_for()
+    assert not page.locator("#upload").is_visible()
+    assert not page.locator("#rebuild").is_visible()
+
+
+def test_admin_uploads_txt_and_pdf_rebuilds_and_the_new_facts_are_answered(
+    page: Page, tmp_path: Path
+) -> None:
+    txt = tmp_path / "城市书房 补助〔2026〕1号.txt"
+    txt.write_text("关于城市书房建设补助的通知\n" + NEW_FACT, encoding="gbk")
+    page.get_by_role("tab", name="管理").click()
+    page.locator("#admin-password input").fill(PASSWORD)
+    page.locator("#admin-login").click()
+    page.get_by_text("已登录").wait_for()
+    upload = page.locator("#upload input[type=file]")
+    upload.set_input_files([str(txt), str(SHARED_CORPUS / "pdf" / NEW_PDF)])
+    report = page.locator("#report")
+    report.get_by_text(NEW_PDF).wait_for()
+    assert report.inner_text().count("已保存") == 2
+    page.locator("#rebuild").click()
+    report.get_by_text("索引已更新").wait_for(timeout=600_000)
+    assert txt.name in report.inner_text()
+    page.get_by_role("tab", name="问答").click()
+    reply = ask(page, "城市书房建设补助标准是多少？")
+    assert "每间8.8万元" in reply.inner_text().split("[1]")[0]
+    reply = ask(page, "淮安市2024年全市一共受理了多少件政府信息公开申请？")
+    text = reply.inner_text()
+    assert "3119件" in text.split("[1]")[0]
+    assert "第2页" in reply.locator("details.source summary").first.inner_text()
