@@ -2,8 +2,8 @@
 
 Layout (``index/`` by default)::
 
-    manifest.json        format, model, settings, documents and their chunk ids,
-                         and the generation folder that holds the data
+    manifest.json        format, model, settings, documents (sha256, chunk ids),
+                         the files' problems and the generation folder that holds the data
     g-<time>-<id>/       one generation, never changed once the manifest names it
         documents.jsonl  one document's citation metadata a line
         chunks.jsonl     one chunk a line (UTF-8, ensure_ascii=False)
@@ -11,11 +11,16 @@ Layout (``index/`` by default)::
         chunk_docs.npy   the document (line of documents.jsonl) of every chunk
         vectors.npy      float32 passage embeddings, row i = chunk i
         dense.faiss      FAISS inner-product index over the vectors
+        tokens.npy       int32 BM25 tokens of all chunks, one after another (ids into vocab.jsonl)
+        token_offsets.npy  where each chunk's tokens start in tokens.npy (one more than chunks)
+        vocab.jsonl      one token a line, as a JSON string
         bm25/            bm25s index of the chunks' jieba tokens
         userdict.txt     the jieba words kept whole
 
 A build writes a new generation, then replaces ``manifest.json`` in one
-``os.replace``: a crash at any moment leaves the previous index loadable.
+``os.replace``: a crash at any moment leaves the previous index loadable. A build
+that finds nothing changed writes nothing. Unchanged documents keep their vectors
+and their BM25 tokens, so an update embeds and tokenizes only what is new.
 Entry points: :func:`build` and :func:`open_index`.
 """
 
@@ -25,10 +30,11 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +46,34 @@ from . import __version__
 from .ingest import PIPELINE_VERSION, FileReport, ingest
 from .models import Chunk
 from .settings import Settings
-from .tokens import JIEBA_VERSION, Tokenizer, dictionary_words, load_words, save_words
+from .tokens import (
+    JIEBA_VERSION,
+    Tokenizer,
+    dictionary_words,
+    load_words,
+    normalize_text,
+    save_words,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+# Bump when tokens.Tokenizer changes the tokens of a text: builds then tokenize every
+# chunk again instead of reusing the tokens stored for unchanged documents.
+TOKENS_VERSION = 1
+TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
+GENERATION_FILES = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "chunk_offsets.npy",
+    "chunk_docs.npy",
+    "vectors.npy",
+    "dense.faiss",
+    "tokens.npy",
+    "token_offsets.npy",
+    "vocab.jsonl",
+    "bm25",
+    "userdict.txt",
+)
 # Settings whose change makes every stored chunk or vector stale.
 SHAPING = ("model", "chunk_size", "chunk_min")
 
@@ -64,6 +94,8 @@ class BuildReport:
         removed: Documents dropped because their file is gone.
         full_reason: Why everything was rebuilt, or ``""`` for an incremental build.
         seconds: Wall time.
+        changed: Whether a new generation was written; ``False`` when the corpus
+            and settings matched the index already (nothing written, no model loaded).
     """
 
     files: tuple[FileReport, ...]
@@ -73,11 +105,17 @@ class BuildReport:
     removed: tuple[str, ...]
     full_reason: str
     seconds: float
+    changed: bool
 
 
 @dataclass
 class Index:
-    """A loaded index: manifest, documents, chunk store, FAISS and BM25."""
+    """A loaded index: manifest, documents, chunk store, FAISS and BM25.
+
+    To keep memory low, ``manifest`` lacks the per-document list (see
+    :func:`read_manifest` for all of it), the BM25 arrays are memory-mapped and
+    chunks are read from disk when asked for.
+    """
 
     path: Path
     manifest: dict[str, Any]
@@ -166,6 +204,7 @@ def open_index(settings: Settings) -> Index:
             f"索引 {settings.index} 与当前设置不符（{reason}）。"
             f"请重建 rebuild: assistant build --index {settings.index}"
         )
+    manifest.pop("documents", None)  # every chunk id: for builds, not needed to search
     generation = settings.index / manifest["generation"]
     try:
         documents = _read_jsonl(generation / "documents.jsonl")
@@ -174,7 +213,8 @@ def open_index(settings: Settings) -> Index:
         dense = faiss.read_index(str(generation / "dense.faiss"))
         if "efSearch" in manifest["dense"]:
             dense.hnsw.efSearch = manifest["dense"]["efSearch"]
-        bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False)
+        # A question reads only its own tokens' postings: map the arrays, do not load them.
+        bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
         tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
         fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
     except (OSError, RuntimeError, ValueError) as error:
@@ -198,9 +238,10 @@ def build(
 ) -> BuildReport:
     """Build or update the index at ``settings.index`` from ``settings.corpus``.
 
-    Unchanged files keep their chunks and vectors; new and changed files are
-    read and embedded; files that are gone are dropped. A different model or
-    chunking setting rebuilds everything.
+    Unchanged files keep their chunks, vectors and BM25 tokens; new and changed
+    files are read, embedded and tokenized; files that are gone are dropped. A
+    different model or chunking setting rebuilds everything. When neither the
+    files nor the settings changed, nothing is written and the model is not loaded.
 
     Args:
         settings: Corpus, index, model and chunking settings.
@@ -220,36 +261,64 @@ def build(
     with _build_lock(settings.index):
         old = read_manifest(settings.index)
         full_reason = "新建索引 new index" if old is None else check_compatible(old, settings)
-        previous = _previous_chunks(settings.index, old) if old and not full_reason else {}
-        known = {d["path"]: d["sha256"] for d in old["documents"]} if previous else {}
+        if old and not full_reason and not _complete(settings.index / old["generation"]):
+            full_reason = f"索引文件不全 incomplete generation {old['generation']}"
+        base = old if old and not full_reason else None  # the index this build updates
+        known = {d["path"]: d["sha256"] for d in base["documents"]} if base else {}
 
-        reports, kept, new = [], [], []
+        reports = []
         for report in ingest(settings.corpus, settings, known=known):
             reports.append(report)
             if on_file:
                 on_file(report)
-            if report.status == "unchanged":
-                kept.extend(previous[report.path])
-            elif report.used:
-                new.append(report)
-        if not kept and not new:
+        unchanged = [r.path for r in reports if r.status == "unchanged"]
+        new = [r for r in reports if r.used]
+        if not unchanged and not new:
             raise IndexUnavailable(f"{settings.corpus} 中没有可用的文件 no usable files")
+        removed = tuple(sorted(set(known) - set(unchanged) - {r.path for r in new}))
+        problems = _problems(reports, base)
+        if (  # the index already says all there is to say: keep it as it is
+            base
+            and not new
+            and not removed
+            and problems == base["problems"]
+            and _settings_record(settings) == base["settings"]
+        ):
+            count = base["counts"]["chunks"]
+            seconds = time.perf_counter() - started
+            return BuildReport(tuple(reports), count, 0, count, (), "", seconds, changed=False)
 
-        embedder = load_embedder(settings.model)
+        previous = _previous_chunks(settings.index, base) if base and unchanged else {}
+        kept = [pair for path in unchanged for pair in previous[path]]
+        rows = [row for row, _ in kept]
         new_chunks = [c for report in new for c in report.chunks]
-        new_vectors = embedder.encode_passages(
-            [passage_text(c) for c in new_chunks], progress=progress
-        )
+        if new_chunks or not base:
+            embedder = load_embedder(settings.model)
+            new_vectors = embedder.encode_passages(
+                [passage_text(c) for c in new_chunks], progress=progress
+            )
+            model = {
+                "name": embedder.name,
+                "dimension": embedder.dimension,
+                "prompts": embedder.prompts,
+            }
+        else:  # documents removed or settings changed: the stored vectors are all it takes
+            model = base["model"]
+            new_vectors = np.zeros((0, model["dimension"]), dtype=np.float32)
+        vectors = _vectors(settings.index, base, rows, new_vectors)
         chunks = [c for _, c in kept] + new_chunks
-        vectors = new_vectors
-        if kept:
-            old_vectors = _old_vectors(settings.index, old, [row for row, _ in kept])
-            vectors = np.concatenate([old_vectors, new_vectors])
-
-        documents = _documents(reports, settings.index, old)
-        paths = {d["path"] for d in documents}
-        removed = tuple(sorted(set(known) - paths))
-        manifest = _write_generation(settings, embedder, documents, chunks, vectors, reports)
+        documents = _documents(reports, settings.index, base)
+        reuse = base and _stored_tokens_fit(base)
+        manifest = _write_generation(
+            settings,
+            model,
+            documents,
+            chunks,
+            vectors,
+            problems,
+            previous=settings.index / base["generation"] if reuse else None,
+            rows=rows,
+        )
         _cleanup(settings.index, keep={manifest["generation"], old and old.get("generation")})
     return BuildReport(
         files=tuple(reports),
@@ -259,6 +328,38 @@ def build(
         removed=removed,
         full_reason=full_reason,
         seconds=time.perf_counter() - started,
+        changed=True,
+    )
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The BM25 tokens of every chunk of a generation.
+
+    Chunk ``i`` has the tokens ``[vocab[t] for t in ids[offsets[i]:offsets[i + 1]]]``.
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    vocab: list[str]
+
+    def of(self, i: int) -> list[str]:
+        """The tokens of chunk ``i``."""
+        return [self.vocab[t] for t in self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()]
+
+    def id_lists(self) -> list[list[int]]:
+        """The token ids of every chunk, as bm25s takes them."""
+        return [part.tolist() for part in np.split(self.ids, self.offsets[1:-1])]
+
+
+def load_tokens(generation: Path) -> Tokens:
+    """The stored BM25 tokens of a generation folder."""
+    with (generation / "vocab.jsonl").open(encoding="utf-8") as handle:
+        vocab = [json.loads(line) for line in handle]
+    return Tokens(
+        np.load(generation / "tokens.npy", allow_pickle=False),
+        np.load(generation / "token_offsets.npy", allow_pickle=False),
+        vocab,
     )
 
 
@@ -279,6 +380,30 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def _complete(generation: Path) -> bool:
+    """Whether a generation folder holds all its files."""
+    return all((generation / name).exists() for name in GENERATION_FILES)
+
+
+def _settings_record(settings: Settings) -> dict[str, Any]:
+    """The settings as the manifest stores them (the paths left out)."""
+    return {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index")}
+
+
+def _problems(reports: list[FileReport], base: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every corpus file's problems; unchanged files keep those found when they were read."""
+    before = {p["path"]: p for p in base["problems"]} if base else {}
+    problems = []
+    for report in reports:
+        if report.status == "unchanged" and report.path in before:
+            problems.append(before[report.path])
+        elif report.problems:
+            problems.append(
+                {"path": report.path, "status": report.status, "problems": list(report.problems)}
+            )
+    return problems
+
+
 def _previous_chunks(index_dir: Path, old: dict[str, Any]) -> dict[str, list[tuple[int, Chunk]]]:
     """Chunks of the old index by document path, with their row in the old vectors."""
     by_doc: dict[str, list[tuple[int, Chunk]]] = {}
@@ -288,20 +413,28 @@ def _previous_chunks(index_dir: Path, old: dict[str, Any]) -> dict[str, list[tup
     return by_doc
 
 
-def _old_vectors(index_dir: Path, old: dict[str, Any], rows: list[int]) -> np.ndarray:
-    vectors = np.load(
-        index_dir / old["generation"] / "vectors.npy", mmap_mode="r", allow_pickle=False
+def _vectors(
+    index_dir: Path, base: dict[str, Any] | None, rows: list[int], new: np.ndarray
+) -> np.ndarray:
+    """Rows ``rows`` of the stored vectors, then ``new``, in one array."""
+    if not rows or base is None:
+        return new
+    stored = np.load(
+        index_dir / base["generation"] / "vectors.npy", mmap_mode="r", allow_pickle=False
     )
-    return np.asarray(vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+    vectors = np.empty((len(rows) + len(new), stored.shape[1]), dtype=np.float32)
+    np.take(stored, np.asarray(rows, dtype=np.int64), axis=0, out=vectors[: len(rows)])
+    vectors[len(rows) :] = new
+    return vectors
 
 
 def _documents(
-    reports: list[FileReport], index_dir: Path, old: dict[str, Any] | None
+    reports: list[FileReport], index_dir: Path, base: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
     """Citation metadata of every indexed document, in corpus order."""
     before = {}
-    if old and any(r.status == "unchanged" for r in reports):
-        rows = _read_jsonl(index_dir / old["generation"] / "documents.jsonl")
+    if base and any(r.status == "unchanged" for r in reports):
+        rows = _read_jsonl(index_dir / base["generation"] / "documents.jsonl")
         before = {d["path"]: d for d in rows}
     documents = []
     for report in reports:
@@ -311,20 +444,84 @@ def _documents(
             d = report.document.to_dict()
             del d["text"], d["page_starts"]
             d["pages"] = report.document.pages
-            d["chunks"] = [c.id for c in report.chunks]
             documents.append(d)
     return documents
 
 
+def _stored_tokens_fit(base: dict[str, Any]) -> bool:
+    """Whether the tokens stored by ``base`` were made by the tokenizer in use now."""
+    stored = {k: v for k, v in base["tokenizer"].items() if k != "user_words"}
+    return stored == TOKENIZER
+
+
+def _chunk_tokens(
+    chunks: list[Chunk], words: list[str], previous: Path | None, rows: Sequence[int]
+) -> Tokens:
+    """The BM25 tokens of ``chunks``, reusing the stored tokens of unchanged ones.
+
+    Args:
+        chunks: All chunks of the new generation.
+        words: Its user dictionary (see :func:`assistant.tokens.dictionary_words`).
+        previous: The generation folder to take stored tokens from, if any.
+        rows: The first ``len(rows)`` chunks are these rows of ``previous``. Their
+            stored tokens are reused unless their text contains a dictionary word
+            that was added or dropped since, which jieba would now cut differently.
+            The other chunks are tokenized.
+
+    A reused chunk's tokens can still differ from a fresh build's in one rare way:
+    the dictionary's word count enters jieba's path probabilities, so a near-tie
+    between two ways to cut a phrase may fall the other way once words are added.
+    """
+    stored, touched = None, None
+    vocab: dict[str, int] = {}  # token -> id, ids in insertion order
+    if previous is not None and rows:
+        stored = load_tokens(previous)
+        vocab = {token: i for i, token in enumerate(stored.vocab)}
+        changed = set(words).symmetric_difference(load_words(previous / "userdict.txt"))
+        if changed:
+            touched = re.compile("|".join(re.escape(w) for w in sorted(changed, key=len)[::-1]))
+    tokenizer = None
+    parts: list[np.ndarray] = []
+    for i, chunk in enumerate(chunks):
+        text = passage_text(chunk)
+        reusable = stored is not None and i < len(rows)
+        if reusable and not (touched and touched.search(normalize_text(text))):
+            parts.append(stored.ids[stored.offsets[rows[i]] : stored.offsets[rows[i] + 1]])
+            continue
+        tokenizer = tokenizer or Tokenizer(words)
+        tokens = tokenizer(text) or [""]  # bm25s needs a token in every document
+        parts.append(np.array([vocab.setdefault(t, len(vocab)) for t in tokens], dtype=np.int32))
+    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+    used = np.zeros(len(vocab), dtype=bool)  # drop the tokens of documents that are gone
+    used[ids] = True
+    renumbered = (np.cumsum(used) - 1).astype(np.int32)
+    kept_vocab = [token for token, keep in zip(vocab, used.tolist(), strict=True) if keep]
+    return Tokens(renumbered[ids], offsets, kept_vocab)
+
+
 def _write_generation(
     settings: Settings,
-    embedder: Any,
+    model: dict[str, Any],
     documents: list[dict[str, Any]],
     chunks: list[Chunk],
     vectors: np.ndarray,
-    reports: list[FileReport],
+    problems: list[dict[str, Any]],
+    previous: Path | None = None,
+    rows: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Write a complete generation folder, then point the manifest at it."""
+    """Write a complete generation folder, then point the manifest at it.
+
+    Args:
+        settings: The settings in force (recorded in the manifest).
+        model: The embedding model's ``name``, ``dimension`` and ``prompts``.
+        documents: Rows of ``documents.jsonl``.
+        chunks: All chunks, in row order.
+        vectors: Their passage vectors, row ``i`` = chunk ``i``.
+        problems: The corpus files' problems, for the manifest.
+        previous: A generation whose stored tokens may be reused.
+        rows: The first ``len(rows)`` chunks are these rows of ``previous``.
+    """
     import bm25s
     import faiss
 
@@ -340,45 +537,41 @@ def _write_generation(
 
     dense, dense_info = _dense_index(vectors, settings.flat_limit)
     faiss.write_index(dense, str(target / "dense.faiss"))
+    del dense
 
     words = dictionary_words(
         (d["title"] for d in documents), (d["issuer"] for d in documents), (c.text for c in chunks)
     )
     save_words(words, target / "userdict.txt")
-    tokenizer = Tokenizer(words)
+    tokens = _chunk_tokens(chunks, words, previous, rows)
+    _save_npy(target / "tokens.npy", tokens.ids)
+    _save_npy(target / "token_offsets.npy", tokens.offsets)
+    _write_jsonl(target / "vocab.jsonl", tokens.vocab)
     bm25 = bm25s.BM25()
-    bm25.index([tokenizer(passage_text(c)) or [""] for c in chunks], show_progress=False)
+    vocab = {token: i for i, token in enumerate(tokens.vocab)}
+    bm25.index((tokens.id_lists(), vocab), show_progress=False)
     bm25.save(str(target / "bm25"), show_progress=False)
     _fsync_tree(target)
 
+    chunk_ids: dict[str, list[str]] = {}
+    for c in chunks:
+        chunk_ids.setdefault(c.doc, []).append(c.id)
     manifest = {
         "format": FORMAT_VERSION,
         "package_version": __version__,
         "pipeline": PIPELINE_VERSION,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "generation": name,
-        "model": {
-            "name": embedder.name,
-            "dimension": embedder.dimension,
-            "prompts": embedder.prompts,
-        },
-        "settings": {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index")},
-        "tokenizer": {
-            "name": "jieba",
-            "version": JIEBA_VERSION,
-            "mode": "search",
-            "user_words": len(words),
-        },
+        "model": model,
+        "settings": _settings_record(settings),
+        "tokenizer": {**TOKENIZER, "user_words": len(words)},
         "dense": dense_info,
         "counts": {"documents": len(documents), "chunks": len(chunks)},
         "documents": [
-            {"path": d["path"], "sha256": d["sha256"], "chunks": d["chunks"]} for d in documents
+            {"path": d["path"], "sha256": d["sha256"], "chunks": chunk_ids.get(d["path"], [])}
+            for d in documents
         ],
-        "problems": [
-            {"path": r.path, "status": r.status, "problems": list(r.problems)}
-            for r in reports
-            if r.problems
-        ],
+        "problems": problems,
     }
     temporary = settings.index / f"{MANIFEST}.{name}.tmp"
     temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -404,7 +597,7 @@ def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, A
     return index, info
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> list[int]:
+def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
     """Write ``rows`` as JSON lines; return the byte offset of each line."""
     offsets, position = [], 0
     with path.open("wb") as handle:

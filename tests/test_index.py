@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.index import IndexUnavailable, build, open_index, read_manifest
+from assistant.index import (
+    GENERATION_FILES,
+    MANIFEST,
+    IndexUnavailable,
+    Tokenizer,
+    build,
+    load_tokens,
+    open_index,
+    read_manifest,
+)
 from assistant.search import Filters, Searcher
 from assistant.settings import Settings
+from assistant.tokens import load_words, normalize_text
 
 from .conftest import SEED, SHARED_CORPUS
 
@@ -37,11 +49,43 @@ def settings_for(corpus: Path, **changes: object) -> Settings:
     return Settings(corpus=corpus, index=corpus.parent / "index", model="hash").with_(**changes)
 
 
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+@contextmanager
+def no_model() -> Iterator[None]:
+    """Fail the test if an embedding model is loaded inside the block."""
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"the model {name} was loaded")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("assistant.embedding.load_embedder", refuse)
+        yield
+
+
+def generations(index_dir: Path) -> set[str]:
+    return {p.name for p in index_dir.iterdir() if p.name.startswith("g-")}
+
+
+def current(index_dir: Path) -> Path:
+    return index_dir / read_manifest(index_dir)["generation"]
+
+
+def tokens_by_chunk(index_dir: Path) -> dict[str, list[str]]:
+    """The stored BM25 tokens of the current generation, by chunk id."""
+    generation = current(index_dir)
+    tokens = load_tokens(generation)
+    lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["id"]: tokens.of(i) for i, line in enumerate(lines)}
+
+
 def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
     settings = settings_for(corpus)
     report = build(settings)
     assert report.embedded == report.chunks > 20 and report.reused == 0
-    assert report.full_reason
+    assert report.full_reason and report.changed
     manifest = read_manifest(settings.index)
     assert manifest["model"]["name"] == "hash"
     assert manifest["settings"]["chunk_size"] == 500
@@ -69,10 +113,21 @@ def test_index_folder_is_plain_files(corpus: Path) -> None:
     generation = settings.index / manifest["generation"]
     names = {p.name for p in generation.iterdir()}
     assert {"chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
+    assert {"tokens.npy", "token_offsets.npy", "vocab.jsonl"} <= names == set(GENERATION_FILES)
     first = (generation / "chunks.jsonl").read_text(encoding="utf-8").split("\n")[0]
     assert "广州市" in first and "\\u" not in first  # ensure_ascii=False
     vectors = np.load(generation / "vectors.npy", allow_pickle=False)
-    assert vectors.dtype == np.float32 and len(vectors) == manifest["counts"]["chunks"]
+    chunks = manifest["counts"]["chunks"]
+    assert vectors.dtype == np.float32 and len(vectors) == chunks
+    tokens = np.load(generation / "tokens.npy", allow_pickle=False)
+    offsets = np.load(generation / "token_offsets.npy", allow_pickle=False)
+    vocab = (generation / "vocab.jsonl").read_text(encoding="utf-8").splitlines()
+    assert tokens.dtype == np.int32 and len(offsets) == chunks + 1 and offsets[-1] == len(tokens)
+    assert 0 <= tokens.min() and tokens.max() < len(vocab) == len(set(vocab))
+    assert '"知识产权"' in vocab  # ensure_ascii=False
+    documents = (generation / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(documents) == 3 and all("chunks" not in json.loads(d) for d in documents)
+    assert sum(len(d["chunks"]) for d in manifest["documents"]) == chunks  # ids: manifest only
 
 
 def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
@@ -92,16 +147,11 @@ def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
 
 def test_incremental_build_embeds_only_what_changed(corpus: Path) -> None:
     settings = settings_for(corpus)
-    first = build(settings)
-    second = build(settings)
-    assert second.embedded == 0 and second.reused == first.chunks and not second.full_reason
-
+    build(settings)
     changed = corpus / "seed" / SEED.name
-    changed.write_text(
-        SEED.read_text(encoding="utf-8") + "\n补充说明：2021年安排知识产权专项经费520万元。\n",
-        encoding="utf-8",
-    )
+    append(changed, "\n补充说明：2021年安排知识产权专项经费520万元。\n")
     third = build(settings)
+    assert third.changed and not third.full_reason
     seed_chunks = len(
         next(
             d for d in read_manifest(settings.index)["documents"] if d["path"].startswith("seed/")
@@ -113,9 +163,10 @@ def test_incremental_build_embeds_only_what_changed(corpus: Path) -> None:
     assert "520万元" in hits[0].chunk.text
 
     (corpus / "html" / HTML.name).unlink()
-    fourth = build(settings)
+    with no_model():  # nothing new to embed
+        fourth = build(settings)
     assert fourth.removed == (f"html/{HTML.name}",)
-    assert fourth.embedded == 0
+    assert fourth.embedded == 0 and fourth.changed
     paths = {Path(Searcher.open(settings).index.chunk(i).doc).name for i in range(fourth.chunks)}
     assert HTML.name not in paths
 
@@ -160,7 +211,9 @@ def test_stale_generations_and_temp_files_are_cleaned(corpus: Path) -> None:
     build(settings)
     (settings.index / "g-19990101-000000-dead00").mkdir()
     (settings.index / "manifest.json.g-x.tmp").write_text("{", encoding="utf-8")
+    append(corpus / "seed" / SEED.name, "\n第一次补充。\n")
     build(settings)
+    append(corpus / "seed" / SEED.name, "\n第二次补充。\n")
     build(settings)
     generations = [p for p in settings.index.iterdir() if p.name.startswith("g-")]
     assert len(generations) == 2  # the current one and the previous one
@@ -197,4 +250,99 @@ def test_kill_9_during_build_leaves_the_previous_index(corpus: Path) -> None:
     assert killed >= 2
     report = build(settings)
     assert report.chunks > before["counts"]["chunks"]
+    assert Searcher.open(settings).search("临时救助", k=3)
+
+
+def test_build_with_nothing_changed_writes_nothing(corpus: Path) -> None:
+    (corpus / "损坏.pdf").write_bytes(b"%PDF-1.7 broken")
+    settings = settings_for(corpus)
+    first = build(settings)
+    manifest = (settings.index / MANIFEST).read_bytes()
+    before = generations(settings.index)
+    with no_model():
+        again = build(settings)
+    assert not again.changed and not again.full_reason and not again.removed
+    assert again.embedded == 0 and again.reused == first.chunks == again.chunks
+    assert {r.status for r in again.files} == {"unchanged", "failed"}
+    assert (settings.index / MANIFEST).read_bytes() == manifest
+    assert generations(settings.index) == before
+
+    (corpus / "损坏2.pdf").write_bytes(b"%PDF-1.7 also broken")  # a new problem is recorded
+    with no_model():
+        third = build(settings)
+    assert third.changed and third.embedded == 0 and third.reused == first.chunks
+    problems = {p["path"] for p in read_manifest(settings.index)["problems"]}
+    assert {"损坏.pdf", "损坏2.pdf"} <= problems
+
+
+def test_changed_setting_rewrites_the_index_without_the_model(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    first = build(settings)
+    with no_model():
+        report = build(settings.with_(flat_limit=10))
+    assert report.changed and report.embedded == 0 and report.reused == first.chunks
+    manifest = read_manifest(settings.index)
+    assert manifest["dense"]["type"] == "IndexHNSWFlat" and manifest["settings"]["flat_limit"] == 10
+    assert Searcher.open(settings).search("临时救助", k=3)
+
+
+def test_rebuild_reuses_stored_tokens_and_matches_a_fresh_build(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    words_before = set(load_words(current(settings.index) / "userdict.txt"))
+    word = "知识产权专项经费"  # in the seed letter; the new file makes it a dictionary word
+    assert not any(word in tokens for tokens in tokens_by_chunk(settings.index).values())
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "说明.txt").write_text(
+        f"关于《{word}》使用情况的说明\n\n经费按年度预算安排，专款专用。\n", encoding="utf-8"
+    )
+    tokenized: list[str] = []
+
+    class Counting(Tokenizer):
+        def __call__(self, text: str) -> list[str]:
+            tokenized.append(text)
+            return super().__call__(text)
+
+    monkeypatch.setattr("assistant.index.Tokenizer", Counting)
+    report = build(settings)
+    monkeypatch.undo()
+    changed = words_before ^ set(load_words(current(settings.index) / "userdict.txt"))
+    assert word in changed and report.embedded == 1 and len(tokenized) < report.chunks / 4
+    new, old = tokenized[-1], tokenized[:-1]  # the new file, and chunks that might cut anew
+    assert "使用情况的说明" in new and any(word in text for text in old)
+    assert all(any(w in normalize_text(text) for w in changed) for text in old)
+
+    fresh = settings.with_(index=corpus.parent / "fresh")
+    build(fresh)
+    assert tokens_by_chunk(settings.index) == tokens_by_chunk(fresh.index)
+    updated, rebuilt = Searcher.open(settings), Searcher.open(fresh)
+    for question in ("知识产权专项经费", "临时救助", "政府信息公开申请", "经费按年度预算安排"):
+        a, b = (s.search(question, k=10, mode="bm25") for s in (updated, rebuilt))
+        assert [h.chunk.id for h in a] == [h.chunk.id for h in b]
+        np.testing.assert_allclose([h.score for h in a], [h.score for h in b], rtol=1e-6)
+
+
+def test_index_of_an_older_format_is_refused_then_rebuilt(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    path = settings.index / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match="assistant build"):
+        open_index(settings)
+    report = build(settings)
+    assert "格式" in report.full_reason and report.reused == 0 and report.changed
+    assert Searcher.open(settings).search("知识产权", mode="bm25")
+
+
+def test_build_repairs_an_incomplete_generation(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    (current(settings.index) / "dense.faiss").unlink()
+    with pytest.raises(IndexUnavailable, match="assistant build"):
+        open_index(settings)
+    report = build(settings)
+    assert "incomplete" in report.full_reason and report.changed and report.reused == 0
     assert Searcher.open(settings).search("临时救助", k=3)
