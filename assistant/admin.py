@@ -139,7 +139,8 @@ class Library:
                     progress(seen / total, f"读取文件 {seen}/{total}：{report.path}")
 
             report = build(self.settings, on_file=on_file, progress=True)
-            self.searcher = Searcher.open(self.settings)
+            if report.changed:
+                self.searcher = Searcher.open(self.settings)
         return report_markdown(report)
 
     def save_upload(self, source: Path, name: str | None = None) -> str:
@@ -173,8 +174,9 @@ def report_markdown(report: BuildReport) -> str:
     counts = Counter(r.status for r in report.files)
     summary = "，".join(f"{STATUS_NAMES[s]} {n}" for s, n in counts.items())
     how = f"全部重建（{report.full_reason}）" if report.full_reason else "增量更新"
+    head = "索引已更新" if report.changed else "索引已是最新，没有变化"
     lines = [
-        f"**索引已更新**：{how}，共 {report.chunks} 段，新嵌入 {report.embedded} 段，"
+        f"**{head}**：{how}，共 {report.chunks} 段，新嵌入 {report.embedded} 段，"
         f"用时 {report.seconds:.0f} 秒。{summary}。",
         "",
         "| 文件 | 结果 | 说明 |",

@@ -128,6 +128,8 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
     counts = Counter(r.status for r in report.files)
     if report.full_reason:
         print(f"全量重建 full rebuild: {report.full_reason}", file=out)
+    if not report.changed:
+        print("没有变化，索引保持不变 nothing changed, index kept as it was", file=out)
     print(
         f"完成 done: {counts['ok'] + counts['warned']} 个文件新读入，{counts['unchanged']} 个未变，"
         f"{counts['failed']} 个失败，{counts['duplicate']} 个重复，{len(report.removed)} 个已删除；"

@@ -97,6 +97,9 @@ def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
     assert any("书房.txt" in s for s in steps)
     reply = answer(library.searcher, "城市书房建设补助标准是多少？")
     assert "每间8.8万元" in reply.text
+    current = library.searcher
+    assert "索引已是最新，没有变化" in library.rebuild()
+    assert library.searcher is current
     assert [r[0] for r in library.rows()] == ["a", "书房"]  # title from the file name
 
 

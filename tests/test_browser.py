@@ -146,6 +146,11 @@ def test_unanswerable_question_says_so(page: Page) -> None:
     assert "未在已收录的文件中找到与该问题直接相关的内容" in reply.inner_text()
 
 
+def test_over_long_question_gets_a_clear_message(page: Page) -> None:
+    reply = ask(page, "公租房" * 200)
+    assert "问题过长" in reply.inner_text() and "上限 500 字" in reply.inner_text()
+
+
 def test_document_html_is_shown_as_text_never_run(page: Page) -> None:
     reply = ask(page, "社区图书角哪天闭馆？")
     reply.locator("details.source summary").first.click()

@@ -53,7 +53,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(path, corpus / path.name)
     code, out = cli("build", "--corpus", str(corpus), "--index", str(root / "index"))
     assert code == 0, out
-    assert "共" in out and "新嵌入" in out
+    assert "共" in out and "新嵌入" in out and "没有变化" not in out
+    code, out = cli("build", "--corpus", str(corpus), "--index", str(root / "index"))
+    assert code == 0 and "没有变化" in out and "新嵌入 0" in out
     return root / "index"
 
 
@@ -90,8 +92,10 @@ def test_ask_answers_and_refuses(index: Path) -> None:
     code, out = cli("ask", "--index", str(index), "--json", stdin=questions)
     assert code == 0
     found, refused = [json.loads(line) for line in out.splitlines()]
-    assert found["found"] is True and "484万元" in found["answer"]
-    assert "官市监函〔2020〕18号" in found["answer"]
+    assert found["found"] is True
+    body, sources = found["answer"].split("\n\n来源：\n")
+    assert "484万元" in body.split("[1]")[0] and len(body) <= 320  # a short quote, cited
+    assert sources.startswith("[1] 《") and "官市监函〔2020〕18号" in sources
     assert set(found["citations"][0]) == HIT_KEYS
     assert refused["found"] is False
     assert refused["answer"].startswith("未在已收录的文件中找到")
