@@ -1,0 +1,88 @@
+"""Cold start of ``python app.py`` on the shipped corpus, three real answers, and the screenshot.
+
+Starts the app on a free port with an empty index folder (so the first start builds the
+index from ``corpus/``), and times: until the page answers HTTP, and until the first
+answer appears in a real browser (Debian chromium). Then it asks questions from
+``../shared/eval``, prints each answer with its citations, and saves a screenshot of
+the last reply with its source card open. Usage::
+
+    python bench/app_start.py [--index DIR] [--screenshot docs/screenshot.png]
+
+With ``--index`` pointing at an existing index, it measures a warm start instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = [  # from shared/eval: seed_qa.jsonl and policy_qa.jsonl
+    "在广州，一个家庭一年之内领的临时救助金最多能有多少？",
+    "淮安市2024年全市一共受理了多少件政府信息公开申请？",
+    "2018年知识产权专项经费是多少？",
+]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, help="existing index (default: a new, empty one)")
+    parser.add_argument("--screenshot", type=Path, default=ROOT / "docs" / "screenshot.png")
+    args = parser.parse_args()
+    index = args.index or Path(tempfile.mkdtemp(prefix="assistant-start-")) / "index"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "ASSISTANT_INDEX": str(index)}
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
+    try:
+        while True:
+            if app.poll() is not None:
+                raise SystemExit("app.py exited")
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        serving = time.perf_counter() - started
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.set_default_timeout(600_000)
+            page.goto(url)
+            first = None
+            for i, question in enumerate(QUESTIONS):
+                page.locator("#question textarea").fill(question)
+                page.locator("#send").click()
+                page.wait_for_function(
+                    f"document.querySelectorAll('#chat .answer').length > {i}"
+                )
+                first = first or time.perf_counter() - started
+                reply = page.locator("#chat .answer").nth(i)
+                print(f"\n问 {question}\n{reply.inner_text()}")
+            reply.locator("details.source summary").first.click()
+            page.locator("#question textarea").fill("")
+            page.screenshot(path=str(args.screenshot))
+            browser.close()
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    print(f"\nserving after {serving:.1f} s; first answer after {first:.1f} s")
+    print(f"screenshot: {args.screenshot}")
+
+
+if __name__ == "__main__":
+    main()
