@@ -190,9 +190,6 @@ def open_index(settings: Settings) -> Index:
         IndexUnavailable: No index, a damaged one, or one built with another
             model or format; the message says how to rebuild.
     """
-    import bm25s
-    import faiss
-
     manifest = read_manifest(settings.index)
     if manifest is None:
         raise IndexUnavailable(
@@ -204,26 +201,36 @@ def open_index(settings: Settings) -> Index:
             f"索引 {settings.index} 与当前设置不符（{reason}）。"
             f"请重建 rebuild: assistant build --index {settings.index}"
         )
-    manifest.pop("documents", None)  # every chunk id: for builds, not needed to search
-    generation = settings.index / manifest["generation"]
     try:
-        documents = _read_jsonl(generation / "documents.jsonl")
-        offsets = np.load(generation / "chunk_offsets.npy", allow_pickle=False)
-        chunk_docs = np.load(generation / "chunk_docs.npy", allow_pickle=False)
-        dense = faiss.read_index(str(generation / "dense.faiss"))
-        if "efSearch" in manifest["dense"]:
-            dense.hnsw.efSearch = manifest["dense"]["efSearch"]
-        # A question reads only its own tokens' postings: map the arrays, do not load them.
-        bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
-        tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
-        fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
+        return _load(settings.index, manifest)
     except (OSError, RuntimeError, ValueError) as error:
+        latest = read_manifest(settings.index)
+        if latest and latest["generation"] != manifest["generation"]:
+            return _load(settings.index, latest)  # replaced while loading: load the new one
         raise IndexUnavailable(
-            f"索引文件损坏 damaged index {generation}: {error}。请重建: assistant build"
+            f"索引文件损坏 damaged index {settings.index / manifest['generation']}: {error}。"
+            "请重建: assistant build"
         ) from error
-    return Index(
-        settings.index, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, fd
-    )
+
+
+def _load(index_dir: Path, manifest: dict[str, Any]) -> Index:
+    """Open the generation ``manifest`` names (raises OSError and the like when damaged)."""
+    import bm25s
+    import faiss
+
+    manifest.pop("documents", None)  # every chunk id: for builds, not needed to search
+    generation = index_dir / manifest["generation"]
+    documents = _read_jsonl(generation / "documents.jsonl")
+    offsets = np.load(generation / "chunk_offsets.npy", allow_pickle=False)
+    chunk_docs = np.load(generation / "chunk_docs.npy", allow_pickle=False)
+    dense = faiss.read_index(str(generation / "dense.faiss"))
+    if "efSearch" in manifest["dense"]:
+        dense.hnsw.efSearch = manifest["dense"]["efSearch"]
+    # A question reads only its own tokens' postings: map the arrays, do not load them.
+    bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
+    tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
+    fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
+    return Index(index_dir, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, fd)
 
 
 def passage_text(chunk: Chunk) -> str:

@@ -346,3 +346,43 @@ def test_build_repairs_an_incomplete_generation(corpus: Path) -> None:
     report = build(settings)
     assert "incomplete" in report.full_reason and report.changed and report.reused == 0
     assert Searcher.open(settings).search("临时救助", k=3)
+
+
+def test_readers_during_rebuilds_see_the_old_or_the_new_index_never_a_mix(corpus: Path) -> None:
+    """Builds run back to back in a thread while the main thread keeps opening and searching."""
+    import threading
+
+    settings = settings_for(corpus)
+    build(settings)
+    extra = corpus / "seed" / "新增.txt"
+    failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            for i in range(6):
+                if i % 2:
+                    extra.unlink()
+                else:
+                    extra.write_text(f"第{i}次新增的说明：城市书房补助每间8.8万元。", "utf-8")
+                build(settings)
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+
+    builder = threading.Thread(target=rebuild)
+    builder.start()
+    opened = 0
+    while builder.is_alive() or opened == 0:
+        searcher = Searcher(open_index(settings), settings)
+        index = searcher.index
+        paths = [d["path"] for d in index.documents]
+        assert len(index) == index.dense.ntotal == len(index.chunk_docs)
+        assert len(paths) == int(index.chunk_docs.max()) + 1
+        for row in (0, len(index) // 2, len(index) - 1):  # each chunk belongs to its document
+            assert index.chunk(row).doc == paths[index.chunk_docs[row]]
+        for hit in searcher.search("城市书房补助", k=5):
+            assert hit.chunk.doc in paths
+        index.close()
+        opened += 1
+    builder.join()
+    assert not failures, failures
+    assert opened >= 2, opened
