@@ -82,8 +82,7 @@ def citation(hit: Hit) -> str:
     page = f"第{c.page_start}页" if c.page_start else ""
     if c.page_end and c.page_end != c.page_start:
         page = f"第{c.page_start}–{c.page_end}页"
-    head = f"《{c.title}》" + (f" {c.doc_number}" if c.doc_number else "")
-    return " · ".join(x for x in (head, c.issuer, c.issued_on, c.section, page) if x)
+    return " · ".join(x for x in (_document_line(hit), c.section, page) if x)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -168,6 +167,7 @@ def answer(
 
 
 def _document_line(hit: Hit) -> str:
+    """《title》 文号 · issuer · date: the document part of a citation."""
     c = hit.chunk
     head = f"《{c.title}》" + (f" {c.doc_number}" if c.doc_number else "")
     return " · ".join(x for x in (head, c.issuer, c.issued_on) if x)
