@@ -2,8 +2,10 @@
 
 Each line of a QA file is ``{"question", "doc", "answer", ...}``; ``doc`` is a
 file name (``null`` for unanswerable questions). A retrieved passage is a hit
-when it comes from that file and its whitespace-stripped text contains the
-whitespace-stripped answer. Entry point: :func:`evaluate`.
+when it comes from that file and its text contains the answer, both compared
+without whitespace and with the characters normalized as the documents are
+(an answer's full-width ``50％`` matches the indexed ``50%``). Entry point:
+:func:`evaluate`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .answer import is_relevant
+from .cleaning import normalize_chars
 from .models import Chunk
 from .search import MODES, Searcher
 
@@ -58,7 +61,8 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def _strip(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """``text`` without whitespace, its characters normalized like the indexed documents."""
+    return re.sub(r"\s+", "", normalize_chars(text))
 
 
 def is_hit(question: dict[str, Any], chunk: Chunk) -> bool:

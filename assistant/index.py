@@ -50,6 +50,7 @@ from .tokens import (
     JIEBA_VERSION,
     Tokenizer,
     dictionary_words,
+    keyword_text,
     load_words,
     normalize_text,
     save_words,
@@ -59,7 +60,7 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # Bump when tokens.Tokenizer changes the tokens of a text: builds then tokenize every
 # chunk again instead of reusing the tokens stored for unchanged documents.
-TOKENS_VERSION = 1
+TOKENS_VERSION = 2
 TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
 GENERATION_FILES = (
     "documents.jsonl",
@@ -234,7 +235,10 @@ def _load(index_dir: Path, manifest: dict[str, Any]) -> Index:
 
 
 def passage_text(chunk: Chunk) -> str:
-    """What is embedded and tokenized for a chunk: title and section give it context."""
+    """What is embedded for a chunk: title and section give it context.
+
+    BM25 indexes :func:`assistant.tokens.keyword_text` instead (no title).
+    """
     return "\n".join(x for x in (chunk.title, chunk.section, chunk.text) if x)
 
 
@@ -290,6 +294,7 @@ def build(
             and not removed
             and problems == base["problems"]
             and _settings_record(settings) == base["settings"]
+            and _stored_tokens_fit(base)
         ):
             count = base["counts"]["chunks"]
             seconds = time.perf_counter() - started
@@ -490,7 +495,7 @@ def _chunk_tokens(
     tokenizer = None
     parts: list[np.ndarray] = []
     for i, chunk in enumerate(chunks):
-        text = passage_text(chunk)
+        text = keyword_text(chunk)
         reusable = stored is not None and i < len(rows)
         if reusable and not (touched and touched.search(normalize_text(text))):
             parts.append(stored.ids[stored.offsets[rows[i]] : stored.offsets[rows[i] + 1]])
@@ -599,7 +604,7 @@ def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, A
     else:
         index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        info = {"type": "IndexHNSWFlat", "M": 32, "efConstruction": 80, "efSearch": 96}
+        info = {"type": "IndexHNSWFlat", "M": 32, "efConstruction": 80, "efSearch": 128}
     index.add(vectors)
     return index, info
 

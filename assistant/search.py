@@ -1,9 +1,21 @@
-"""Hybrid retrieval: FAISS (dense) and BM25 (jieba tokens), fused by reciprocal rank.
+"""Hybrid retrieval: FAISS (dense) and BM25 (jieba tokens), fused by their scores.
 
 One entry point, :class:`Searcher`::
 
     searcher = Searcher.open(Settings.from_env())
     hits = searcher.search("2018年知识产权专项经费是多少？", k=5)
+
+Hybrid search takes the best ``CANDIDATES`` passages of each method, gives every
+candidate both its cosine similarity and its BM25 score, turns each into z-scores
+over the candidates and ranks by their weighted sum (``settings.fusion`` =
+``zscore``). Unlike reciprocal-rank fusion (``rrf``), this keeps how far ahead a
+passage is: a BM25 match far above the rest is not outvoted by a passage that the
+dense ranking puts a few places higher.
+
+A passage's BM25 score adds ``settings.title_weight`` times the BM25 score of its
+document's title among all titles: the title counts once per document, the same
+for every passage of it, rather than inside each passage where it would favour
+the shortest ones (see :func:`assistant.tokens.keyword_text`).
 """
 
 from __future__ import annotations
@@ -46,7 +58,14 @@ class Filters:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A search result before it is read from disk: chunk row and per-method scores."""
+    """A search result before it is read from disk: chunk row and per-method scores.
+
+    Attributes:
+        row: The chunk's row in the index.
+        score: What results are ordered by (in hybrid mode, the fused score).
+        dense: Cosine similarity to the question (``None`` in ``bm25`` mode).
+        bm25: BM25 score (``None`` in ``dense`` mode).
+    """
 
     row: int
     score: float
@@ -65,6 +84,7 @@ class Searcher:
         self.embedder = load_embedder(index.manifest["model"]["name"])
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
+        self._titles = _title_index(index) if settings.title_weight else None
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -110,24 +130,38 @@ class Searcher:
         mask = self._mask(filters) if filters else None
         if mask is not None and not mask.any():
             return []
-        dense = self._dense(question, mask) if mode != "bm25" else {}
-        bm25 = self._bm25(question, mask) if mode != "dense" else {}
         if mode == "dense":
+            dense = self._dense(question, mask)
             ranked = [Ranked(row, score, score, None) for row, score in dense.items()]
         elif mode == "bm25":
-            ranked = [Ranked(row, score, None, score) for row, score in bm25.items()]
+            bm25 = self._bm25(question, mask)
+            ranked = [Ranked(row, float(bm25[row]), None, float(bm25[row])) for row in _top(bm25)]
         else:
-            ranked = self._fuse(dense, bm25)
+            ranked = self._hybrid(question, mask)
         return sorted(ranked, key=lambda r: -r.score)[:k]
 
-    def _fuse(self, dense: dict[int, float], bm25: dict[int, float]) -> list[Ranked]:
-        """Weighted reciprocal-rank fusion of the two rankings."""
+    def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
+        """Both methods' candidates, each with its cosine and its BM25 score, fused."""
+        dense, bm25 = self._dense(question, mask), self._bm25(question, mask)
+        rows = sorted(dense.keys() | set(_top(bm25)))
+        if not rows:
+            return []
+        missing = [row for row in rows if row not in dense]
+        if missing:  # found by BM25 only: their cosine, from the vectors FAISS holds
+            vectors = self.index.dense.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+            dense.update(zip(missing, (vectors @ self._query_vector(question)[0]).tolist()))
+        cosines = np.array([dense[row] for row in rows])
+        keywords = np.asarray(bm25[rows], dtype=np.float64)
         s = self.settings
-        fused: dict[int, float] = {}
-        for weight, scores in ((s.dense_weight, dense), (s.bm25_weight, bm25)):
-            for rank, row in enumerate(sorted(scores, key=lambda r: -scores[r])):
-                fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank + 1)
-        return [Ranked(row, score, dense.get(row), bm25.get(row)) for row, score in fused.items()]
+        if s.fusion == "zscore":
+            fused = s.dense_weight * _z(cosines) + s.bm25_weight * _z(keywords)
+        else:  # "rrf" (Settings checks the name)
+            fused = s.dense_weight / (s.rrf_k + _ranks(cosines))
+            fused += s.bm25_weight / (s.rrf_k + _ranks(keywords))
+        return [
+            Ranked(row, float(f), float(c), float(b))
+            for row, f, c, b in zip(rows, fused, cosines, keywords, strict=True)
+        ]
 
     def _mask(self, filters: Filters) -> np.ndarray:
         allowed = np.array([filters.allows(d) for d in self.index.documents], dtype=bool)
@@ -149,17 +183,50 @@ class Searcher:
         scores, rows = self.index.dense.search(query, n, params=params)
         return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
 
-    def _bm25(self, question: str, mask: np.ndarray | None) -> dict[int, float]:
-        vocab = self.index.bm25.vocab_dict
-        tokens = [t for t in self.index.tokenizer(question) if t in vocab]
-        if not tokens:
-            return {}
-        scores = self.index.bm25.get_scores(tokens)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        n = min(CANDIDATES, len(scores))
-        rows = np.argpartition(-scores, n - 1)[:n]
-        return {int(r): float(scores[r]) for r in rows if scores[r] > 0}
+    def _bm25(self, question: str, mask: np.ndarray | None) -> np.ndarray:
+        """The BM25 score of every chunk (0 where the filters exclude it)."""
+        tokens = self.index.tokenizer.query(question)
+        scores = _bm25_scores(self.index.bm25, tokens, len(self.index))
+        if self._titles is not None:
+            titles = _bm25_scores(self._titles, tokens, len(self.index.documents))
+            scores = scores + self.settings.title_weight * titles[self.index.chunk_docs]
+        return np.where(mask, scores, 0.0) if mask is not None else scores
+
+
+def _title_index(index: Index) -> Any:
+    """A BM25 index of the documents' titles, row ``i`` = document ``i``."""
+    import bm25s
+
+    titles = bm25s.BM25()
+    tokens = [index.tokenizer.words(d.get("title", "")) or [""] for d in index.documents]
+    titles.index(tokens, show_progress=False)
+    return titles
+
+
+def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:
+    """The ``n`` BM25 scores of ``tokens`` (those the index knows)."""
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    return bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
+
+
+def _top(scores: np.ndarray, n: int = CANDIDATES) -> list[int]:
+    """Rows of the ``n`` highest scores, those above 0 only (in no particular order)."""
+    n = min(n, len(scores))
+    rows = np.argpartition(-scores, n - 1)[:n] if n else []
+    return [int(r) for r in rows if scores[r] > 0]
+
+
+def _z(scores: np.ndarray) -> np.ndarray:
+    """``scores`` as z-scores (all 0 when they are all equal)."""
+    spread = scores.std()
+    return (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """The 1-based rank of each score, highest first."""
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
 
 
 def check_question(question: str) -> str:

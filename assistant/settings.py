@@ -15,6 +15,7 @@ from typing import Any
 
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "bundled:multilingual-e5-small"
+FUSIONS = ("zscore", "rrf")
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,14 @@ class Settings:
             inside the same section.
         max_file_mb: Files larger than this are skipped and reported.
         top_k: Passages returned by a search.
-        dense_weight: Weight of the dense ranking in reciprocal-rank fusion.
-        bm25_weight: Weight of the BM25 ranking in reciprocal-rank fusion.
+        dense_weight: Weight of the dense scores in hybrid search (either fusion).
+        bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.
+        fusion: How hybrid search fuses the two methods (``ASSISTANT_FUSION``):
+            ``zscore``, the weighted sum of each candidate's z-scored cosine and
+            BM25 score, or ``rrf``, reciprocal-rank fusion.
+        title_weight: A passage's BM25 score adds this times the BM25 score of its
+            document's title among all titles (0 = titles not scored apart).
         flat_limit: Up to this many chunks the dense index is exact
             (``IndexFlatIP``); above it, HNSW.
         min_score: Questions whose best dense similarity is below this are
@@ -50,8 +56,16 @@ class Settings:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     rrf_k: int = 60
-    flat_limit: int = 200_000
+    fusion: str = "zscore"
+    title_weight: float = 0.5
+    flat_limit: int = 50_000
     min_score: float = 0.86
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise ValueError(
+                f"未知融合方式 unknown fusion {self.fusion!r}（可选 {' / '.join(FUSIONS)}）"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

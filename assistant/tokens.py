@@ -3,6 +3,13 @@
 Queries and passages go through the same :func:`normalize_text` and
 :class:`Tokenizer`, so "二〇一八年" in a question finds "2018年" in a letter and
 "穗府办规[2024]13号" finds "穗府办规〔2024〕13号".
+
+Answer types: a passage also gets a token for each kind of answer it holds — an
+amount ("554套" → ``#套``, "401万元" → ``#元``), a date (``#日期``), a 文号
+(``#文号``), a telephone number (``#电话``) — and a question gets the tokens of
+the answers it asks for (多少套 → ``#套``, 哪天 → ``#日期``, 多久 → ``#年 #月 #天``,
+see :meth:`Tokenizer.query`). BM25 then prefers, among passages on the topic, those
+that can answer; the types' IDF keeps common ones such as ``#日期`` weak.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pathlib import Path
 
 from .cleaning import normalize_chars, squeeze_spaces
 from .metadata import DOC_NUMBER, normalize_doc_number
+from .models import Chunk
 
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})年")
 _YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
@@ -23,6 +31,26 @@ _NUMBER_UNIT = re.compile(
     r"\d+(?:\.\d+)?(?:万元|亿元|元|年|月|日|号|件|家|人|条|项|个|%|万|岁|周岁|平方米)"
 )
 _KEEP = re.compile(r"[\w\u3400-\u9fff]")
+# Answer types. Units after a number, with their type name (万元 → 元); dates are
+# taken first so that "2019年7月1日" is a date, not a count of years, months and days.
+_UNITS = (
+    "万元 亿元 元 个月 月 年 天 日 小时 周岁 岁 个 件 家 人 名 套 辆 次 项 条 倍 台 所 户 间 座 "
+    "平方米 公里 %"
+).split()
+_UNIT_TYPE = {"万元": "元", "亿元": "元", "个月": "月", "日": "天", "周岁": "岁"}
+_UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+_DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
+_QUANTITY = re.compile(rf"\d+(?:\.\d+)?({_UNIT})")
+_PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
+# What a question asks for: 多少/几 + unit, money, a 文号, a date, a duration, a telephone.
+_ASKED_QUANTITY = re.compile(rf"(?:多少|几)({_UNIT})")
+_MONEY = re.compile(r"钱|元|金额|经费|资金|补贴|补助|费用|预算|工资|罚款|奖励|资助")
+_ASKED = (
+    (re.compile(r"文号|发文字号"), ("#文号",)),
+    (re.compile(r"哪天|哪一天|哪年|哪一年|哪个月|什么时候|什么时间|何时|日期"), ("#日期",)),
+    (re.compile(r"多久|多长时间|多长|期限|有效期"), ("#年", "#月", "#天")),
+    (re.compile(r"电话|联系方式"), ("#电话",)),
+)
 STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 对 为 以 于 将 把 被 由 从 向 等 之 其 这 那 也 都 就 而 并 "
     "吗 呢 吧 啊 么 什么 怎么 怎样 如何 哪些 哪个 哪 多少 几 是否 能否 可以 可 会 要 需要 "
@@ -35,6 +63,18 @@ def normalize_text(text: str) -> str:
     """Normalize a query like documents: full-width forms, CJK spacing, 二〇一八年 → 2018年."""
     text = squeeze_spaces(normalize_chars(text).strip())
     return _CN_YEAR.sub(lambda m: m.group(1).translate(_YEAR_DIGITS) + "年", text)
+
+
+def keyword_text(chunk: Chunk) -> str:
+    """What BM25 indexes for a chunk: its section path and text, not the title.
+
+    A title inside every chunk matches every chunk of its document, the short ones
+    most (BM25 divides by length), so a bare heading or a table row outranks the
+    passage that answers. Search scores titles once per document instead
+    (``settings.title_weight``); the embedded text keeps the title
+    (:func:`assistant.index.passage_text`), which the dense model needs for context.
+    """
+    return "\n".join(x for x in (chunk.section, chunk.text) if x)
 
 
 def dictionary_words(
@@ -68,6 +108,14 @@ class Tokenizer:
         self._lock = threading.Lock()
 
     def __call__(self, text: str) -> list[str]:
+        """Tokens of a passage: :meth:`words` and the answers it holds (:func:`answer_types`)."""
+        return self.words(text) + answer_types(normalize_text(text))
+
+    def query(self, question: str) -> list[str]:
+        """Tokens of a question: :meth:`words` and the answers it asks for (:func:`asked_types`)."""
+        return self.words(question) + asked_types(normalize_text(question))
+
+    def words(self, text: str) -> list[str]:
         """Tokens of ``text`` (normalized first), special tokens included."""
         text = normalize_text(text)
         special = [normalize_doc_number(m.group()) for m in DOC_NUMBER.finditer(text)]
@@ -77,6 +125,34 @@ class Tokenizer:
             words = self._jieba.cut_for_search(text)
             tokens = [w.lower() for w in words if _KEEP.search(w) and w not in STOPWORDS]
         return tokens + special
+
+
+def answer_types(text: str) -> list[str]:
+    """One answer-type token per date, amount, 文号 and telephone number in ``text``.
+
+    >>> answer_types("自2019年7月1日起实施，有效期5年，总套数554套")
+    ['#日期', '#年', '#套']
+    """
+    types = ["#日期"] * len(_DATE.findall(text))
+    rest = _DATE.sub(" ", text)
+    types += ["#" + _UNIT_TYPE.get(unit, unit) for unit in _QUANTITY.findall(rest)]
+    types += ["#文号"] * len(DOC_NUMBER.findall(text))
+    return types + ["#电话"] * len(_PHONE.findall(rest))
+
+
+def asked_types(question: str) -> list[str]:
+    """The answer-type tokens a question asks for (see :func:`answer_types`).
+
+    >>> asked_types("一共多少套房？一次可以领几年？")
+    ['#套', '#年']
+    """
+    types = ["#" + _UNIT_TYPE.get(unit, unit) for unit in _ASKED_QUANTITY.findall(question)]
+    if "多少" in question and _MONEY.search(question):
+        types.append("#元")
+    for pattern, asked in _ASKED:
+        if pattern.search(question):
+            types += asked
+    return types
 
 
 @functools.cache

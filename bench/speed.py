@@ -8,7 +8,9 @@
    writer. Per size, in a fresh process: load the model, VmRSS, ``open_index``, VmRSS (the
    difference = the index's memory), 5 warm-up queries, then p50/p95 of
    ``Searcher.search(q, k=5)`` over real questions (policy, seed, CMRC 2018) in hybrid, dense
-   and bm25 modes, query embedding included; and p50 of a hybrid search's parts.
+   and bm25 modes, query embedding included; p50 of a hybrid search's parts; and the dense
+   index's recall@10 against numpy brute force (1.00 for the exact ``IndexFlatIP``; HNSW
+   above ``flat_limit``, whose misses here are mostly among the near-identical copies).
 3. Incremental rebuild: 100 files (html, small pdfs, report excerpts); a build with nothing
    changed (should write nothing); then one file gets a sentence appended; rebuild timed
    in-process (model warm) and via ``assistant build`` (cold).
@@ -112,7 +114,13 @@ def worker(index_dir: Path, n: int) -> dict[str, Any]:
         parts["p_bm25"].append(ms(lambda q=q: searcher._bm25(q, None)))
         parts["p_read"].append(ms(lambda r=ranked: [searcher.hit(x) for x in r]))
     result.update({k: pct(v, 50) for k, v in parts.items()})
-    result["after_mb"] = rss_mb() - before
+    result["after_mb"] = rss_mb() - before  # before the brute-force copy of the vectors below
+    vectors, recall = np.asarray(index.vectors()), []  # the dense index against brute force
+    for q in qs[:50]:
+        vector = embedder.encode_queries([q])
+        exact = set(np.argsort(-(vectors @ vector[0]))[:10].tolist())
+        recall.append(len(exact & set(index.dense.search(vector, 10)[1][0].tolist())) / 10)
+    result["recall10"] = float(np.mean(recall))
     import torch  # the same query embedding on one thread, for comparison
 
     torch.set_num_threads(1)
@@ -137,8 +145,10 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
         take = min(len(rows), size - len(chunks))
         paths = {r["doc"] for r in rows[:take]}
         prefix, suffix = f"copy{copy}/", f"-c{copy}"
-        chunks += [Chunk.from_dict({**r, "id": r["id"] + suffix, "doc": prefix + r["doc"]})
-                   for r in rows[:take]]
+        chunks += [
+            Chunk.from_dict({**r, "id": r["id"] + suffix, "doc": prefix + r["doc"]})
+            for r in rows[:take]
+        ]
         docs += [{**d, "path": prefix + d["path"]} for d in documents if d["path"] in paths]
         block = real[:take] + rng.normal(0, 0.005, (take, real.shape[1])).astype(np.float32)
         blocks.append(block / np.linalg.norm(block, axis=1, keepdims=True))
@@ -180,10 +190,11 @@ def search_table(tmp: Path, base: Path, sizes: list[int], n: int) -> list[str]:
     """Part 2: synthesize each size, measure it in a fresh process."""
     lines = [
         f"{n} questions, k=5, model warm, query embedding included; ms as p50/p95; "
-        "parts = p50 ms of a hybrid search; embed1t = query embedding p50 with 1 torch thread",
+        "parts = p50 ms of a hybrid search; embed1t = query embedding p50 with 1 torch thread; "
+        "recall@10 = dense index top 10 vs brute force",
         f"{'chunks':>7} {'dense index':>12} {'write s':>8} {'open s':>7} {'index MB':>9} "
         f"{'MB after q':>10} {'hybrid':>11} {'dense':>11} {'bm25':>11} "
-        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'embed1t':>8}",
+        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'embed1t':>8} {'recall@10':>9}",
     ]
     results: list[dict[str, Any]] = []
     for size in sizes:
@@ -191,15 +202,19 @@ def search_table(tmp: Path, base: Path, sizes: list[int], n: int) -> list[str]:
         log(f"writing a {size}-chunk index …")
         write_s = synthesize(base, size, dest)
         log(f"measuring search at {size} chunks …")
-        out = subprocess.run([sys.executable, __file__, "--worker", str(dest), "-n", str(n)],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(dest), "-n", str(n)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         cells = [f"{a:.1f}/{b:.1f}" for a, b in (r["hybrid"], r["dense"], r["bm25"])]
         lines.append(
             f"{r['chunks']:>7} {r['kind']:>12} {write_s:>8.1f} {r['open_s']:>7.1f} "
             f"{r['index_mb']:>9.0f} {r['after_mb']:>10.0f} {cells[0]:>11} {cells[1]:>11} "
             f"{cells[2]:>11} {r['p_embed']:>6.1f} {r['p_faiss']:>6.1f} {r['p_bm25']:>6.1f} "
-            f"{r['p_read']:>6.1f} {r['p_embed1']:>8.1f}"
+            f"{r['p_read']:>6.1f} {r['p_embed1']:>8.1f} {r['recall10']:>9.2f}"
         )
         results.append(r)
         shutil.rmtree(dest)
@@ -242,8 +257,12 @@ def incremental(tmp: Path, n_files: int) -> list[str]:
     again = build(settings)
     target.write_text(target.read_text("utf-8").replace(APPENDED, APPENDED * 2), "utf-8")
     start = time.perf_counter()
-    out = subprocess.run(["assistant", "build", "--corpus", str(corpus), "--index", str(index)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["assistant", "build", "--corpus", str(corpus), "--index", str(index)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     cli_s = time.perf_counter() - start
     cli_embedded = (re.findall(r"新嵌入 (\d+)", out) or ["?"])[-1]
     ok = "OK" if again.seconds <= TARGET_REBUILD_S else "MISSED"
@@ -277,18 +296,28 @@ def main() -> None:
         subs = ("seed", "pdf") if args.quick else ("seed", "html", "pdf")
         build_lines, base = build_corpus(tmp, subs)
         sections = [(f"1. Build throughput: ../shared/corpus {' + '.join(subs)}", build_lines)]
-        sections.append(("2. Search latency and index memory (ms, MB beyond the model)",
-                         search_table(tmp, base, sizes, n)))
-        sections.append((f"3. Incremental rebuild, 1 of {20 if args.quick else 100} files "
-                         "changed", incremental(tmp, 20 if args.quick else 100)))
+        sections.append(
+            (
+                "2. Search latency and index memory (ms, MB beyond the model)",
+                search_table(tmp, base, sizes, n),
+            )
+        )
+        sections.append(
+            (
+                f"3. Incremental rebuild, 1 of {20 if args.quick else 100} files changed",
+                incremental(tmp, 20 if args.quick else 100),
+            )
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     import torch
 
-    print(f"Speed benchmark{' (--quick)' if args.quick else ''}: {Settings().model}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, load average "
-          f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
-          f"total {time.perf_counter() - started:.0f} s")
+    print(
+        f"Speed benchmark{' (--quick)' if args.quick else ''}: {Settings().model}, "
+        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, load average "
+        f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
+        f"total {time.perf_counter() - started:.0f} s"
+    )
     for title, lines in sections:
         print(f"\n== {title} ==")
         print("\n".join(lines))

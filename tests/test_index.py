@@ -26,9 +26,9 @@ from assistant.index import (
     open_index,
     read_manifest,
 )
-from assistant.search import Filters, Searcher
+from assistant.search import CANDIDATES, Filters, Searcher
 from assistant.settings import Settings
-from assistant.tokens import load_words, normalize_text
+from assistant.tokens import keyword_text, load_words, normalize_text
 
 from .conftest import SEED, SHARED_CORPUS
 
@@ -143,6 +143,92 @@ def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
         expected = np.argsort(-brute, kind="stable")[:10]
         np.testing.assert_allclose(scores[0], brute[expected], rtol=1e-5, atol=1e-6)
         assert set(rows[0]) == set(expected) or np.allclose(brute[rows[0]], brute[expected])
+
+
+def test_hnsw_above_the_flat_limit_finds_what_brute_force_finds(corpus: Path) -> None:
+    settings = settings_for(corpus, flat_limit=10)
+    build(settings)
+    index = open_index(settings)
+    assert type(index.dense).__name__ == "IndexHNSWFlat" and index.dense.hnsw.efSearch == 128
+    vectors = np.asarray(index.vectors())
+    searcher = Searcher(index, settings)
+    found = 0
+    questions = ("临时救助金最多多少", "政府信息公开申请", "知识产权质押", "公租房", "2018年经费")
+    for question in questions:
+        query = searcher.embedder.encode_queries([question])
+        scores, rows = index.dense.search(query, 10)
+        brute = vectors @ query[0]
+        np.testing.assert_allclose(scores[0], brute[rows[0]], rtol=1e-5, atol=1e-6)
+        found += len(set(rows[0]) & set(np.argsort(-brute)[:10].tolist()))
+    assert found / (10 * len(questions)) >= 0.9
+
+
+def zscores(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / x.std()
+
+
+def ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks, highest first, ties in row order."""
+    return np.argsort(np.argsort(-x, kind="stable"), kind="stable") + 1
+
+
+@pytest.mark.parametrize("fusion", ["zscore", "rrf"])
+def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
+    """Below CANDIDATES chunks every chunk is a candidate, so the oracle sees them all."""
+    settings = settings_for(corpus, fusion=fusion)
+    build(settings)
+    searcher = Searcher.open(settings)
+    n = len(searcher.index)
+    assert n < CANDIDATES
+    vectors = np.asarray(searcher.index.vectors())
+    for question in ("临时救助金最多多少", "2018年知识产权专项经费是多少", "政府信息公开申请"):
+        cosines = vectors @ searcher.embedder.encode_queries([question])[0]
+        keywords = np.zeros(n)
+        for r in searcher.rank(question, k=n, mode="bm25"):
+            keywords[r.row] = r.bm25
+        hybrid = searcher.rank(question, k=n)
+        rows = [r.row for r in hybrid]
+        assert len(rows) == n and sorted(rows) == list(range(n))
+        np.testing.assert_allclose([r.dense for r in hybrid], cosines[rows], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose([r.bm25 for r in hybrid], keywords[rows], rtol=1e-6)
+        if fusion == "zscore":
+            expected = zscores(cosines) + zscores(keywords)
+        else:  # ranks of the searcher's own cosines: FAISS and numpy may order near-ties apart
+            cosines[rows] = [r.dense for r in hybrid]
+            expected = 1 / (60 + ranks(cosines)) + 1 / (60 + ranks(keywords))
+        np.testing.assert_allclose([r.score for r in hybrid], expected[rows], rtol=1e-5, atol=1e-6)
+        assert [r.score for r in hybrid] == sorted((r.score for r in hybrid), reverse=True)
+
+
+def test_title_counts_once_per_document(corpus: Path) -> None:
+    """BM25 scores a title once per document: every passage of it gains the same."""
+    settings = settings_for(corpus, title_weight=0.0)
+    build(settings)
+    plain = Searcher.open(settings)
+    titled = Searcher.open(settings.with_(title_weight=0.5))
+    index = plain.index
+    question = "广州市临时救助实施细则"  # the HTML page's title
+    gain = np.zeros(len(index))
+    for searcher, sign in ((titled, 1), (plain, -1)):
+        for r in searcher.rank(question, k=len(index), mode="bm25"):
+            gain[r.row] += sign * r.bm25
+    by_doc = {d: gain[index.chunk_docs == d] for d in range(len(index.documents))}
+    html = next(i for i, d in enumerate(index.documents) if d["path"] == f"html/{HTML.name}")
+    assert by_doc[html].min() > 0
+    for values in by_doc.values():
+        np.testing.assert_allclose(values, values[0], rtol=1e-5, atol=1e-6)
+    assert max(v[0] for d, v in by_doc.items() if d != html) < by_doc[html][0]
+
+
+def test_bm25_tokens_are_section_and_text_without_the_title(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    index = open_index(settings)
+    tokenizer = Tokenizer(load_words(current(settings.index) / "userdict.txt"))
+    stored = tokens_by_chunk(settings.index)
+    for row in range(0, len(index), 7):
+        chunk = index.chunk(row)
+        assert stored[chunk.id] == tokenizer(keyword_text(chunk))
 
 
 def test_incremental_build_embeds_only_what_changed(corpus: Path) -> None:
@@ -322,6 +408,27 @@ def test_rebuild_reuses_stored_tokens_and_matches_a_fresh_build(
         a, b = (s.search(question, k=10, mode="bm25") for s in (updated, rebuilt))
         assert [h.chunk.id for h in a] == [h.chunk.id for h in b]
         np.testing.assert_allclose([h.score for h in a], [h.score for h in b], rtol=1e-6)
+
+
+def test_new_tokenizer_retokenizes_an_unchanged_corpus(corpus: Path) -> None:
+    """An index whose tokens an older tokenizer made is re-tokenized, not re-embedded."""
+    settings = settings_for(corpus)
+    build(settings)
+    expected = tokens_by_chunk(settings.index)
+    path = settings.index / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["tokenizer"]["tokens"] -= 1  # as written before the last TOKENS_VERSION bump
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    generation = current(settings.index)
+    old_tokens = np.load(generation / "tokens.npy", allow_pickle=False)
+    np.save(generation / "tokens.npy", np.zeros_like(old_tokens))  # reusing them would show
+    with no_model():
+        report = build(settings)
+    assert report.changed and report.embedded == 0 and report.reused == report.chunks
+    assert current(settings.index) != generation
+    assert tokens_by_chunk(settings.index) == expected
+    tokenizer = read_manifest(settings.index)["tokenizer"]
+    assert tokenizer["tokens"] == manifest["tokenizer"]["tokens"] + 1
 
 
 def test_index_of_an_older_format_is_refused_then_rebuilt(corpus: Path) -> None:

@@ -23,3 +23,9 @@ def test_defaults_env_and_overrides() -> None:
 def test_bad_environment_value_is_named() -> None:
     with pytest.raises(ValueError, match="ASSISTANT_TOP_K"):
         Settings.from_env({"ASSISTANT_TOP_K": "many"})
+
+
+def test_unknown_fusion_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fusion 'sum'"):
+        Settings.from_env({"ASSISTANT_FUSION": "sum"})
+    assert Settings.from_env({"ASSISTANT_FUSION": "rrf"}).fusion == "rrf"
