@@ -14,18 +14,17 @@ With ``--index`` pointing at an existing index, it measures a warm start instead
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for app.py
+import app  # noqa: E402
+
 QUESTIONS = [  # from shared/eval: seed_qa.jsonl and policy_qa.jsonl
     "在广州，一个家庭一年之内领的临时救助金最多能有多少？",
     "淮安市2024年全市一共受理了多少件政府信息公开申请？",
@@ -40,23 +39,8 @@ def main() -> None:
     parser.add_argument("--screenshot", type=Path, default=ROOT / "docs" / "screenshot.png")
     args = parser.parse_args()
     index = args.index or Path(tempfile.mkdtemp(prefix="assistant-start-")) / "index"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "ASSISTANT_INDEX": str(index)}
-    env["GRADIO_ANALYTICS_ENABLED"] = "False"
-    url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
-    app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
-    try:
-        while True:
-            if app.poll() is not None:
-                raise SystemExit("app.py exited")
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with app.running({"ASSISTANT_INDEX": str(index)}, timeout=7200) as url:
         serving = time.perf_counter() - started
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
@@ -67,9 +51,7 @@ def main() -> None:
             for i, question in enumerate(QUESTIONS):
                 page.locator("#question textarea").fill(question)
                 page.locator("#send").click()
-                page.wait_for_function(
-                    f"document.querySelectorAll('#chat .answer').length > {i}"
-                )
+                page.wait_for_function(f"document.querySelectorAll('#chat .answer').length > {i}")
                 first = first or time.perf_counter() - started
                 reply = page.locator("#chat .answer").nth(i)
                 print(f"\n问 {question}\n{reply.inner_text()}")
@@ -77,9 +59,6 @@ def main() -> None:
             page.locator("#question textarea").fill("")
             page.screenshot(path=str(args.screenshot))
             browser.close()
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
     print(f"\nserving after {serving:.1f} s; first answer after {first:.1f} s")
     print(f"screenshot: {args.screenshot}")
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,9 @@ from assistant.evaluation import read_questions, table
 from assistant.settings import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for app.py
+import app  # noqa: E402
+
 EVAL = ROOT.parent / "shared" / "eval"
 QA_FILES = ("seed_qa.jsonl", "policy_qa.jsonl")
 API = "/ask"
@@ -62,13 +64,6 @@ def ask(client: Client, question: str, timeout: float) -> str:
     return reply
 
 
-def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterator[str]:
     """Build the index, start ``python app.py`` on a free port, yield its URL, stop it."""
@@ -76,49 +71,12 @@ def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterat
     build = [sys.executable, "-m", "assistant.cli", "build"]
     build += ["--corpus", str(corpus), "--index", str(index), "--model", model]
     subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    port = free_port()
-    env = {
-        **os.environ,
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(index),
-        "ASSISTANT_MODEL": model,
-    }
-    url, app_log = f"http://127.0.0.1:{port}/", index.parent / "app.log"
-    with app_log.open("wb") as output:
-        app = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-        try:
-            wait_until_answering(url, app, app_log, timeout)
-            yield url
-        finally:
-            app.terminate()
-            try:
-                app.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait()
-
-
-def wait_until_answering(
-    url: str, app: subprocess.Popen[bytes], app_log: Path, limit: float
-) -> None:
-    """Return once ``/ask`` answers; raise if the app exits or ``limit`` seconds pass."""
+    env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
     started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        if app.poll() is not None:
-            raise RuntimeError(f"app.py exited with {app.returncode}; see {app_log}")
-        try:
-            ask(Client(url, verbose=False), questions()[0], timeout=60)
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(2)
-            continue
+    with app.running(env, log=index.parent / "app.log", timeout=timeout) as url:
+        ask(Client(url, verbose=False), questions()[0], timeout=timeout)  # the model is loaded
         log(f"app answers at {url} after {time.perf_counter() - started:.0f} s")
-        return
-    raise TimeoutError(f"app.py did not answer within {limit:.0f} s; see {app_log}")
+        yield url
 
 
 def settings_seen(client: Client, started_here: bool) -> dict[str, Any]:

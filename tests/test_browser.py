@@ -7,20 +7,15 @@ Guangzhou policy pages) with the bundled model; it builds its index on first sta
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-from tests.conftest import ROOT, SEED, SHARED_CORPUS
+import app
+from tests.conftest import SEED, SHARED_CORPUS
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "管理-密码-2026"
@@ -41,12 +36,6 @@ TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes load
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``python app.py`` on a fresh corpus with no index yet; yields (url, corpus)."""
@@ -58,34 +47,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     for name in HTML_FILES:
         shutil.copy(SHARED_CORPUS / "html" / name, corpus / "html" / name)
     (corpus / "图书角说明.txt").write_text(HOSTILE, encoding="utf-8")
-    port = _free_port()
     env = {
-        **os.environ,
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
         "ASSISTANT_CORPUS": str(corpus),
         "ASSISTANT_INDEX": str(work / "index"),
         "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
     }
-    log = (work / "app.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 600
-    while True:
-        assert process.poll() is None, (work / "app.log").read_text("utf-8", "replace")
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "the app did not start in 10 minutes"
-            time.sleep(1)
-    yield url, corpus
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with app.running(env, log=work / "app.log") as url:
+        yield url, corpus
 
 
 @pytest.fixture(scope="module")
