@@ -100,6 +100,17 @@ _JUNK = re.compile(
     "|[^\x00-\xa0§¥°±²³·×÷àáèéìíòóùúü\u0100-\U0010ffff]"
 )
 _LENIENT = ("utf-8", "gb18030")
+# Bytes that no Chinese text encoding without a BOM produces (NUL and C0 controls
+# other than tab, line breaks, form feed and ESC): in a .txt they mean binary data.
+_BINARY_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+# What a binary file renamed to .txt most often is, by its first bytes.
+_MAGIC = (
+    (b"%PDF", "PDF 文件，请改用 .pdf 扩展名"),
+    (b"PK\x03\x04", "ZIP 压缩包或 .docx/.xlsx 文件"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Office 文件 .doc/.xls，请另存为 .docx 或 PDF"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+)
 _PAGE_MARK = re.compile(r"^[ \t]*=+[ \t]*PAGE[ \t]+(\d+)[ \t]*=+[ \t]*$", re.M)
 
 
@@ -161,9 +172,29 @@ def read_bytes(path: Path) -> bytes:
         raise LoadError(path, f"无法读取文件：{path.name}（{exc.strerror or exc}）") from exc
 
 
+def check_not_binary(path: Path, data: bytes) -> None:
+    """Refuse a text file that is binary data (another format renamed to .txt).
+
+    Raises:
+        CorruptFile: It starts like a PDF, ZIP/Office file or image, or over 1% of
+            its first 64 KiB are bytes no text encoding writes (a UTF-16/32 file
+            with a BOM is text).
+    """
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return
+    kind = next((what for magic, what in _MAGIC if data.startswith(magic)), "")
+    head = data[: 64 * 1024]
+    share = (len(head) - len(head.translate(None, _BINARY_BYTES))) / max(1, len(head))
+    if kind or share > 0.01:
+        what = f"像是{kind}" if kind else f"{share:.0%} 是二进制数据"
+        raise CorruptFile(path, f"不是文本文件（{what}），可能是改了扩展名：{path.name}")
+
+
 def _read_text(path: Path) -> Extracted:
     """Read ``.txt``/``.md``; a file made of ``===PAGE n===`` blocks is split into pages."""
-    text = decode_text(read_bytes(path))[0].replace("\r\n", "\n").replace("\r", "\n")
+    data = read_bytes(path)
+    check_not_binary(path, data)
+    text = decode_text(data)[0].replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise EmptyFile(path, f"文件为空（只有空白字符）：{path.name}")
     pages, paginated, marks = (text,), False, list(_PAGE_MARK.finditer(text))

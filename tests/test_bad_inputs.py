@@ -62,6 +62,12 @@ def scanned_pdf(path: Path) -> None:
     Image.new("L", (595, 842), 255).save(path, "PDF")  # one page, one image, no text
 
 
+def png_as_txt(path: Path) -> None:
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(image, "PNG")
+    path.write_bytes(image.getvalue())
+
+
 def zero_page_pdf(path: Path) -> None:
     PdfWriter().write(path)
 
@@ -108,6 +114,8 @@ BAD = [
     Bad("关于X的函.doc", write(OLE), "failed", "unsupported format .doc"),
     Bad("通知 〔2023〕.wps", write(OLE), "failed", "unsupported format .wps"),
     Bad("电子公文.ofd", write(b"PK\x03\x04 ofd"), "failed", "unsupported format .ofd"),
+    Bad("照片 〔扫描〕.txt", png_as_txt, "failed", "不是文本文件（像是PNG 图片）"),
+    Bad("年报 2024.txt", zero_page_pdf, "failed", "像是PDF 文件，请改用 .pdf 扩展名"),
     Bad("超大 文件.txt", write(SIMPLIFIED.encode() * 5000), "failed", "too large"),
     Bad("副本 〔2020〕 答复.txt", copy(SEED), "duplicate", f"与 {SEED_PATH} 内容相同"),
 ]

@@ -390,6 +390,16 @@ def test_garbled_text_is_reported(tmp_path: Path) -> None:
     assert read(write(tmp_path / "坏字节.md", broken)).warnings[0].startswith("garbled text")
 
 
+def test_binary_data_named_txt_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CorruptFile, match=r"^corrupt — 不是文本文件（\d+% 是二进制数据）"):
+        read(write(tmp_path / "数据.txt", bytes(range(256)) * 64))
+    with pytest.raises(CorruptFile, match=r"像是ZIP 压缩包或 .docx/.xlsx 文件.*表格.md"):
+        read(write(tmp_path / "表格.md", b"PK\x03\x04" + SIMPLIFIED.encode()))
+    # A few stray control bytes (a damaged save) are not binary data: the text is kept.
+    text = SIMPLIFIED.encode("gbk") * 3 + b"\x00\x1a\x0c"
+    assert SIMPLIFIED[:20] in read(write(tmp_path / "少量控制字符.txt", text)).pages[0]
+
+
 @pytest.mark.parametrize("content", [b"", b"  \r\n\t\n", "\u3000\n".encode()])
 def test_empty_text_file(tmp_path: Path, content: bytes) -> None:
     with pytest.raises(EmptyFile, match="^empty — .*空 白.txt"):
