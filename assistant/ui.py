@@ -103,17 +103,22 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     def respond(
         question: str, history: list[dict[str, str]], doc_type: str, issuer: str, year: str
     ) -> tuple[str, list[dict[str, str]]]:
-        filters = Filters(*(v if v and v != ALL else "" for v in (doc_type, issuer, year)))
+        filters = _filters(doc_type, issuer, year)
         try:
             reply = answer_html(answer(library.searcher, question, filters=filters))
         except ValueError as error:
             reply = f'<div class="answer"><p><b>{_text(str(error))}</b></p></div>'
         return "", [*history, _message("user", question), _message("assistant", reply)]
 
-    def ask_api(question: str) -> str:
-        """Answer a question: Markdown with [n] markers and one source line per citation."""
+    def ask_api(question: str, doc_type: str = "", issuer: str = "", year: str = "") -> str:
+        """Answer a question: Markdown with [n] markers and one source line per citation.
+
+        Optional filters, as in the 问答 tab: 文件类型 ``doc_type`` (e.g. 通知, 答复函),
+        发文机关 ``issuer`` (a part of its name) and 年份 ``year`` (e.g. 2024).
+        """
         try:
-            return answer_markdown(answer(library.searcher, question))
+            filters = _filters(doc_type, issuer, year)
+            return answer_markdown(answer(library.searcher, question, filters=filters))
         except ValueError as error:
             return str(error)
 
@@ -252,6 +257,11 @@ def serve(settings: Settings | None = None) -> None:
         report = build(settings, progress=True)
         log.warning("索引已建好 index built: %d chunks in %.0f s", report.chunks, report.seconds)
     create_app(settings).launch(css=CSS, max_file_size=f"{settings.max_file_mb}mb")
+
+
+def _filters(doc_type: str, issuer: str, year: str) -> Filters:
+    """The filters chosen; empty and 全部 mean no restriction."""
+    return Filters(*(v.strip() if v and v != ALL else "" for v in (doc_type, issuer, year)))
 
 
 def _message(role: str, content: str) -> dict[str, str]:

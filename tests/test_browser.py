@@ -114,6 +114,20 @@ def test_unanswerable_question_says_so(page: Page) -> None:
     assert "未在已收录的文件中找到与该问题直接相关的内容" in reply.inner_text()
 
 
+def test_api_answers_with_citations_and_takes_the_filters(server: tuple[str, Path]) -> None:
+    from gradio_client import Client
+
+    client = Client(server[0], verbose=False)
+    question = "2018年知识产权专项经费是多少？"
+    reply = client.predict(question=question, api_name="/ask")
+    assert "484万元" in reply and "官市监函〔2020〕18号" in reply
+    kept = client.predict(question=question, issuer="官渡区", year="2020", api_name="/ask")
+    assert "484万元" in kept
+    assert "484万元" not in client.predict(question=question, issuer="广州市", api_name="/ask")
+    assert "484万元" not in client.predict(question=question, year="2021", api_name="/ask")
+    assert "问题过长" in client.predict(question="公租房" * 200, api_name="/ask")
+
+
 def test_over_long_question_gets_a_clear_message(page: Page) -> None:
     reply = ask(page, "公租房" * 200)
     assert "问题过长" in reply.inner_text() and "上限 500 字" in reply.inner_text()
