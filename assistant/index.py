@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +78,11 @@ GENERATION_FILES = (
 )
 # Settings whose change makes every stored chunk or vector stale.
 SHAPING = ("model", "chunk_size", "chunk_min")
+# np.load parses each .npy header with ast.literal_eval, and on CPython 3.11 two threads
+# doing that at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython#106905): a rebuild thread and a reader opening the index
+# are such a pair. Every load of index arrays takes this lock; loads take milliseconds.
+_LOADING = threading.Lock()
 
 
 class IndexUnavailable(RuntimeError):
@@ -141,7 +147,7 @@ class Index:
 
     def vectors(self) -> np.ndarray:
         """All stored passage vectors (memory-mapped)."""
-        return np.load(self.generation / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        return _load_npy(self.generation / "vectors.npy", mmap=True)
 
     @property
     def generation(self) -> Path:
@@ -222,13 +228,14 @@ def _load(index_dir: Path, manifest: dict[str, Any]) -> Index:
     manifest.pop("documents", None)  # every chunk id: for builds, not needed to search
     generation = index_dir / manifest["generation"]
     documents = _read_jsonl(generation / "documents.jsonl")
-    offsets = np.load(generation / "chunk_offsets.npy", allow_pickle=False)
-    chunk_docs = np.load(generation / "chunk_docs.npy", allow_pickle=False)
+    offsets = _load_npy(generation / "chunk_offsets.npy")
+    chunk_docs = _load_npy(generation / "chunk_docs.npy")
     dense = faiss.read_index(str(generation / "dense.faiss"))
     if "efSearch" in manifest["dense"]:
         dense.hnsw.efSearch = manifest["dense"]["efSearch"]
     # A question reads only its own tokens' postings: map the arrays, do not load them.
-    bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
+    with _LOADING:
+        bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
     tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
     fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
     return Index(index_dir, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, fd)
@@ -369,8 +376,8 @@ def load_tokens(generation: Path) -> Tokens:
     with (generation / "vocab.jsonl").open(encoding="utf-8") as handle:
         vocab = [json.loads(line) for line in handle]
     return Tokens(
-        np.load(generation / "tokens.npy", allow_pickle=False),
-        np.load(generation / "token_offsets.npy", allow_pickle=False),
+        _load_npy(generation / "tokens.npy"),
+        _load_npy(generation / "token_offsets.npy"),
         vocab,
     )
 
@@ -431,9 +438,7 @@ def _vectors(
     """Rows ``rows`` of the stored vectors, then ``new``, in one array."""
     if not rows or base is None:
         return new
-    stored = np.load(
-        index_dir / base["generation"] / "vectors.npy", mmap_mode="r", allow_pickle=False
-    )
+    stored = _load_npy(index_dir / base["generation"] / "vectors.npy", mmap=True)
     vectors = np.empty((len(rows) + len(new), stored.shape[1]), dtype=np.float32)
     np.take(stored, np.asarray(rows, dtype=np.int64), axis=0, out=vectors[: len(rows)])
     vectors[len(rows) :] = new
@@ -619,6 +624,12 @@ def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
             handle.write(line)
             position += len(line)
     return offsets
+
+
+def _load_npy(path: Path, mmap: bool = False) -> np.ndarray:
+    """An array saved by :func:`_save_npy` (memory-mapped read-only with ``mmap``)."""
+    with _LOADING:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
