@@ -9,6 +9,7 @@ so the app keeps answering from the old one meanwhile.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import re
 import shutil
@@ -21,10 +22,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 
-from .index import BuildReport, build
+from .index import BuildReport, IndexUnavailable, build, read_manifest
 from .ingest import FileReport, corpus_files
 from .search import Searcher
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 UPLOAD_DIR = "uploads"
 MAX_NAME_CHARS = 120
@@ -80,11 +83,49 @@ class Library:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.searcher = Searcher.open(settings)
+        self.searcher: Searcher | None = None
+        if read_manifest(settings.index) is not None:
+            self.searcher = Searcher.open(settings)
+        self.status = ""  # what the first build is doing while there is no index yet
         self._rebuilding = threading.Lock()
+
+    def ready(self) -> Searcher:
+        """The searcher, once there is an index.
+
+        Raises:
+            ValueError: The first build is still running (or failed); the message
+                says so in Chinese, with its progress or its error.
+        """
+        if self.searcher is None:
+            raise ValueError(self.status or "索引尚未建立。")
+        return self.searcher
+
+    def build_first_index(self) -> threading.Thread:
+        """Build the missing index in a background thread, so the app can serve meanwhile.
+
+        Until it is done, :meth:`ready` raises with the build's progress.
+        """
+        waiting = "正在建立索引（{}），读完文件后还要计算向量，完成后即可提问，请稍候。"
+        self.status = waiting.format("开始")
+
+        def run() -> None:
+            log.warning("没有索引，正在从 %s 构建 building the index …", self.settings.corpus)
+            try:
+                self.rebuild(lambda done, desc: setattr(self, "status", waiting.format(desc)))
+            except IndexUnavailable as error:
+                self.status = f"无法建立索引：{error}"
+                log.error("%s", self.status)
+            else:
+                log.warning("索引已建好 index built: %d 个段落 chunks", len(self.ready().index))
+
+        thread = threading.Thread(target=run, name="first-build", daemon=True)
+        thread.start()
+        return thread
 
     def rows(self) -> list[tuple[str | int, ...]]:
         """One row per indexed document, in :attr:`COLUMNS` order."""
+        if self.searcher is None:
+            return []
         index = self.searcher.index
         counts = np.bincount(index.chunk_docs, minlength=len(index.documents))
         return [
@@ -102,6 +143,8 @@ class Library:
 
     def filter_choices(self) -> tuple[list[str], list[str], list[str]]:
         """Document types, issuers and years present in the index, for the filters."""
+        if self.searcher is None:
+            return [], [], []
         documents = self.searcher.index.documents
         types = sorted({d["doc_type"] for d in documents if d["doc_type"]})
         issuers = sorted({d["issuer"] for d in documents if d["issuer"]})

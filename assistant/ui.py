@@ -1,7 +1,8 @@
 """The Gradio web app: 问答 (cited chat), 文件库 (indexed documents) and 管理 (upload, rebuild).
 
 Entry point: :func:`serve` (``python app.py`` / ``assistant serve``). On first
-start with no index it builds one from the corpus. Respects
+start with no index it serves at once and builds one from the corpus in the
+background; questions meanwhile get the build's progress. Respects
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
 ``ASSISTANT_ADMIN_PASSWORD`` (the 管理 tab works only when it is set, and only
 after it is entered; it is never stored in the index).
@@ -14,7 +15,6 @@ Markdown does not reinterpret it either.
 from __future__ import annotations
 
 import html
-import logging
 import os
 import re
 from typing import Any
@@ -23,12 +23,10 @@ import numpy as np
 
 from .admin import Library, check_password
 from .answer import answer, citation
-from .index import IndexUnavailable, build, read_manifest
+from .index import IndexUnavailable
 from .models import Answer
 from .search import Filters
 from .settings import Settings
-
-log = logging.getLogger(__name__)
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -97,6 +95,8 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     import gradio as gr
 
     library = Library(settings)
+    if library.searcher is None:  # first start: serve at once, answer when the index is built
+        library.build_first_index()
     if admin_password is None:
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
 
@@ -105,7 +105,7 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     ) -> tuple[str, list[dict[str, str]]]:
         filters = _filters(doc_type, issuer, year)
         try:
-            reply = answer_html(answer(library.searcher, question, filters=filters))
+            reply = answer_html(answer(library.ready(), question, filters=filters))
         except ValueError as error:
             reply = f'<div class="answer"><p><b>{_text(str(error))}</b></p></div>'
         return "", [*history, _message("user", question), _message("assistant", reply)]
@@ -118,7 +118,7 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
         """
         try:
             filters = _filters(doc_type, issuer, year)
-            return answer_markdown(answer(library.searcher, question, filters=filters))
+            return answer_markdown(answer(library.ready(), question, filters=filters))
         except ValueError as error:
             return str(error)
 
@@ -236,6 +236,8 @@ def passages_html(library: Library, document: int | None) -> str:
     """Every passage of one document, with section path and page, as escaped HTML."""
     if document is None:
         return ""
+    if library.searcher is None:
+        return ""
     index = library.searcher.index
     cards = []
     for row in np.flatnonzero(index.chunk_docs == document):
@@ -250,12 +252,8 @@ def passages_html(library: Library, document: int | None) -> str:
 
 
 def serve(settings: Settings | None = None) -> None:
-    """Start the app; build the index first if there is none."""
+    """Start the app (with no index yet, it serves while :func:`create_app` builds one)."""
     settings = settings or Settings.from_env()
-    if read_manifest(settings.index) is None:
-        log.warning("没有索引，正在从 %s 构建 building the index …", settings.corpus)
-        report = build(settings, progress=True)
-        log.warning("索引已建好 index built: %d chunks in %.0f s", report.chunks, report.seconds)
     create_app(settings).launch(css=CSS, max_file_size=f"{settings.max_file_mb}mb")
 
 

@@ -110,3 +110,34 @@ def test_answers_show_document_html_as_text(library: Library) -> None:
     assert "&lt;script&gt;" in page and "onerror=&quot;alert(1)&quot;" in page
     assert "<mark>社区图书角每周开放六天，周一闭馆。</mark>" in page
     assert '<span class="marker">[1]</span>' in page
+
+
+def test_first_build_runs_in_the_background_and_questions_meanwhile_get_its_progress(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "通知.txt").write_text("关于图书角的通知\n图书角周一闭馆。\n", encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", model="hash", min_score=0.0)
+    library = Library(settings)
+    assert library.searcher is None and library.rows() == []
+    assert library.filter_choices() == ([], [], [])
+    with pytest.raises(ValueError, match="索引尚未建立"):
+        library.ready()
+    with library._rebuilding:  # hold the build at its start, as a slow one would be
+        thread = library.build_first_index()
+        with pytest.raises(ValueError, match="正在建立索引.*请稍候"):
+            answer(library.ready(), "图书角哪天闭馆？")
+    thread.join(timeout=120)
+    assert "周一闭馆" in answer(library.ready(), "图书角哪天闭馆？").text
+    assert [row[0] for row in library.rows()] == ["关于图书角的通知"]
+
+
+def test_failed_first_build_is_reported_to_whoever_asks(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "损坏.pdf").write_bytes(b"%PDF-1.7 broken")
+    library = Library(Settings(corpus=corpus, index=tmp_path / "index", model="hash"))
+    library.build_first_index().join(timeout=120)
+    with pytest.raises(ValueError, match="无法建立索引.*没有可用的文件"):
+        library.ready()
