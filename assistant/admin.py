@@ -195,9 +195,9 @@ class Library:
         try:
             name = safe_name(source.name if name is None else name, self.UPLOAD_SUFFIXES)
             size = source.stat().st_size
-            limit = self.settings.max_file_mb
-            if size > limit * 1024 * 1024:
-                raise ValueError(f"{name} 文件过大（{size / 1048576:.1f} MB，上限 {limit} MB）")
+            if size > self.settings.max_file_bytes:
+                limit = self.settings.max_file_mb
+                raise ValueError(f"{name} 文件过大（{size / 1048576:.1f} MB，上限 {limit:g} MB）")
         except (ValueError, OSError) as error:
             return f"未保存：{error}"
         folder = self.settings.corpus / UPLOAD_DIR

@@ -115,12 +115,12 @@ def ingest(
     settings = settings or Settings()
     overrides = read_sidecar(corpus)
     seen: dict[str, str] = {}
-    limit = settings.max_file_mb * 1024 * 1024
+    limit = settings.max_file_bytes
     for path in corpus_files(corpus):
         relative = path.relative_to(corpus).as_posix()
         size = path.stat().st_size
         if size > limit:
-            problem = f"文件过大：{size / 1048576:.1f} MB，超过上限 {settings.max_file_mb} MB"
+            problem = f"文件过大：{size / 1048576:.1f} MB，超过上限 {settings.max_file_mb:g} MB"
             yield FileReport(relative, "failed", (problem + " (too large)",))
             continue
         digest = sha256_file(path)

@@ -30,7 +30,8 @@ class Settings:
         chunk_size: Largest chunk, in characters.
         chunk_min: Chunks shorter than this are merged with their neighbours
             inside the same section.
-        max_file_mb: Files larger than this are skipped and reported.
+        max_file_mb: Files larger than this (in MB, fractions allowed) are skipped
+            and reported.
         top_k: Passages returned by a search.
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
@@ -51,7 +52,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     chunk_size: int = 500
     chunk_min: int = 120
-    max_file_mb: int = 50
+    max_file_mb: float = 50.0
     top_k: int = 5
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
@@ -60,6 +61,11 @@ class Settings:
     title_weight: float = 0.5
     flat_limit: int = 50_000
     min_score: float = 0.86
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:

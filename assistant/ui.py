@@ -254,7 +254,7 @@ def passages_html(library: Library, document: int | None) -> str:
 def serve(settings: Settings | None = None) -> None:
     """Start the app (with no index yet, it serves while :func:`create_app` builds one)."""
     settings = settings or Settings.from_env()
-    create_app(settings).launch(css=CSS, max_file_size=f"{settings.max_file_mb}mb")
+    create_app(settings).launch(css=CSS, max_file_size=settings.max_file_bytes)
 
 
 def _filters(doc_type: str, issuer: str, year: str) -> Filters:

@@ -74,7 +74,7 @@ def test_uploads_land_in_the_corpus_only(library: Library, tmp_path: Path) -> No
 
 def test_uploads_over_the_size_limit_are_refused(library: Library, tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
-    big.write_bytes(b"x" * (library.settings.max_file_mb * 1024 * 1024 + 1))
+    big.write_bytes(b"x" * (library.settings.max_file_bytes + 1))
     assert "文件过大" in library.save_upload(big)
     assert not (library.settings.corpus / "uploads" / "big.txt").exists()
 

@@ -256,6 +256,18 @@ def test_size_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert manifest and [d["path"] for d in manifest["documents"]] == [big.path]
 
 
+def test_size_limit_may_be_a_fraction_of_a_megabyte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    make(corpus, [ORIGINAL])
+    (corpus / "六百KB.txt").write_bytes(SIMPLIFIED.encode() * (600_000 // len(SIMPLIFIED.encode())))
+    monkeypatch.setenv("ASSISTANT_MAX_FILE_MB", "0.5")
+    code, output = build(corpus, tmp_path / "index")
+    assert code == 0 and "超过上限 0.5 MB (too large)" in named(output)["六百KB.txt"]
+    assert ORIGINAL.path not in named(output)
+
+
 def test_copy_added_later_is_a_duplicate_like_in_a_fresh_build(tmp_path: Path) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     later = Good("0 副本/答复函.txt", copy(SEED), ORIGINAL.phrase)  # sorts before seed/
