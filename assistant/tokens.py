@@ -109,15 +109,20 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of a passage: :meth:`words` and the answers it holds (:func:`answer_types`)."""
-        return self.words(text) + answer_types(normalize_text(text))
+        text = normalize_text(text)
+        return self._cut(text) + answer_types(text)
 
     def query(self, question: str) -> list[str]:
         """Tokens of a question: :meth:`words` and the answers it asks for (:func:`asked_types`)."""
-        return self.words(question) + asked_types(normalize_text(question))
+        question = normalize_text(question)
+        return self._cut(question) + asked_types(question)
 
     def words(self, text: str) -> list[str]:
         """Tokens of ``text`` (normalized first), special tokens included."""
-        text = normalize_text(text)
+        return self._cut(normalize_text(text))
+
+    def _cut(self, text: str) -> list[str]:
+        """Tokens of an already normalized ``text``."""
         special = [normalize_doc_number(m.group()) for m in DOC_NUMBER.finditer(text)]
         special += _BOOK_TITLE.findall(text)
         special += _NUMBER_UNIT.findall(text)
