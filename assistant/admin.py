@@ -24,6 +24,7 @@ import numpy as np
 
 from .index import BuildReport, IndexUnavailable, build, read_manifest
 from .ingest import FileReport, corpus_files
+from .loaders import READERS
 from .search import Searcher
 from .settings import Settings
 
@@ -79,7 +80,7 @@ class Library:
     """
 
     COLUMNS = ("标题", "文号", "发文机关", "日期", "页数", "段落数", "提示")
-    UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt", ".html", ".htm", ".md")
+    UPLOAD_SUFFIXES = tuple(READERS)  # what the loaders can read
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

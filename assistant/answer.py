@@ -22,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .models import Answer, Hit, Quote
-from .search import Filters, Searcher
+from .search import Filters, Searcher, check_question
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 300
 NEAREST_DOCUMENTS = 3
+SOURCES_HEAD = "\n\n来源：\n"  # between an answer's quoted sentences and its source lines
 
 # Places and bodies a question may name: 深圳市, 普陀区, 教育局, 市场监督管理局 (3+ characters,
 # so that common words such as 小区, 社区, 全市 are not taken for names).
@@ -135,7 +136,7 @@ def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -
             parts.append(("……" if gap else "") + text[after.start : after.end])
         lines.append("".join(parts) + f" [{marker}]")
     sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(cited, 1))
-    body = "\n".join(lines) + "\n\n来源：\n" + sources
+    body = "\n".join(lines) + SOURCES_HEAD + sources
     return Answer(question, True, body, tuple(cited), quotes)
 
 
@@ -160,10 +161,16 @@ def answer(
     Raises:
         ValueError: Empty or over-long question.
     """
+    question = check_question(question)  # normalized, as the search sees it
     hits = searcher.search(question, k, filters=filters)
     if not is_relevant(question, hits, searcher.settings.min_score):
         return not_found(question, hits)
     return compose(question, hits, searcher.index.tokenizer)
+
+
+def answer_body(reply: Answer) -> str:
+    """The answer without its source lines (a refusal: all of it)."""
+    return reply.text.partition(SOURCES_HEAD)[0]
 
 
 def _document_line(hit: Hit) -> str:

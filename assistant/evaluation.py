@@ -60,7 +60,7 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _strip(text: str) -> str:
+def compact(text: str) -> str:
     """``text`` without whitespace, its characters normalized like the indexed documents."""
     return re.sub(r"\s+", "", normalize_chars(text))
 
@@ -73,7 +73,7 @@ def is_hit(question: dict[str, Any], chunk: Chunk) -> bool:
     """
     docs = question["doc"] if isinstance(question["doc"], list) else [question["doc"]]
     same_doc = PurePosixPath(chunk.doc).name in docs
-    return same_doc and _strip(question.get("answer") or "") in _strip(chunk.text)
+    return same_doc and compact(question.get("answer") or "") in compact(chunk.text)
 
 
 def evaluate(

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -132,7 +132,7 @@ class Index:
     bm25: Any
     tokenizer: Tokenizer
     _offsets: np.ndarray = field(repr=False)
-    _chunks_fd: int = field(repr=False)
+    _chunks: BinaryIO = field(repr=False)  # closed by close(), or when the index is dropped
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -141,8 +141,8 @@ class Index:
         """Chunk ``i``, read from ``chunks.jsonl`` on demand (thread-safe)."""
         start = int(self._offsets[i])
         end = int(self._offsets[i + 1]) if i + 1 < len(self._offsets) else None
-        size = (end - start) if end is not None else os.fstat(self._chunks_fd).st_size - start
-        line = os.pread(self._chunks_fd, size, start)
+        size = (end - start) if end is not None else os.fstat(self._chunks.fileno()).st_size - start
+        line = os.pread(self._chunks.fileno(), size, start)
         return Chunk.from_dict(json.loads(line))
 
     def vectors(self) -> np.ndarray:
@@ -154,7 +154,7 @@ class Index:
         return self.path / self.manifest["generation"]
 
     def close(self) -> None:
-        os.close(self._chunks_fd)
+        self._chunks.close()
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -237,8 +237,8 @@ def _load(index_dir: Path, manifest: dict[str, Any]) -> Index:
     with _LOADING:
         bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True, show_progress=False)
     tokenizer = Tokenizer(load_words(generation / "userdict.txt"))
-    fd = os.open(generation / "chunks.jsonl", os.O_RDONLY)
-    return Index(index_dir, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, fd)
+    store = (generation / "chunks.jsonl").open("rb")
+    return Index(index_dir, manifest, documents, chunk_docs, dense, bm25, tokenizer, offsets, store)
 
 
 def passage_text(chunk: Chunk) -> str:

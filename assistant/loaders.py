@@ -150,7 +150,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         found.append((str(guess), guess.encoding))
     # Last, lenient: a few damaged bytes (a download cut mid-character) must not turn
     # a whole UTF-8 or GBK file into mojibake.
-    found += [(data.decode(encoding, errors="replace"), encoding) for encoding in _LENIENT]
+    # (An encoding that already decoded strictly would give the same text again.)
+    strict = {encoding for _, encoding in found}
+    found += [(data.decode(e, errors="replace"), e) for e in _LENIENT if e not in strict]
     return min(found, key=lambda pair: garbled_share(pair[0]))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .admin import Library, check_password
-from .answer import answer, citation
+from .answer import answer, answer_body, citation
 from .index import IndexUnavailable
 from .models import Answer
 from .search import Filters
@@ -56,7 +56,7 @@ def answer_html(reply: Answer) -> str:
     Each card shows the citation line and the passage, with the quoted sentences
     marked. Every document string is escaped.
     """
-    body, _, _ = reply.text.partition("\n\n来源：")
+    body = answer_body(reply)
     if not reply.found:
         head, _, nearest = body.partition("\n\n")
         parts = [f"<p>{_text(head)}</p>"]

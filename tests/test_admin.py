@@ -6,6 +6,8 @@ tests in ``test_browser.py`` drive the same code through the page.
 
 from __future__ import annotations
 
+import gc
+import os
 from pathlib import Path
 
 import pytest
@@ -13,22 +15,20 @@ import pytest
 from assistant.admin import Library, check_password, safe_name
 from assistant.answer import answer
 from assistant.index import build
-from assistant.settings import Settings
 from assistant.ui import answer_html
+
+from .conftest import small_corpus
 
 SUFFIXES = Library.UPLOAD_SUFFIXES
 
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(
+    note = (
         "关于社区图书角的说明\n社区图书角每周开放六天，周一闭馆。"
-        '<script>alert("x")</script><img src=x onerror="alert(1)">\n',
-        encoding="utf-8",
+        '<script>alert("x")</script><img src=x onerror="alert(1)">\n'
     )
-    settings = Settings(corpus=corpus, index=tmp_path / "index", model="hash", min_score=0.0)
+    settings = small_corpus(tmp_path, {"a.txt": note})
     build(settings)
     return Library(settings)
 
@@ -115,11 +115,7 @@ def test_answers_show_document_html_as_text(library: Library) -> None:
 def test_first_build_runs_in_the_background_and_questions_meanwhile_get_its_progress(
     tmp_path: Path,
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "通知.txt").write_text("关于图书角的通知\n图书角周一闭馆。\n", encoding="utf-8")
-    settings = Settings(corpus=corpus, index=tmp_path / "index", model="hash", min_score=0.0)
-    library = Library(settings)
+    library = Library(small_corpus(tmp_path, {"通知.txt": "关于图书角的通知\n图书角周一闭馆。\n"}))
     assert library.searcher is None and library.rows() == []
     assert library.filter_choices() == ([], [], [])
     with pytest.raises(ValueError, match="索引尚未建立"):
@@ -134,10 +130,27 @@ def test_first_build_runs_in_the_background_and_questions_meanwhile_get_its_prog
 
 
 def test_failed_first_build_is_reported_to_whoever_asks(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "损坏.pdf").write_bytes(b"%PDF-1.7 broken")
-    library = Library(Settings(corpus=corpus, index=tmp_path / "index", model="hash"))
+    library = Library(small_corpus(tmp_path, {"损坏.pdf": b"%PDF-1.7 broken"}))
     library.build_first_index().join(timeout=120)
     with pytest.raises(ValueError, match="无法建立索引.*没有可用的文件"):
         library.ready()
+
+
+def test_rebuilds_do_not_leave_old_index_files_open(library: Library) -> None:
+    def open_chunk_stores() -> int:
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:  # the listing's own fd, already closed
+                continue
+        here = str(library.settings.index)  # other tests' indexes may not be collected yet
+        return sum(link.startswith(here) and "chunks.jsonl" in link for link in links)
+
+    before = open_chunk_stores()
+    for i in range(3):
+        note = library.settings.corpus / f"说明{i}.txt"
+        note.write_text(f"第{i}份说明：图书角周{i}开放。", "utf-8")
+        library.rebuild()
+    gc.collect()
+    assert open_chunk_stores() == before == 1

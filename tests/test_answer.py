@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.answer import (
     NOT_FOUND,
+    answer,
     citation,
     compose,
     is_relevant,
@@ -11,7 +14,11 @@ from assistant.answer import (
     not_found,
     sentences,
 )
+from assistant.index import build
 from assistant.models import Chunk, Hit
+from assistant.search import Searcher
+
+from .conftest import small_corpus
 
 
 def make_hit(text: str, dense: float | None, **fields: object) -> Hit:
@@ -117,3 +124,17 @@ def test_not_found_names_the_nearest_documents_but_answers_nothing() -> None:
     assert reply.text.count("《关于政协第94049号提案答复的函》") == 2  # one line per document
     assert "甲" not in reply.text and not reply.quotes
     assert not_found("x", []).text == NOT_FOUND + "。"
+
+
+def test_answer_reads_the_question_normalized_like_the_search(tmp_path: Path) -> None:
+    letter = (
+        "关于经费的答复函\n2017年安排知识产权专项经费401万元。\n"
+        "2018年安排知识产权专项经费484万元。\n2019年安排知识产权专项经费300万元。\n"
+    )
+    settings = small_corpus(tmp_path, {"函.txt": letter})
+    build(settings)
+    searcher = Searcher.open(settings)
+    plain = answer(searcher, "2018年知识产权专项经费是多少？")
+    assert plain.found and "2018年安排知识产权专项经费484万元。" in plain.text
+    for variant in ("二〇一八年知识产权专项经费是多少？", "２０１８年知识产权专项经费是多少？"):
+        assert answer(searcher, variant).text == plain.text
