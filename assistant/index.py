@@ -213,7 +213,7 @@ def open_index(settings: Settings) -> Index:
     except (OSError, RuntimeError, ValueError) as error:
         latest = read_manifest(settings.index)
         if latest and latest["generation"] != manifest["generation"]:
-            return _load(settings.index, latest)  # replaced while loading: load the new one
+            return open_index(settings)  # replaced while loading: open the new one
         raise IndexUnavailable(
             f"索引文件损坏 damaged index {settings.index / manifest['generation']}: {error}。"
             "请重建: assistant build"
