@@ -1,85 +1,8 @@
-"""Start the 政策问答助手 web app on the corpus in ``corpus/`` (see README).
-
-:func:`running` starts it in a child process instead, for the browser tests and
-the benchmarks in ``bench/``.
-"""
+"""Start the 政策问答助手 web app on the corpus in ``corpus/`` (see README)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
-
-from assistant.cli import main
-
-ROOT = Path(__file__).resolve().parent
-
-
-@contextmanager
-def running(env: Mapping[str, str], log: Path | None = None, timeout: float = 600) -> Iterator[str]:
-    """Run ``python app.py`` on a free 127.0.0.1 port for the duration of the block.
-
-    Args:
-        env: Variables added to this process's environment (``ASSISTANT_*``, …).
-        log: File for the app's output (default: this process's output).
-        timeout: Seconds to wait for the page, which includes a first index build.
-
-    Yields:
-        The app's URL, once its page is served.
-
-    Raises:
-        RuntimeError: The app exited before serving, or did not serve in time.
-    """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    env = {
-        **os.environ,
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        **env,
-    }
-    url = f"http://127.0.0.1:{port}/"
-    output = log.open("wb") if log else None
-    app = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-    )
-    try:
-        _wait_until_served(app, url, timeout, log)
-        yield url
-    finally:
-        app.terminate()
-        try:
-            app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
-        if output:
-            output.close()
-
-
-def _wait_until_served(
-    app: subprocess.Popen[bytes], url: str, timeout: float, log: Path | None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if app.poll() is not None:
-            raise RuntimeError(f"app.py exited with {app.returncode}; see {log or 'its output'}")
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not serve {url} in {timeout:.0f} s") from None
-            time.sleep(0.5)
-
+from assistant.app.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["serve"]))

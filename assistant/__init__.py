@@ -1,7 +1,15 @@
 """政策问答助手 — an offline assistant for Chinese policy documents.
 
-The pipeline, one module per stage:
-loaders → cleaning → chunking → embedding → index → search → answer → cli / ui.
+The folders follow the pipeline; each imports only the ones above it::
+
+    types, settings          Source, Document, Chunk, Hit, Answer; Settings
+    documents/               files → Document → Chunk   (readers/, headings, cleaning,
+                                                          metadata, chunking, ingest)
+    index/                   Chunk → vectors + BM25 tokens in a store (embedding, tokens,
+                                                          stores/, manifest, builder)
+    answering/               question → Hit → Answer → text/Markdown/HTML (question,
+                                                          search, answer, render, evaluation)
+    app/                     the CLI, the Gradio app and its 管理 actions
 """
 
 from __future__ import annotations

@@ -25,10 +25,11 @@ from pathlib import Path
 
 from retrieval import SETS  # bench/ is on sys.path when this file is run
 
-from assistant.answer import answer, answer_body
-from assistant.evaluation import compact, is_hit, table
+from assistant.answering.answer import answer
+from assistant.answering.evaluation import compact, is_hit, table
+from assistant.answering.render import body
+from assistant.answering.search import Searcher
 from assistant.index import build
-from assistant.search import Searcher
 from assistant.settings import Settings
 
 
@@ -57,15 +58,15 @@ def main() -> None:
             reply = answer(searcher, q["question"])
             seconds += time.perf_counter() - started
             in_passages = any(is_hit(q, h.chunk) for h in searcher.search(q["question"]))
-            body = answer_body(reply)
-            hit = reply.found and gold in compact(body)
+            said = body(reply)
+            hit = reply.found and gold in compact(said)
             retrieved += in_passages
             answered += reply.found
             quoted += hit
             quoted_of_retrieved += hit and in_passages
-            lengths.append(len(body))
+            lengths.append(len(said))
             if args.show_misses and in_passages and not hit:
-                print(f"- {q['question']}  gold={q['answer']}\n  {body[:200]!r}")
+                print(f"- {q['question']}  gold={q['answer']}\n  {said[:200]!r}")
         n = len(questions)
         rows.append(
             [

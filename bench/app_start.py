@@ -15,7 +15,6 @@ With ``--index`` pointing at an existing index, it measures a warm start instead
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,9 +22,9 @@ from pathlib import Path
 from gradio_client import Client
 from playwright.sync_api import sync_playwright
 
+from assistant.app.launch import running
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for app.py
-import app  # noqa: E402
 
 QUESTIONS = [  # from shared/eval: seed_qa.jsonl and policy_qa.jsonl
     "在广州，一个家庭一年之内领的临时救助金最多能有多少？",
@@ -42,7 +41,9 @@ def main() -> None:
     args = parser.parse_args()
     index = args.index or Path(tempfile.mkdtemp(prefix="assistant-start-")) / "index"
     started = time.perf_counter()
-    with app.running({"ASSISTANT_INDEX": str(index)}, timeout=7200) as url:
+    with running(
+        {"ASSISTANT_INDEX": str(index)}, timeout=7200, command=("app.py",), cwd=ROOT
+    ) as url:
         serving = time.perf_counter() - started
         client = Client(url, verbose=False)  # a first start builds the index after serving
         while "正在建立索引" in client.predict(question=QUESTIONS[0], api_name="/ask"):

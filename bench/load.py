@@ -34,12 +34,11 @@ from typing import Any
 
 from gradio_client import Client
 
-from assistant.evaluation import read_questions, table
+from assistant.answering.evaluation import read_questions, table
+from assistant.app.launch import running
 from assistant.settings import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for app.py
-import app  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 QA_FILES = ("seed_qa.jsonl", "policy_qa.jsonl")
@@ -68,12 +67,12 @@ def ask(client: Client, question: str, timeout: float) -> str:
 def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterator[str]:
     """Build the index, start ``python app.py`` on a free port, yield its URL, stop it."""
     log(f"building {index} from {corpus} with {model} …")
-    build = [sys.executable, "-m", "assistant.cli", "build"]
+    build = [sys.executable, "-m", "assistant", "build"]
     build += ["--corpus", str(corpus), "--index", str(index), "--model", model]
     subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
     started = time.perf_counter()
-    with app.running(env, log=index.parent / "app.log", timeout=timeout) as url:
+    with running(env, log=index.parent / "app.log", timeout=timeout) as url:
         ask(Client(url, verbose=False), questions()[0], timeout=timeout)  # the model is loaded
         log(f"app answers at {url} after {time.perf_counter() - started:.0f} s")
         yield url

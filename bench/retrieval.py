@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import is_relevant
-from assistant.evaluation import HEADER, evaluate, read_questions, table
+from assistant.answering.answer import is_relevant
+from assistant.answering.evaluation import HEADER, evaluate, read_questions, table
+from assistant.answering.search import Searcher
 from assistant.index import build
-from assistant.search import Searcher
 from assistant.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

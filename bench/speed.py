@@ -1,6 +1,6 @@
 """Speed benchmark of the index on this machine: ``python bench/speed.py [--quick]``.
 
-1. Build: ``assistant.index.build`` of ../shared/corpus seed + html + pdf (copied to /tmp),
+1. Build: ``assistant.index.build()`` of ../shared/corpus seed + html + pdf (copied to /tmp),
    model already loaded: files, chunks, s, chunks/s; ingest alone (parse + clean + chunk) is
    timed apart, so build - ingest ~ embedding + index writing.
 2. Search at 1k / 10k / 100k chunks: the real index replicated (doc paths ``copy{i}/``,
@@ -28,17 +28,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.embedding import load_embedder
-from assistant.index import _read_jsonl, _write_generation, build, open_index, read_manifest
-from assistant.ingest import ingest
-from assistant.models import Chunk
-from assistant.search import MODES, Searcher, check_question
+from assistant.answering.question import check_question
+from assistant.answering.search import MODES, Searcher
+from assistant.documents.ingest import ingest
+from assistant.index import build, open_index, read_manifest
+from assistant.index.builder import write_index
+from assistant.index.embedding import load_embedder
+from assistant.index.stores import STORES
 from assistant.settings import Settings
+from assistant.types import Chunk, DocumentInfo
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS, EVAL = SHARED / "corpus", SHARED / "eval"
@@ -110,8 +114,8 @@ def worker(index_dir: Path, n: int) -> dict[str, Any]:
         vector = embedder.encode_queries([q])
         parts["p_embed"].append((time.perf_counter() - start) * 1000)
         ranked = searcher.rank(q, 5, mode="bm25")  # any 5 rows: reads cost the same
-        parts["p_faiss"].append(ms(lambda v=vector: index.dense.search(v, 100)))
-        parts["p_bm25"].append(ms(lambda q=q: searcher._bm25(q, None)))
+        parts["p_faiss"].append(ms(lambda v=vector: index.nearest(v, 100)))
+        parts["p_bm25"].append(ms(lambda q=q: index.bm25_scores(index.tokenizer.query(q))))
         parts["p_read"].append(ms(lambda r=ranked: [searcher.hit(x) for x in r]))
     result.update({k: pct(v, 50) for k, v in parts.items()})
     result["after_mb"] = rss_mb() - before  # before the brute-force copy of the vectors below
@@ -119,25 +123,26 @@ def worker(index_dir: Path, n: int) -> dict[str, Any]:
     for q in qs[:50]:
         vector = embedder.encode_queries([q])
         exact = set(np.argsort(-(vectors @ vector[0]))[:10].tolist())
-        recall.append(len(exact & set(index.dense.search(vector, 10)[1][0].tolist())) / 10)
+        recall.append(len(exact & set(index.nearest(vector, 10))) / 10)
     result["recall10"] = float(np.mean(recall))
     import torch  # the same query embedding on one thread, for comparison
 
     torch.set_num_threads(1)
     result["p_embed1"] = pct([ms(lambda q=q: embedder.encode_queries([q])) for q in qs], 50)
-    result["kind"] = index.manifest["dense"]["type"]
+    result["kind"] = index.manifest.dense["type"]
     return result
 
 
 def synthesize(base: Path, size: int, dest: Path) -> float:
     """Write an index of ``size`` chunks by replicating the real index at ``base``."""
-    manifest = read_manifest(base) or {}
-    generation = base / manifest["generation"]
-    documents = _read_jsonl(generation / "documents.jsonl")
-    rows = _read_jsonl(generation / "chunks.jsonl")
-    real = np.load(generation / "vectors.npy")
+    manifest = read_manifest(base)
+    assert manifest is not None, f"no index at {base}"
+    store = STORES[manifest.store].open(base, manifest)
+    documents, rows = store.documents, [c.to_dict() for c in store.chunks()]
+    real = np.array(store.vectors())
+    store.close()
     rng = np.random.default_rng(size)
-    docs: list[dict[str, Any]] = []
+    docs: list[DocumentInfo] = []
     chunks: list[Chunk] = []
     blocks: list[np.ndarray] = []
     copy = 0
@@ -149,16 +154,14 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
             Chunk.from_dict({**r, "id": r["id"] + suffix, "doc": prefix + r["doc"]})
             for r in rows[:take]
         ]
-        docs += [{**d, "path": prefix + d["path"]} for d in documents if d["path"] in paths]
+        docs += [replace(d, path=prefix + d.path) for d in documents if d.path in paths]
         block = real[:take] + rng.normal(0, 0.005, (take, real.shape[1])).astype(np.float32)
         blocks.append(block / np.linalg.norm(block, axis=1, keepdims=True))
         copy += 1
     vectors = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
     dest.mkdir(parents=True)
     start = time.perf_counter()  # every chunk is tokenized, as in a first build
-    _write_generation(
-        Settings(corpus=CORPUS, index=dest), manifest["model"], docs, chunks, vectors, []
-    )
+    write_index(Settings(corpus=CORPUS, index=dest), manifest.model, docs, chunks, vectors)
     return time.perf_counter() - start
 
 

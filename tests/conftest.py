@@ -1,7 +1,12 @@
-"""Shared test fixtures: the read-only corpus beside the checkout."""
+"""Shared test fixtures: the read-only corpus beside the checkout, and fast settings.
+
+Tests that do not test the real model use the ``hash`` embedder (:func:`hash_settings`):
+deterministic, instant, no torch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,16 +26,29 @@ def shared_corpus() -> Path:
     return SHARED_CORPUS
 
 
-def small_corpus(tmp_path: Path, files: dict[str, str | bytes]) -> Settings:
-    """Write ``files`` (name → UTF-8 text or bytes) into ``tmp_path/corpus``.
+def hash_settings(corpus: Path, index: Path | None = None, **changes: object) -> Settings:
+    """Settings for ``corpus`` (index beside it by default) with the ``hash`` embedder."""
+    index = index or corpus.parent / "index"
+    return Settings(corpus=corpus, index=index, model="hash").with_(**changes)
 
-    Returns:
-        Settings for that corpus and ``tmp_path/index`` with the ``hash`` embedder and
-        no refusal threshold (not built).
+
+CorpusWriter = Callable[[dict[str, str | bytes]], Settings]
+
+
+@pytest.fixture()
+def small_corpus(tmp_path: Path) -> CorpusWriter:
+    """A function that writes ``files`` (name → UTF-8 text or bytes) into ``tmp_path/corpus``.
+
+    It returns settings for that corpus and ``tmp_path/index`` with the ``hash`` embedder
+    and no refusal threshold (not built).
     """
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, content in files.items():
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        (corpus / name).write_bytes(data)
-    return Settings(corpus=corpus, index=tmp_path / "index", model="hash", min_score=0.0)
+
+    def write(files: dict[str, str | bytes]) -> Settings:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            (corpus / name).write_bytes(data)
+        return hash_settings(corpus, min_score=0.0)
+
+    return write

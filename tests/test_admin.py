@@ -12,23 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from assistant.admin import Library, check_password, safe_name
-from assistant.answer import answer
+from assistant.answering.answer import answer
+from assistant.answering.render import as_html, as_text
+from assistant.app.admin import Library, check_password, safe_name
 from assistant.index import build
-from assistant.ui import answer_html
 
-from .conftest import small_corpus
+from .conftest import CorpusWriter
 
 SUFFIXES = Library.UPLOAD_SUFFIXES
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
+def library(small_corpus: CorpusWriter) -> Library:
     note = (
         "关于社区图书角的说明\n社区图书角每周开放六天，周一闭馆。"
         '<script>alert("x")</script><img src=x onerror="alert(1)">\n'
     )
-    settings = small_corpus(tmp_path, {"a.txt": note})
+    settings = small_corpus({"a.txt": note})
     build(settings)
     return Library(settings)
 
@@ -96,7 +96,7 @@ def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
     assert "| &lt;img src=x onerror=1&gt;\\|x.pdf | 未收录 |" in report  # no HTML, no new column
     assert any("书房.txt" in s for s in steps)
     reply = answer(library.searcher, "城市书房建设补助标准是多少？")
-    assert "每间8.8万元" in reply.text
+    assert "每间8.8万元" in as_text(reply)
     current = library.searcher
     assert "索引已是最新，没有变化" in library.rebuild()
     assert library.searcher is current
@@ -105,7 +105,7 @@ def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
 
 def test_answers_show_document_html_as_text(library: Library) -> None:
     reply = answer(library.searcher, "社区图书角哪天闭馆？")
-    page = answer_html(reply)
+    page = as_html(reply)
     assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;" in page and "onerror=&quot;alert(1)&quot;" in page
     assert "<mark>社区图书角每周开放六天，周一闭馆。</mark>" in page
@@ -113,9 +113,9 @@ def test_answers_show_document_html_as_text(library: Library) -> None:
 
 
 def test_first_build_runs_in_the_background_and_questions_meanwhile_get_its_progress(
-    tmp_path: Path,
+    small_corpus: CorpusWriter,
 ) -> None:
-    library = Library(small_corpus(tmp_path, {"通知.txt": "关于图书角的通知\n图书角周一闭馆。\n"}))
+    library = Library(small_corpus({"通知.txt": "关于图书角的通知\n图书角周一闭馆。\n"}))
     assert library.searcher is None and library.rows() == []
     assert library.filter_choices() == ([], [], [])
     with pytest.raises(ValueError, match="索引尚未建立"):
@@ -125,12 +125,12 @@ def test_first_build_runs_in_the_background_and_questions_meanwhile_get_its_prog
         with pytest.raises(ValueError, match="正在建立索引.*请稍候"):
             answer(library.ready(), "图书角哪天闭馆？")
     thread.join(timeout=120)
-    assert "周一闭馆" in answer(library.ready(), "图书角哪天闭馆？").text
+    assert "周一闭馆" in as_text(answer(library.ready(), "图书角哪天闭馆？"))
     assert [row[0] for row in library.rows()] == ["关于图书角的通知"]
 
 
-def test_failed_first_build_is_reported_to_whoever_asks(tmp_path: Path) -> None:
-    library = Library(small_corpus(tmp_path, {"损坏.pdf": b"%PDF-1.7 broken"}))
+def test_failed_first_build_is_reported_to_whoever_asks(small_corpus: CorpusWriter) -> None:
+    library = Library(small_corpus({"损坏.pdf": b"%PDF-1.7 broken"}))
     library.build_first_index().join(timeout=120)
     with pytest.raises(ValueError, match="无法建立索引.*没有可用的文件"):
         library.ready()

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from assistant.answer import (
+from assistant.answering.answer import (
     NOT_FOUND,
     answer,
-    citation,
     compose,
     is_relevant,
     named_bodies,
     not_found,
     sentences,
 )
+from assistant.answering.render import as_text, citation
+from assistant.answering.search import Searcher
 from assistant.index import build
-from assistant.models import Chunk, Hit
-from assistant.search import Searcher
+from assistant.types import Chunk, Hit
 
-from .conftest import small_corpus
+from .conftest import CorpusWriter
 
 
 def make_hit(text: str, dense: float | None, **fields: object) -> Hit:
@@ -29,7 +27,7 @@ def make_hit(text: str, dense: float | None, **fields: object) -> Hit:
         section_path=("二、成效", "（一）强化统筹", "2.加大投入"),
         text=text, start=0, end=len(text),
     )  # fmt: skip
-    return Hit(Chunk(**{**base, **fields}), 0.5, dense, None)
+    return Hit(Chunk.from_dict({**base, **fields}), 0.5, dense, None)
 
 
 def test_named_bodies_finds_places_and_agencies_not_common_words() -> None:
@@ -94,14 +92,14 @@ def test_compose_quotes_the_answering_sentence_verbatim_with_its_citation() -> N
         "专利资助标准另行制定。各单位应当按时报送材料。", 0.9, id="c2", title="其他文件"
     )
     reply = compose("2018年知识产权专项经费是多少？", [make_hit(LETTER, 0.93), other], tokens)
-    first_line, _, sources = reply.text.partition("\n\n来源：\n")
+    first_line, _, sources = as_text(reply).partition("\n\n来源：\n")
     assert "2018年安排知识产权专项经费484万元，2019年安排512.5万元。" in first_line
     assert first_line.splitlines()[0].endswith(" [1]")
     assert sources.startswith("[1] 《关于政协第94049号提案答复的函》 官市监函〔2020〕18号")
     assert reply.found and reply.citations[0].chunk.id == "c1"
     for quote in reply.quotes:  # every quote points at verbatim text of its citation
         text = reply.citations[quote.marker - 1].chunk.text[quote.start : quote.end]
-        assert text in reply.text
+        assert text in as_text(reply)
     assert 1 <= len(reply.quotes) <= 3
 
 
@@ -109,7 +107,7 @@ def test_compose_quotes_a_repeated_sentence_once() -> None:
     same = "2018年安排知识产权专项经费484万元。"
     hits = [make_hit(same, 0.93), make_hit(same, 0.93, id="c2", doc="seed/b.txt")]
     reply = compose("2018年知识产权专项经费是多少？", hits, tokens)
-    assert reply.text.count("484万元") == 1
+    assert as_text(reply).count("484万元") == 1
     assert len(reply.citations) == 1
 
 
@@ -120,21 +118,23 @@ def test_not_found_names_the_nearest_documents_but_answers_nothing() -> None:
         make_hit("丙", 0.4, id="c3", doc="b"),
     ]
     reply = not_found("深圳市的补贴是多少？", hits)
-    assert not reply.found and reply.text.startswith(NOT_FOUND)
-    assert reply.text.count("《关于政协第94049号提案答复的函》") == 2  # one line per document
-    assert "甲" not in reply.text and not reply.quotes
-    assert not_found("x", []).text == NOT_FOUND + "。"
+    assert not reply.found and as_text(reply).startswith(NOT_FOUND)
+    assert as_text(reply).count("《关于政协第94049号提案答复的函》") == 2  # one line per document
+    assert "甲" not in as_text(reply) and not reply.quotes
+    assert as_text(not_found("x", [])) == NOT_FOUND + "。"
 
 
-def test_answer_reads_the_question_normalized_like_the_search(tmp_path: Path) -> None:
+def test_answer_reads_the_question_normalized_like_the_search(
+    small_corpus: CorpusWriter,
+) -> None:
     letter = (
         "关于经费的答复函\n2017年安排知识产权专项经费401万元。\n"
         "2018年安排知识产权专项经费484万元。\n2019年安排知识产权专项经费300万元。\n"
     )
-    settings = small_corpus(tmp_path, {"函.txt": letter})
+    settings = small_corpus({"函.txt": letter})
     build(settings)
     searcher = Searcher.open(settings)
     plain = answer(searcher, "2018年知识产权专项经费是多少？")
-    assert plain.found and "2018年安排知识产权专项经费484万元。" in plain.text
+    assert plain.found and "2018年安排知识产权专项经费484万元。" in as_text(plain)
     for variant in ("二〇一八年知识产权专项经费是多少？", "２０１８年知识产权专项经费是多少？"):
-        assert answer(searcher, variant).text == plain.text
+        assert as_text(answer(searcher, variant)) == as_text(plain)

@@ -16,18 +16,16 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from assistant.cli import main
-from assistant.index import read_manifest
-from assistant.search import Searcher
-from assistant.settings import Settings
+from assistant.answering.search import Searcher
+from assistant.app.cli import main
+from assistant.index import Manifest, read_manifest
 
-from .conftest import SEED, SHARED_CORPUS
+from .conftest import SEED, SHARED_CORPUS, hash_settings
 from .test_loaders import HUAIAN_2024, RENTAL, SIMPLIFIED, TRADITIONAL, squash
 
 PDF, HTML, REPORTS = SHARED_CORPUS / "pdf", SHARED_CORPUS / "html", SHARED_CORPUS / "reports"
@@ -177,7 +175,7 @@ class Built:
     code: int
     output: str
     files: dict[str, str]
-    manifest: dict[str, Any]
+    manifest: Manifest
     searcher: Searcher
 
 
@@ -194,7 +192,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         code, output = build(corpus, index)
     manifest = read_manifest(index)
     assert manifest is not None, output
-    searcher = Searcher.open(Settings(corpus=corpus, index=index, model="hash"))
+    searcher = Searcher.open(hash_settings(corpus, index))
     yield Built(corpus, code, output, named(output), manifest, searcher)
     searcher.index.close()
 
@@ -202,17 +200,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 def test_build_succeeds_and_counts_every_file(built: Built) -> None:
     assert built.code == 0
     assert f"{len(BAD) - 1} 个失败，1 个重复" in built.output
-    assert {d["path"] for d in built.manifest["documents"]} == {good.path for good in GOOD}
+    assert {f.path for f in built.manifest.files} == {good.path for good in GOOD}
 
 
 @pytest.mark.parametrize("bad", BAD, ids=lambda bad: bad.path)
 def test_bad_file_is_named_with_its_reason_and_not_indexed(built: Built, bad: Bad) -> None:
     lines = built.files[bad.path]
     assert lines.startswith(MARK[bad.status]) and bad.reason in lines, built.output
-    problems = {p["path"]: p for p in built.manifest["problems"]}
-    assert problems[bad.path]["status"] == bad.status
-    assert bad.reason in " ".join(problems[bad.path]["problems"])
-    assert bad.path not in {d["path"] for d in built.manifest["documents"]}
+    problems = {p.path: p for p in built.manifest.problems}
+    assert problems[bad.path].status == bad.status
+    assert bad.reason in " ".join(problems[bad.path].problems)
+    assert bad.path not in {f.path for f in built.manifest.files}
 
 
 @pytest.mark.parametrize("good", GOOD, ids=lambda good: good.path)
@@ -253,7 +251,7 @@ def test_size_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code, output = build(tmp_path / "corpus", tmp_path / "index")
     assert code == 0 and big.path not in named(output)
     manifest = read_manifest(tmp_path / "index")
-    assert manifest and [d["path"] for d in manifest["documents"]] == [big.path]
+    assert manifest and [f.path for f in manifest.files] == [big.path]
 
 
 def test_size_limit_may_be_a_fraction_of_a_megabyte(
@@ -278,11 +276,11 @@ def test_copy_added_later_is_a_duplicate_like_in_a_fresh_build(tmp_path: Path) -
     assert code == 0
     assert f"与 {later.path} 内容相同" in named(output)[SEED_PATH]
     manifest = read_manifest(index)
-    assert manifest and [d["path"] for d in manifest["documents"]] == [later.path]
+    assert manifest and [f.path for f in manifest.files] == [later.path]
     shutil.rmtree(index)
     assert build(corpus, index)[0] == 0
     fresh = read_manifest(index)
-    assert fresh and fresh["documents"] == manifest["documents"]
+    assert fresh and fresh.files == manifest.files
 
 
 def test_corpus_of_only_bad_files_names_each_and_writes_no_index(tmp_path: Path) -> None:

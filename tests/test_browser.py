@@ -1,4 +1,4 @@
-"""The web app in a real browser: ``python app.py`` as a server, driven by headless Chromium.
+"""The web app in a real browser: ``python -m assistant serve``, driven by headless Chromium.
 
 Needs Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``) and the
 ``playwright`` package. The app runs on a small real corpus (the seed letter and two
@@ -16,7 +16,7 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
-import app
+from assistant.app.launch import running
 from tests.conftest import SEED, SHARED_CORPUS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHR
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """``python app.py`` on a fresh corpus with no index yet; yields (url, corpus)."""
+    """The app on a fresh corpus with no index yet; yields (url, corpus)."""
     work = tmp_path_factory.mktemp("app")
     corpus = work / "corpus"
     (corpus / "html").mkdir(parents=True)
@@ -56,7 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "ASSISTANT_INDEX": str(work / "index"),
         "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
     }
-    with app.running(env, log=work / "app.log") as url:
+    with running(env, log=work / "app.log") as url:
         client = Client(url, verbose=False)
         replies = [client.predict(question="公租房补贴期限", api_name="/ask")]
         deadline = time.monotonic() + 600

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk, heading_kind, heading_label
-from assistant.ingest import load_document
-from assistant.models import Chunk, Document
+from assistant.documents.chunking import chunk
+from assistant.documents.headings import heading_kind, heading_label
+from assistant.documents.ingest import load_document
+from assistant.types import Chunk, Document, Source
 
 from .conftest import SEED, SHARED_CORPUS
 
@@ -38,7 +39,7 @@ def test_484_passage_has_its_section_path(seed: tuple[Document, list[Chunk]]) ->
         "优势企业培育、专利转化应用项目等经费。2017年安排支出知识产权专项经费401万元，"
         "2018年安排知识产权专项经费484万元。2019年安排（预算）知识产权专项经费300万元。"
     )
-    assert hit.doc_number == "官市监函〔2020〕18号"
+    assert hit.source.doc_number == "官市监函〔2020〕18号"
     assert hit.page_start is None  # a text file has no pages
 
 
@@ -102,7 +103,7 @@ def test_numbers_dates_and_doc_numbers_are_never_split() -> None:
 def test_long_paragraph_splits_at_sentence_ends() -> None:
     sentence = "申请人应当提交身份证明材料和收入证明材料，经审核符合条件的予以登记。"
     text = "第五条 " + sentence * 20
-    document = Document("a.txt", "0" * 64, "t", "", "", "", "", text)
+    document = Document("a.txt", "0" * 64, Source("t"), text)
     chunks = chunk(document, chunk_size=200)
     assert len(chunks) > 1
     assert all(c.text.endswith("。") for c in chunks)
@@ -113,7 +114,7 @@ def test_long_paragraph_splits_at_sentence_ends() -> None:
 def test_table_groups_repeat_the_header() -> None:
     rows = "\n".join(f"项目{i}\t{i * 10}\t{i * 20}" for i in range(60))
     text = "三、支出预算表\n项目\t预算数\t执行数\n" + rows
-    document = Document("t.docx", "0" * 64, "t", "", "", "", "", text)
+    document = Document("t.docx", "0" * 64, Source("t"), text)
     chunks = chunk(document, chunk_size=200)
     tables = [c for c in chunks if "\t" in c.text]
     assert len(tables) > 2
@@ -167,7 +168,7 @@ def test_unnumbered_part_titles_start_a_new_section() -> None:
         "一、部门主要职能\n负责辖区内的社会管理和公共服务工作，承办区委区政府交办的其他事项。\n"
         "部门预算编制说明\n2023年，上海市普陀区人民政府万里街道办事处收入预算16497.86万元。"
     )
-    document = Document("b.pdf", "0" * 64, "t", "", "", "", "", text)
+    document = Document("b.pdf", "0" * 64, Source("t"), text)
     chunks = chunk(document, chunk_min=0)
     assert chunks[-1].section_path == ("部门预算编制说明",)
     assert chunks[-1].text.startswith("部门预算编制说明\n2023年")

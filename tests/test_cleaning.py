@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from assistant.cleaning import clean, normalize_chars, squeeze_spaces
-from assistant.loaders import read
-from assistant.models import Extracted
+import pytest
+
+from assistant.documents.cleaning import clean, normalize_chars, squeeze_spaces
+from assistant.documents.readers import read
+from assistant.types import Extracted
 
 from .conftest import SEED, SHARED_CORPUS
 
@@ -79,11 +81,19 @@ def test_full_width_forms_and_invisible_characters() -> None:
     assert normalize_chars("（一）：，。") == "（一）：，。"
 
 
-def test_spaces_inside_numbers_and_units_are_removed_but_real_separators_kept() -> None:
-    assert squeeze_spaces("2017 年安排 401 万元") == "2017年安排401万元"
-    assert squeeze_spaces("号 ， 邮 编 ： 223100 ， 电 话 ：") == "号，邮编：223100，电话："
-    assert squeeze_spaces("联系人：王丽红 联系电话") == "联系人：王丽红 联系电话"
-    assert squeeze_spaces("Rural Area") == "Rural Area"
+@pytest.mark.parametrize(
+    ("spaced", "squeezed"),
+    [
+        ("2017 年安排 401 万元", "2017年安排401万元"),
+        ("号 ， 邮 编 ： 223100 ， 电 话 ：", "号，邮编：223100，电话："),
+        ("联系人：王丽红 联系电话", "联系人：王丽红 联系电话"),
+        ("Rural Area", "Rural Area"),
+    ],
+)
+def test_spaces_inside_numbers_and_units_are_removed_but_real_separators_kept(
+    spaced: str, squeezed: str
+) -> None:
+    assert squeeze_spaces(spaced) == squeezed
 
 
 def test_table_rows_keep_their_cells() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.app.cli import main
 
 from .conftest import SEED, SHARED_CORPUS
 
@@ -30,7 +30,7 @@ def run(
 def test_help_is_instant_and_lists_commands() -> None:
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "--help"],
+        [sys.executable, "-m", "assistant", "--help"],
         capture_output=True,
         text=True,
         check=True,
@@ -39,7 +39,7 @@ def test_help_is_instant_and_lists_commands() -> None:
     for command in ("ingest", "build", "search", "ask", "eval"):
         assert command in result.stdout
     modules = subprocess.run(
-        [sys.executable, "-c", "import sys, assistant.cli; print(sorted(sys.modules))"],
+        [sys.executable, "-c", "import sys, assistant.app.cli; print(sorted(sys.modules))"],
         capture_output=True,
         text=True,
         check=True,

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import bundled_model
-from assistant.embedding import (
+from assistant.index import bundled_model
+from assistant.index.embedding import (
     BGE_ZH_PROMPTS,
     E5_PROMPTS,
     NO_PROMPTS,
@@ -373,7 +373,7 @@ def test_hash_embedder() -> None:
 
 def test_import_is_light_and_hash_needs_no_torch() -> None:
     code = (
-        "import sys; from assistant.embedding import load_embedder; "
+        "import sys; from assistant.index.embedding import load_embedder; "
         "load_embedder('hash').encode_queries(['x']); "
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules"
     )

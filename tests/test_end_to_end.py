@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.app.cli import main
 
 from .conftest import SEED, SHARED, SHARED_CORPUS
 

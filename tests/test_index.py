@@ -16,21 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index import (
-    GENERATION_FILES,
-    MANIFEST,
-    IndexUnavailable,
-    Tokenizer,
-    build,
-    load_tokens,
-    open_index,
-    read_manifest,
-)
-from assistant.search import CANDIDATES, Filters, Searcher
-from assistant.settings import Settings
-from assistant.tokens import keyword_text, load_words, normalize_text
+from assistant.answering.search import CANDIDATES, Filters, Searcher
+from assistant.index import IndexUnavailable, build, open_index, read_manifest
+from assistant.index.manifest import MANIFEST
+from assistant.index.stores.files import FILES as GENERATION_FILES
+from assistant.index.stores.files import FileStore
+from assistant.index.tokens import Tokenizer, keyword_text, load_words, normalize_text
 
-from .conftest import SEED, SHARED_CORPUS
+from .conftest import SEED, SHARED_CORPUS, hash_settings
 
 PDF = SHARED_CORPUS / "pdf" / "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf"
 HTML = SHARED_CORPUS / "html" / "29_广州市临时救助实施细则_穗府办规2021-19号.html"
@@ -45,8 +38,7 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def settings_for(corpus: Path, **changes: object) -> Settings:
-    return Settings(corpus=corpus, index=corpus.parent / "index", model="hash").with_(**changes)
+settings_for = hash_settings
 
 
 def append(path: Path, text: str) -> None:
@@ -61,7 +53,7 @@ def no_model() -> Iterator[None]:
         raise AssertionError(f"the model {name} was loaded")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("assistant.embedding.load_embedder", refuse)
+        patch.setattr("assistant.index.embedding.load_embedder", refuse)
         yield
 
 
@@ -70,15 +62,14 @@ def generations(index_dir: Path) -> set[str]:
 
 
 def current(index_dir: Path) -> Path:
-    return index_dir / read_manifest(index_dir)["generation"]
+    return index_dir / read_manifest(index_dir).generation
 
 
 def tokens_by_chunk(index_dir: Path) -> dict[str, list[str]]:
     """The stored BM25 tokens of the current generation, by chunk id."""
-    generation = current(index_dir)
-    tokens = load_tokens(generation)
-    lines = (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    return {json.loads(line)["id"]: tokens.of(i) for i, line in enumerate(lines)}
+    store = FileStore.open(index_dir, read_manifest(index_dir))
+    tokens = store.tokens()
+    return {chunk.id: tokens.of(i) for i, chunk in enumerate(store.chunks())}
 
 
 def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
@@ -87,10 +78,10 @@ def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
     assert report.embedded == report.chunks > 20 and report.reused == 0
     assert report.full_reason and report.changed
     manifest = read_manifest(settings.index)
-    assert manifest["model"]["name"] == "hash"
-    assert manifest["settings"]["chunk_size"] == 500
-    assert manifest["dense"]["type"] == "IndexFlatIP"
-    assert {d["path"] for d in manifest["documents"]} == {
+    assert manifest.model.name == "hash"
+    assert manifest.settings["chunk_size"] == 500
+    assert manifest.dense["type"] == "IndexFlatIP"
+    assert {f.path for f in manifest.files} == {
         f"seed/{SEED.name}",
         f"pdf/{PDF.name}",
         f"html/{HTML.name}",
@@ -98,7 +89,7 @@ def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
     searcher = Searcher.open(settings)
     hits = searcher.search("2018年知识产权专项经费是多少？", k=5, mode="bm25")
     assert "484万元" in hits[0].chunk.text
-    assert hits[0].chunk.doc_number == "官市监函〔2020〕18号"
+    assert hits[0].chunk.source.doc_number == "官市监函〔2020〕18号"
     hit = searcher.search("全市共受理政府信息公开申请多少件", k=5, mode="bm25")[0]
     assert hit.chunk.doc == f"pdf/{PDF.name}" and hit.chunk.page_start == 2
     hybrid = searcher.search("二〇一八年 知识产权专项经费", k=5)
@@ -110,14 +101,14 @@ def test_index_folder_is_plain_files(corpus: Path) -> None:
     settings = settings_for(corpus)
     build(settings)
     manifest = read_manifest(settings.index)
-    generation = settings.index / manifest["generation"]
+    generation = settings.index / manifest.generation
     names = {p.name for p in generation.iterdir()}
     assert {"chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
     assert {"tokens.npy", "token_offsets.npy", "vocab.jsonl"} <= names == set(GENERATION_FILES)
     first = (generation / "chunks.jsonl").read_text(encoding="utf-8").split("\n")[0]
     assert "广州市" in first and "\\u" not in first  # ensure_ascii=False
     vectors = np.load(generation / "vectors.npy", allow_pickle=False)
-    chunks = manifest["counts"]["chunks"]
+    chunks = manifest.chunks
     assert vectors.dtype == np.float32 and len(vectors) == chunks
     tokens = np.load(generation / "tokens.npy", allow_pickle=False)
     offsets = np.load(generation / "token_offsets.npy", allow_pickle=False)
@@ -127,7 +118,7 @@ def test_index_folder_is_plain_files(corpus: Path) -> None:
     assert '"知识产权"' in vocab  # ensure_ascii=False
     documents = (generation / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(documents) == 3 and all("chunks" not in json.loads(d) for d in documents)
-    assert sum(len(d["chunks"]) for d in manifest["documents"]) == chunks  # ids: manifest only
+    assert sum(len(f.chunks) for f in manifest.files) == chunks  # ids: manifest only
 
 
 def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
@@ -213,7 +204,7 @@ def test_title_counts_once_per_document(corpus: Path) -> None:
         for r in searcher.rank(question, k=len(index), mode="bm25"):
             gain[r.row] += sign * r.bm25
     by_doc = {d: gain[index.chunk_docs == d] for d in range(len(index.documents))}
-    html = next(i for i, d in enumerate(index.documents) if d["path"] == f"html/{HTML.name}")
+    html = next(i for i, d in enumerate(index.documents) if d.path == f"html/{HTML.name}")
     assert by_doc[html].min() > 0
     for values in by_doc.values():
         np.testing.assert_allclose(values, values[0], rtol=1e-5, atol=1e-6)
@@ -239,9 +230,7 @@ def test_incremental_build_embeds_only_what_changed(corpus: Path) -> None:
     third = build(settings)
     assert third.changed and not third.full_reason
     seed_chunks = len(
-        next(
-            d for d in read_manifest(settings.index)["documents"] if d["path"].startswith("seed/")
-        )["chunks"]
+        next(f for f in read_manifest(settings.index).files if f.path.startswith("seed/")).chunks
     )
     assert third.embedded == seed_chunks < third.chunks
     assert third.reused == third.chunks - seed_chunks
@@ -286,9 +275,9 @@ def test_failed_build_keeps_the_previous_index(corpus: Path) -> None:
 def test_filters_restrict_documents(corpus: Path) -> None:
     searcher = Searcher.open(settings_for(corpus)) if build(settings_for(corpus)) else None
     hits = searcher.search("救助", k=10, filters=Filters(doc_type="函"))
-    assert hits and all(h.chunk.doc_type == "函" for h in hits)
+    assert hits and all(h.chunk.source.doc_type == "函" for h in hits)
     hits = searcher.search("救助", k=10, filters=Filters(year="2020"))
-    assert hits and all(h.chunk.issued_on.startswith("2020") for h in hits)
+    assert hits and all(h.chunk.source.issued_on.startswith("2020") for h in hits)
     assert searcher.search("救助", filters=Filters(issuer="不存在的机关")) == []
 
 
@@ -320,7 +309,7 @@ def test_kill_9_during_build_leaves_the_previous_index(corpus: Path) -> None:
     for page in sorted((SHARED_CORPUS / "html").glob("*.html"))[:25]:
         shutil.copy(page, corpus / "html" / page.name)
     env = {**os.environ, "ASSISTANT_MODEL": "hash"}
-    command = [sys.executable, "-m", "assistant.cli", "build", "--corpus", str(corpus)]
+    command = [sys.executable, "-m", "assistant", "build", "--corpus", str(corpus)]
     killed = 0
     for delay in (0.5, 1.5, 3.0):
         process = subprocess.Popen(
@@ -330,12 +319,12 @@ def test_kill_9_during_build_leaves_the_previous_index(corpus: Path) -> None:
         process.send_signal(signal.SIGKILL)
         killed += process.wait() == -signal.SIGKILL
         manifest = read_manifest(settings.index)  # the old one, or a complete new one
-        files = {p.name for p in (settings.index / manifest["generation"]).iterdir()}
+        files = {p.name for p in (settings.index / manifest.generation).iterdir()}
         assert {"chunks.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= files
         assert Searcher.open(settings).search("知识产权专项经费", mode="bm25")
     assert killed >= 2
     report = build(settings)
-    assert report.chunks > before["counts"]["chunks"]
+    assert report.chunks > before.chunks
     assert Searcher.open(settings).search("临时救助", k=3)
 
 
@@ -357,7 +346,7 @@ def test_build_with_nothing_changed_writes_nothing(corpus: Path) -> None:
     with no_model():
         third = build(settings)
     assert third.changed and third.embedded == 0 and third.reused == first.chunks
-    problems = {p["path"] for p in read_manifest(settings.index)["problems"]}
+    problems = {p.path for p in read_manifest(settings.index).problems}
     assert {"损坏.pdf", "损坏2.pdf"} <= problems
 
 
@@ -368,7 +357,7 @@ def test_changed_setting_rewrites_the_index_without_the_model(corpus: Path) -> N
         report = build(settings.with_(flat_limit=10))
     assert report.changed and report.embedded == 0 and report.reused == first.chunks
     manifest = read_manifest(settings.index)
-    assert manifest["dense"]["type"] == "IndexHNSWFlat" and manifest["settings"]["flat_limit"] == 10
+    assert manifest.dense["type"] == "IndexHNSWFlat" and manifest.settings["flat_limit"] == 10
     assert Searcher.open(settings).search("临时救助", k=3)
 
 
@@ -391,7 +380,7 @@ def test_rebuild_reuses_stored_tokens_and_matches_a_fresh_build(
             tokenized.append(text)
             return super().__call__(text)
 
-    monkeypatch.setattr("assistant.index.Tokenizer", Counting)
+    monkeypatch.setattr("assistant.index.builder.Tokenizer", Counting)
     report = build(settings)
     monkeypatch.undo()
     changed = words_before ^ set(load_words(current(settings.index) / "userdict.txt"))
@@ -427,7 +416,7 @@ def test_new_tokenizer_retokenizes_an_unchanged_corpus(corpus: Path) -> None:
     assert report.changed and report.embedded == 0 and report.reused == report.chunks
     assert current(settings.index) != generation
     assert tokens_by_chunk(settings.index) == expected
-    tokenizer = read_manifest(settings.index)["tokenizer"]
+    tokenizer = read_manifest(settings.index).tokenizer
     assert tokenizer["tokens"] == manifest["tokenizer"]["tokens"] + 1
 
 
@@ -481,7 +470,7 @@ def test_readers_during_rebuilds_see_the_old_or_the_new_index_never_a_mix(corpus
     while builder.is_alive() or opened == 0:
         searcher = Searcher(open_index(settings), settings)
         index = searcher.index
-        paths = [d["path"] for d in index.documents]
+        paths = [d.path for d in index.documents]
         assert len(index) == index.dense.ntotal == len(index.chunk_docs)
         assert len(paths) == int(index.chunk_docs.max()) + 1
         for row in (0, len(index) // 2, len(index) - 1):  # each chunk belongs to its document

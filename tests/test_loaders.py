@@ -1,6 +1,6 @@
 """Loaders on the real files of ../shared/corpus and on files written here.
 
-No mocks: every test reads a real file through :func:`assistant.loaders.read`. The
+No mocks: every test reads a real file through :func:`assistant.documents.readers.read`. The
 shared corpus must be present (see ``conftest.py``): its tests fail without it.
 """
 
@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from assistant.loaders import (
+from assistant.documents.readers import (
     READERS,
     CorruptFile,
     EmptyFile,
@@ -25,12 +25,14 @@ from assistant.loaders import (
     LoadError,
     NoTextLayer,
     UnsupportedFormat,
-    decode_text,
     read,
     sha256_file,
 )
+from assistant.documents.readers.base import decode_text
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import SHARED_CORPUS
+
+SHARED = SHARED_CORPUS
 PDF, HTML = SHARED / "pdf", SHARED / "html"
 
 PDF_PAGES = {

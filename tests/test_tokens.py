@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.tokens import Tokenizer, answer_types, asked_types, normalize_text
+from assistant.index.tokens import Tokenizer, answer_types, asked_types, normalize_text
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """Answers: sentences quoted verbatim from the best passages, each cited, or a clear "not found".
 
-Entry point: :func:`answer`::
+Entry point: :func:`answer`; :mod:`.render` turns its structured result into text::
 
     reply = answer(searcher, "2018年知识产权专项经费是多少？")
-    print(reply.text)
+    print(render.as_text(reply))
     # …2018年安排知识产权专项经费484万元 … [1]
     #
     # 来源：
@@ -21,14 +21,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .models import Answer, Hit, Quote
-from .search import Filters, Searcher, check_question
+from ..types import Answer, Hit, Quote
+from .question import Question
+from .search import Filters, Searcher
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 300
 NEAREST_DOCUMENTS = 3
-SOURCES_HEAD = "\n\n来源：\n"  # between an answer's quoted sentences and its source lines
 
 # Places and bodies a question may name: 深圳市, 普陀区, 教育局, 市场监督管理局 (3+ characters,
 # so that common words such as 小区, 社区, 全市 are not taken for names).
@@ -73,17 +73,8 @@ def is_relevant(question: str, hits: list[Hit], min_score: float) -> bool:
     best = max((h.dense for h in hits if h.dense is not None), default=None)
     if best is None or best < min_score:
         return False
-    context = "".join(f"{h.chunk.title}{h.chunk.issuer}{h.chunk.text}" for h in hits)
+    context = "".join(f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.text}" for h in hits)
     return all(name in context for name in named_bodies(question))
-
-
-def citation(hit: Hit) -> str:
-    """One source line: 《title》 文号 · issuer · date · section · page."""
-    c = hit.chunk
-    page = f"第{c.page_start}页" if c.page_start else ""
-    if c.page_end and c.page_end != c.page_start:
-        page = f"第{c.page_start}–{c.page_end}页"
-    return " · ".join(x for x in (_document_line(hit), c.section, page) if x)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -125,32 +116,16 @@ def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -
     for c in chosen:
         markers.setdefault(c.hit, len(markers) + 1)
     quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
-    cited = [hits[i] for i in markers]
-    lines: list[str] = []
-    for hit_index, marker in markers.items():
-        text = hits[hit_index].chunk.text
-        spans = [c for c in chosen if c.hit == hit_index]
-        parts = [text[spans[0].start : spans[0].end]]
-        for before, after in zip(spans, spans[1:], strict=False):
-            gap = text[before.end : after.start].strip()
-            parts.append(("……" if gap else "") + text[after.start : after.end])
-        lines.append("".join(parts) + f" [{marker}]")
-    sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(cited, 1))
-    body = "\n".join(lines) + SOURCES_HEAD + sources
-    return Answer(question, True, body, tuple(cited), quotes)
+    return Answer(question, True, tuple(hits[i] for i in markers), quotes)
 
 
 def not_found(question: str, hits: list[Hit]) -> Answer:
-    """The refusal, listing the nearest documents so the user can look there."""
+    """The refusal, with the best passage of each of the nearest documents to look at."""
     seen: dict[str, Hit] = {}
     for hit in hits:
         seen.setdefault(hit.chunk.doc, hit)
-    nearest = list(seen.values())[:NEAREST_DOCUMENTS]
-    text = NOT_FOUND + "。"
-    if nearest:
-        docs = "\n".join(f"- {_document_line(h)}" for h in nearest)
-        text += "\n\n最接近的文件（可能不含答案）：\n" + docs
-    return Answer(question, False, text, tuple(nearest))
+    nearest = tuple(seen.values())[:NEAREST_DOCUMENTS]
+    return Answer(question, False, nearest, reason=NOT_FOUND)
 
 
 def answer(
@@ -161,23 +136,11 @@ def answer(
     Raises:
         ValueError: Empty or over-long question.
     """
-    question = check_question(question)  # normalized, as the search sees it
-    hits = searcher.search(question, k, filters=filters)
-    if not is_relevant(question, hits, searcher.settings.min_score):
-        return not_found(question, hits)
-    return compose(question, hits, searcher.index.tokenizer)
-
-
-def answer_body(reply: Answer) -> str:
-    """The answer without its source lines (a refusal: all of it)."""
-    return reply.text.partition(SOURCES_HEAD)[0]
-
-
-def _document_line(hit: Hit) -> str:
-    """《title》 文号 · issuer · date: the document part of a citation."""
-    c = hit.chunk
-    head = f"《{c.title}》" + (f" {c.doc_number}" if c.doc_number else "")
-    return " · ".join(x for x in (head, c.issuer, c.issued_on) if x)
+    parsed = Question.parse(question)  # normalized once, as the search sees it
+    hits = searcher.search(parsed, k, filters=filters)
+    if not is_relevant(parsed.text, hits, searcher.settings.min_score):
+        return not_found(parsed.text, hits)
+    return compose(parsed.text, hits, searcher.index.tokenizer)
 
 
 def _candidates(
@@ -204,7 +167,7 @@ def _candidates(
         before = 0  # the context of a sentence: the previous one and any headings after it
         for start, end in sentences(text):
             sentence = text[start:end].lower()
-            context = f"{hit.chunk.title}{hit.chunk.section}{text[before:start]}".lower()
+            context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
             bigrams = len(asked & _bigrams(sentence)) / max(1, len(asked))
             score = (
                 _WEIGHTS["terms"] * coverage(sentence)

@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..settings import Settings
+from ..types import Chunk, Document, FileStatus, Source
 from .chunking import chunk
 from .cleaning import clean
-from .loaders import EmptyFile, LoadError, read, sha256_file
-from .metadata import SIDECAR, Metadata, extract, merge, read_sidecar
-from .models import Chunk, Document
-from .settings import Settings
+from .metadata import SIDECAR, extract, merge, read_sidecar
+from .readers import EmptyFile, LoadError, read, sha256_file
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
@@ -32,16 +32,16 @@ class FileReport:
 
     Attributes:
         path: Path relative to the corpus root.
-        status: ``ok``, ``warned`` (used, with warnings), ``failed`` (not used),
-            ``duplicate`` (same bytes as another file, not indexed twice) or
-            ``unchanged`` (same bytes as in the index; not read again).
+        status: ``OK``, ``WARNED`` (used, with warnings), ``FAILED`` (not used),
+            ``DUPLICATE`` (same bytes as another file, not indexed twice) or
+            ``UNCHANGED`` (same bytes as in the index; not read again).
         problems: The warnings or the error, in plain words.
         document: The document, when it was used.
         chunks: Its chunks, when it was used.
     """
 
     path: str
-    status: str
+    status: FileStatus
     problems: tuple[str, ...] = ()
     document: Document | None = None
     chunks: tuple[Chunk, ...] = field(default=(), repr=False)
@@ -64,7 +64,7 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 
 def load_document(
-    path: Path, corpus: Path, override: Metadata | None = None, sha256: str | None = None
+    path: Path, corpus: Path, override: Source | None = None, sha256: str | None = None
 ) -> Document:
     """Read, clean and describe one file.
 
@@ -85,15 +85,10 @@ def load_document(
     garbled = len(_GARBLED.findall(text)) / len(text)
     if garbled > GARBLED_LIMIT and not any("garbled" in w for w in warnings):
         warnings.append(f"疑似乱码 (garbled text {garbled:.0%})")
-    meta = merge(extract(text, path.name, extracted.title), override)
     return Document(
         path=path.relative_to(corpus).as_posix(),
         sha256=sha256 or sha256_file(path),
-        title=meta.title,
-        doc_number=meta.doc_number,
-        issuer=meta.issuer,
-        issued_on=meta.issued_on,
-        doc_type=meta.doc_type,
+        source=merge(extract(text, path.name, extracted.title), override),
         text=text,
         page_starts=page_starts,
         warnings=tuple(warnings),
@@ -121,23 +116,23 @@ def ingest(
         size = path.stat().st_size
         if size > limit:
             problem = f"文件过大：{size / 1048576:.1f} MB，超过上限 {settings.max_file_mb:g} MB"
-            yield FileReport(relative, "failed", (problem + " (too large)",))
+            yield FileReport(relative, FileStatus.FAILED, (problem + " (too large)",))
             continue
         digest = sha256_file(path)
         if digest in seen:  # before "unchanged": an update keeps the copy a fresh build keeps
             problem = f"与 {seen[digest]} 内容相同，只收录一次 (duplicate)"
-            yield FileReport(relative, "duplicate", (problem,))
+            yield FileReport(relative, FileStatus.DUPLICATE, (problem,))
             continue
         if known.get(relative) == digest:
             seen[digest] = relative
-            yield FileReport(relative, "unchanged")
+            yield FileReport(relative, FileStatus.UNCHANGED)
             continue
         try:
             document = load_document(path, corpus, overrides.get(relative), digest)
         except LoadError as error:
-            yield FileReport(relative, "failed", (str(error),))
+            yield FileReport(relative, FileStatus.FAILED, (str(error),))
             continue
         seen[digest] = relative
         chunks = tuple(chunk(document, settings.chunk_size, settings.chunk_min))
-        status = "warned" if document.warnings else "ok"
+        status = FileStatus.WARNED if document.warnings else FileStatus.OK
         yield FileReport(relative, status, document.warnings, document, chunks)

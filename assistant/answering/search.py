@@ -26,14 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from .index import Index, open_index
-from .models import Hit
-from .settings import Settings
-from .tokens import normalize_text
+from ..index import Store, open_index
+from ..settings import Settings
+from ..types import DocumentInfo, Hit
+from .question import Question
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
-MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,13 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.doc_type or self.issuer or self.year)
 
-    def allows(self, document: dict[str, Any]) -> bool:
-        """Whether a document (a row of ``documents.jsonl``) passes the filters."""
+    def allows(self, document: DocumentInfo) -> bool:
+        """Whether a document passes the filters."""
+        source = document.source
         return (
-            (not self.doc_type or document.get("doc_type") == self.doc_type)
-            and (not self.issuer or self.issuer in document.get("issuer", ""))
-            and (not self.year or document.get("issued_on", "").startswith(self.year))
+            (not self.doc_type or source.doc_type == self.doc_type)
+            and (not self.issuer or self.issuer in source.issuer)
+            and (not self.year or source.issued_on.startswith(self.year))
         )
 
 
@@ -76,24 +76,24 @@ class Ranked:
 class Searcher:
     """Searches one loaded index with the embedding model it was built with."""
 
-    def __init__(self, index: Index, settings: Settings) -> None:
-        from .embedding import load_embedder
+    def __init__(self, index: Store, settings: Settings) -> None:
+        from ..index.embedding import load_embedder
 
         self.index = index
         self.settings = settings
-        self.embedder = load_embedder(index.manifest["model"]["name"])
+        self.embedder = load_embedder(index.manifest.model.name)
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
-        """Load the index at ``settings.index`` (see :func:`assistant.index.open_index`)."""
+        """Open the index at ``settings.index`` (see :func:`assistant.index.open_index`)."""
         return cls(open_index(settings), settings)
 
     def search(
         self,
-        question: str,
+        question: str | Question,
         k: int | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
@@ -101,7 +101,8 @@ class Searcher:
         """Return the ``k`` best passages for ``question``, best first.
 
         Args:
-            question: A question in Chinese (normalized like the documents).
+            question: A question in Chinese; a plain string is checked and
+                normalized here (see :class:`Question`).
             k: How many passages (``settings.top_k`` by default).
             mode: ``hybrid`` (default), ``dense`` or ``bm25``.
             filters: Only passages of documents that pass them.
@@ -117,13 +118,13 @@ class Searcher:
 
     def rank(
         self,
-        question: str,
+        question: str | Question,
         k: int | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
     ) -> list[Ranked]:
         """Like :meth:`search`, without reading the chunks."""
-        question = check_question(question)
+        question = Question.parse(question).text
         if mode not in MODES:
             raise ValueError(f"未知检索方式 unknown mode {mode!r}: {', '.join(MODES)}")
         k = k or self.settings.top_k
@@ -147,9 +148,9 @@ class Searcher:
         if not rows:
             return []
         missing = [row for row in rows if row not in dense]
-        if missing:  # found by BM25 only: their cosine, from the vectors FAISS holds
-            vectors = self.index.dense.reconstruct_batch(np.asarray(missing, dtype=np.int64))
-            dense.update(zip(missing, (vectors @ self._query_vector(question)[0]).tolist()))
+        if missing:  # found by BM25 only: their cosine, from the stored vectors
+            cosines = self.index.cosines(self._query_vector(question), missing)
+            dense.update(zip(missing, cosines.tolist(), strict=True))
         cosines = np.array([dense[row] for row in rows])
         keywords = np.asarray(bm25[rows], dtype=np.float64)
         s = self.settings
@@ -173,32 +174,25 @@ class Searcher:
         return vector
 
     def _dense(self, question: str, mask: np.ndarray | None) -> dict[int, float]:
-        import faiss
-
-        query = self._query_vector(question)
-        n = min(CANDIDATES, len(self.index))
-        params = None
-        if mask is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask)))
-        scores, rows = self.index.dense.search(query, n, params=params)
-        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+        allowed = np.flatnonzero(mask) if mask is not None else None
+        return self.index.nearest(self._query_vector(question), CANDIDATES, allowed)
 
     def _bm25(self, question: str, mask: np.ndarray | None) -> np.ndarray:
         """The BM25 score of every chunk (0 where the filters exclude it)."""
-        tokens = self.index.tokenizer.query(question)
-        scores = _bm25_scores(self.index.bm25, tokens, len(self.index))
+        tokens = self.index.tokenizer.query(question, normalized=True)
+        scores = self.index.bm25_scores(tokens)
         if self._titles is not None:
             titles = _bm25_scores(self._titles, tokens, len(self.index.documents))
             scores = scores + self.settings.title_weight * titles[self.index.chunk_docs]
         return np.where(mask, scores, 0.0) if mask is not None else scores
 
 
-def _title_index(index: Index) -> Any:
+def _title_index(index: Store) -> Any:
     """A BM25 index of the documents' titles, row ``i`` = document ``i``."""
     import bm25s
 
     titles = bm25s.BM25()
-    tokens = [index.tokenizer.words(d.get("title", "")) or [""] for d in index.documents]
+    tokens = [index.tokenizer.words(d.source.title) or [""] for d in index.documents]
     titles.index(tokens, show_progress=False)
     return titles
 
@@ -227,16 +221,3 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(scores))
     ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
     return ranks
-
-
-def check_question(question: str) -> str:
-    """Normalize a question; refuse empty and over-long ones with a clear message."""
-    question = normalize_text(question or "")
-    if not question:
-        raise ValueError("问题为空 empty question：请输入要查询的问题。")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise ValueError(
-            f"问题过长 question too long（{len(question)} 字，上限 {MAX_QUESTION_CHARS} 字）："
-            "请精简后再问。"
-        )
-    return question

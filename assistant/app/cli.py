@@ -12,16 +12,17 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
-from .settings import Settings
+from .. import __version__
+from ..settings import Settings
+from ..types import FileStatus
 
 if TYPE_CHECKING:
-    from .ingest import FileReport
-
-_MARKS = {"ok": "✓", "warned": "!", "failed": "✗", "duplicate": "=", "unchanged": "·"}
+    from ..documents.ingest import FileReport
+    from ..types import Document
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
@@ -115,13 +116,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _build(args: argparse.Namespace, out: TextIO) -> int:
-    from .index import build
+    from ..index import build
 
     settings = _settings(args)
     print(f"构建索引 building {settings.index} from {settings.corpus} …", file=out, flush=True)
 
     def on_file(report: FileReport) -> None:
-        if report.status not in ("ok", "unchanged"):
+        if report.status not in (FileStatus.OK, FileStatus.UNCHANGED):
             print(_report_line(report), file=out, flush=True)
 
     report = build(settings, on_file=on_file, progress=True)
@@ -131,8 +132,9 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
     if not report.changed:
         print("没有变化，索引保持不变 nothing changed, index kept as it was", file=out)
     print(
-        f"完成 done: {counts['ok'] + counts['warned']} 个文件新读入，{counts['unchanged']} 个未变，"
-        f"{counts['failed']} 个失败，{counts['duplicate']} 个重复，{len(report.removed)} 个已删除；"
+        f"完成 done: {counts[FileStatus.OK] + counts[FileStatus.WARNED]} 个文件新读入，"
+        f"{counts[FileStatus.UNCHANGED]} 个未变，{counts[FileStatus.FAILED]} 个失败，"
+        f"{counts[FileStatus.DUPLICATE]} 个重复，{len(report.removed)} 个已删除；"
         f"共 {report.chunks} 个文本块（新嵌入 {report.embedded}，沿用 {report.reused}）；"
         f"用时 {report.seconds:.1f} 秒",
         file=out,
@@ -147,8 +149,8 @@ def _questions(args: argparse.Namespace) -> list[str]:
 
 
 def _search(args: argparse.Namespace, out: TextIO) -> int:
-    from .answer import citation
-    from .search import Filters, Searcher
+    from ..answering.render import citation
+    from ..answering.search import Filters, Searcher
 
     searcher = Searcher.open(_settings(args))
     filters = Filters(args.doc_type, args.issuer, args.year)
@@ -167,17 +169,18 @@ def _search(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
-    from .answer import answer
-    from .search import Filters, Searcher
+    from ..answering.answer import answer
+    from ..answering.render import as_json, as_text
+    from ..answering.search import Filters, Searcher
 
     searcher = Searcher.open(_settings(args))
     filters = Filters(args.doc_type, args.issuer, args.year)
     for question in _questions(args):
         reply = answer(searcher, question, args.k, filters)
         if args.json:
-            print(json.dumps(reply.to_dict(), ensure_ascii=False), file=out, flush=True)
+            print(json.dumps(as_json(reply), ensure_ascii=False), file=out, flush=True)
         else:
-            print(f"问 {question}\n答 {reply.text}\n", file=out, flush=True)
+            print(f"问 {question}\n答 {as_text(reply)}\n", file=out, flush=True)
     return 0
 
 
@@ -192,8 +195,8 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
-    from .evaluation import evaluate, read_questions, table
-    from .search import Searcher
+    from ..answering.evaluation import evaluate, read_questions, table
+    from ..answering.search import Searcher
 
     searcher = Searcher.open(_settings(args))
     questions = read_questions(args.qa)
@@ -207,7 +210,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
-    from .ingest import ingest
+    from ..documents.ingest import ingest
 
     settings = Settings.from_env(corpus=args.corpus)
     if not settings.corpus.is_dir():
@@ -223,7 +226,7 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     chunks = sum(len(report.chunks) for report in reports)
     summary = {
         "files": len(reports),
-        **{status: counts.get(status, 0) for status in _MARKS},
+        **{status.value: counts.get(status, 0) for status in FileStatus},
         "chunks": chunks,
         "seconds": round(seconds, 2),
     }
@@ -250,17 +253,15 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     return 0 if any(report.used for report in reports) else 1
 
 
-def _describe(document: object) -> dict[str, object]:
-    fields = ("title", "doc_number", "issuer", "issued_on", "doc_type", "pages")
-    return {name: getattr(document, name) for name in fields}
+def _describe(document: Document) -> dict[str, object]:
+    return {**asdict(document.source), "pages": document.pages}
 
 
 def _report_line(report: FileReport) -> str:
-    mark = _MARKS[report.status]
-    parts = [f"{mark} {report.path}"]
+    parts = [f"{report.status.mark} {report.path}"]
     if report.document:
-        d = report.document
-        cite = " · ".join(x for x in (f"《{d.title}》", d.doc_number, d.issuer, d.issued_on) if x)
+        d, s = report.document, report.document.source
+        cite = " · ".join(x for x in (f"《{s.title}》", s.doc_number, s.issuer, s.issued_on) if x)
         pages = f"{d.pages}页 · " if d.pages else ""
         parts.append(f"  {cite} · {pages}{len(report.chunks)}块")
     parts.extend(f"  {problem}" for problem in report.problems)

@@ -2,7 +2,7 @@
 
 One entry point, :func:`chunk`. It follows the heading hierarchy of official
 documents — 第X章 / 第X节 / 第X条, 一、 （一） 1. （1） ①, and 一是/二是 runs —
-so every :class:`~assistant.models.Chunk` knows its ``section_path``. Chunks end
+so every :class:`~assistant.types.Chunk` knows its ``section_path``. Chunks end
 at paragraph or clause boundaries; a paragraph longer than ``chunk_size`` is
 split at sentence ends (。！？；), then at commas, never inside a number, a
 date or a 文号. Table rows are grouped, and every group repeats the header row.
@@ -14,53 +14,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .models import Chunk, Document, content_hash
+from ..types import Chunk, Document, content_hash
+from .headings import CN_NUMERALS, LABEL_CHARS, heading_kind, heading_label, is_part_title
 
-_CN = "一二三四五六七八九十百零〇两"
-_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("chapter", rf"^第[{_CN}\d]+章"),
-        ("section", rf"^第[{_CN}\d]+节"),
-        ("article", rf"^第[{_CN}\d]+条(?![{_CN}\d])"),
-        ("cn", rf"^[{_CN}]{{1,3}}、"),
-        ("paren_cn", rf"^[（(][{_CN}]{{1,3}}[)）]"),
-        ("arabic", r"^\d{1,2}(?:[、]|[.．](?!\d))"),
-        ("paren_arabic", r"^[（(]\d{1,2}[)）]"),
-        ("circled", r"^[①-⑳]"),
-        ("shi", rf"^[{_CN}]{{1,2}}是(?=[^，。；]{{2,}})"),
-    )
-)
-_SENTENCE_END = re.compile(rf"[。！？；!?;][”’」』）)】\"']*|[：:](?=[{_CN}]{{1,2}}是)")
+_SENTENCE_END = re.compile(rf"[。！？；!?;][”’」』）)】\"']*|[：:](?=[{CN_NUMERALS}]{{1,2}}是)")
 _CLAUSE_END = re.compile(r"[，,、：:][”’」』）)】\"']*")
 _NO_BREAK = re.compile(r"[0-9A-Za-z〔〕\[\]年月日号.%,/\-]")
-LABEL_CHARS = 24
-
-
-def heading_kind(line: str) -> str | None:
-    """Return the kind of heading ``line`` starts with (``"cn"`` for 一、…), or ``None``."""
-    for kind, pattern in _HEADINGS:
-        if pattern.match(line):
-            return kind
-    return None
-
-
-_PART_TITLE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{3,19}")
-
-
-def _is_part_title(line: str, following: str) -> bool:
-    """An unnumbered heading such as 部门预算编制说明: a short bare line before a paragraph."""
-    return (
-        bool(_PART_TITLE.fullmatch(line))
-        and "\t" not in following
-        and len(following) >= max(20, 2 * len(line))
-    )
-
-
-def heading_label(line: str) -> str:
-    """The short form of a heading used in section paths: up to the first 。/：, ≤24 chars."""
-    label = re.split(r"[。：:；;]", line, maxsplit=1)[0].strip()
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -98,11 +57,7 @@ def chunk(document: Document, chunk_size: int = 500, chunk_min: int = 120) -> li
             Chunk(
                 id=content_hash(document.sha256, str(start), body),
                 doc=document.path,
-                title=document.title,
-                doc_number=document.doc_number,
-                issuer=document.issuer,
-                issued_on=document.issued_on,
-                doc_type=document.doc_type,
+                source=document.source,
                 section_path=next((u.path for u in units if not u.heading_only), units[-1].path),
                 text=body,
                 start=start,
@@ -130,7 +85,7 @@ def _units(text: str, chunk_size: int) -> Iterator[_Unit]:
         line = text[start:end]
         kind = None if "\t" in line else heading_kind(line)
         following = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
-        if kind is None and _is_part_title(line, following):
+        if kind is None and is_part_title(line, following):
             kind, stack = "part", []
         if kind:
             kinds = [k for k, _ in stack]

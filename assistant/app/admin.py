@@ -22,23 +22,17 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 
-from .index import BuildReport, IndexUnavailable, build, read_manifest
-from .ingest import FileReport, corpus_files
-from .loaders import READERS
-from .search import Searcher
-from .settings import Settings
+from ..answering.search import Searcher
+from ..documents.ingest import FileReport, corpus_files
+from ..documents.readers import READERS
+from ..index import BuildReport, IndexUnavailable, build, read_manifest
+from ..settings import Settings
+from ..types import Chunk, FileStatus
 
 log = logging.getLogger(__name__)
 
 UPLOAD_DIR = "uploads"
 MAX_NAME_CHARS = 120
-STATUS_NAMES = {
-    "ok": "已收录",
-    "warned": "已收录（有提示）",
-    "failed": "未收录",
-    "duplicate": "重复，未重复收录",
-    "unchanged": "未变",
-}
 
 
 def check_password(entered: str, expected: str) -> bool:
@@ -131,25 +125,32 @@ class Library:
         counts = np.bincount(index.chunk_docs, minlength=len(index.documents))
         return [
             (
-                d["title"],
-                d["doc_number"],
-                d["issuer"],
-                d["issued_on"],
-                d.get("pages") or "",
+                d.source.title,
+                d.source.doc_number,
+                d.source.issuer,
+                d.source.issued_on,
+                d.pages or "",
                 int(n),
-                "；".join(d.get("warnings", ())),
+                "；".join(d.warnings),
             )
             for d, n in zip(index.documents, counts, strict=True)
         ]
+
+    def passages(self, document: int) -> list[Chunk]:
+        """Every passage of the document in row ``document`` of :meth:`rows`, in order."""
+        if self.searcher is None:
+            return []
+        index = self.searcher.index
+        return [index.chunk(int(row)) for row in np.flatnonzero(index.chunk_docs == document)]
 
     def filter_choices(self) -> tuple[list[str], list[str], list[str]]:
         """Document types, issuers and years present in the index, for the filters."""
         if self.searcher is None:
             return [], [], []
-        documents = self.searcher.index.documents
-        types = sorted({d["doc_type"] for d in documents if d["doc_type"]})
-        issuers = sorted({d["issuer"] for d in documents if d["issuer"]})
-        years = sorted({d["issued_on"][:4] for d in documents if d["issued_on"]}, reverse=True)
+        sources = [d.source for d in self.searcher.index.documents]
+        types = sorted({s.doc_type for s in sources if s.doc_type})
+        issuers = sorted({s.issuer for s in sources if s.issuer})
+        years = sorted({s.issued_on[:4] for s in sources if s.issued_on}, reverse=True)
         return types, issuers, years
 
     def save_uploads(self, files: Iterable[str | Path]) -> list[str]:
@@ -216,7 +217,7 @@ class Library:
 def report_markdown(report: BuildReport) -> str:
     """A build report for people: a summary line, then every file that is new or has a problem."""
     counts = Counter(r.status for r in report.files)
-    summary = "，".join(f"{STATUS_NAMES[s]} {n}" for s, n in counts.items())
+    summary = "，".join(f"{status.label} {n}" for status, n in counts.items())
     how = f"全部重建（{report.full_reason}）" if report.full_reason else "增量更新"
     head = "索引已更新" if report.changed else "索引已是最新，没有变化"
     lines = [
@@ -227,9 +228,9 @@ def report_markdown(report: BuildReport) -> str:
         "|---|---|---|",
     ]
     for r in report.files:
-        if r.status != "unchanged":
+        if r.status != FileStatus.UNCHANGED:
             problems = "；".join(r.problems) or f"{len(r.chunks)} 段"
-            lines.append(f"| {_cell(r.path)} | {STATUS_NAMES[r.status]} | {_cell(problems)} |")
+            lines.append(f"| {_cell(r.path)} | {r.status.label} | {_cell(problems)} |")
     lines += [f"| {_cell(path)} | 已删除 | 文件已不在语料库中 |" for path in report.removed]
     return "\n".join(lines)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
+
+from ..types import Source
 
 SIDECAR = "metadata.csv"
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
@@ -78,18 +80,7 @@ DOC_TYPES = (
 _TYPE_NAMES = {"实施细则": "细则", "答复的函": "函", "解答": "问答"}
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """Citation fields of one document (empty strings when unknown)."""
-
-    title: str = ""
-    doc_number: str = ""
-    issuer: str = ""
-    issued_on: str = ""
-    doc_type: str = ""
-
-
-def extract(text: str, file_name: str, title_hint: str = "") -> Metadata:
+def extract(text: str, file_name: str, title_hint: str = "") -> Source:
     """Read citation metadata from a document's cleaned text and file name.
 
     Args:
@@ -100,7 +91,7 @@ def extract(text: str, file_name: str, title_hint: str = "") -> Metadata:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     head = lines[:15]
     title = _title(head, file_name, title_hint)
-    return Metadata(
+    return Source(
         title=title,
         doc_number=_doc_number(head, file_name),
         issuer=_issuer(lines, title),
@@ -141,7 +132,7 @@ def doc_type_of(title: str) -> str:
     return ""
 
 
-def read_sidecar(corpus: Path) -> dict[str, Metadata]:
+def read_sidecar(corpus: Path) -> dict[str, Source]:
     """Read ``metadata.csv`` from the corpus root: overrides keyed by relative path.
 
     Columns (Chinese or English names): ``文件``/``file`` (path relative to the
@@ -160,7 +151,7 @@ def read_sidecar(corpus: Path) -> dict[str, Metadata]:
         "发布日期": "issued_on",
         "文种": "doc_type",
     }
-    overrides: dict[str, Metadata] = {}
+    overrides: dict[str, Source] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             row = {
@@ -169,7 +160,7 @@ def read_sidecar(corpus: Path) -> dict[str, Metadata]:
             if not row.get("file"):
                 continue
             number = DOC_NUMBER.fullmatch(normalize_doc_number(row.get("doc_number", "")))
-            overrides[row["file"].replace("\\", "/")] = Metadata(
+            overrides[row["file"].replace("\\", "/")] = Source(
                 title=row.get("title", ""),
                 doc_number=number.group() if number else "",
                 issuer=row.get("issuer", ""),
@@ -179,7 +170,7 @@ def read_sidecar(corpus: Path) -> dict[str, Metadata]:
     return overrides
 
 
-def merge(found: Metadata, override: Metadata | None) -> Metadata:
+def merge(found: Source, override: Source | None) -> Source:
     """``found`` with every non-empty field of ``override`` taking its place."""
     if override is None:
         return found

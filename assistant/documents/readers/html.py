@@ -1,7 +1,7 @@
 """Main text of a saved web page: scripts, hidden parts, menus and footers dropped.
 
 :func:`read_html` is the loader of ``.html``/``.htm`` (registered in
-:data:`assistant.loaders.READERS`). The page is decoded with its ``<meta charset>``,
+:data:`assistant.documents.readers.READERS`). The page is decoded with its ``<meta charset>``,
 pruned with lxml (site chrome, link lists, repeated copies of the article), data
 tables are flattened to tab-separated rows, and trafilatura picks the main text.
 """
@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .loaders import CorruptFile, EmptyFile, decode_text, garbled_warnings, quiet, read_bytes
-from .models import Extracted
+from ...types import Extracted
+from .base import CorruptFile, EmptyFile, decode_text, garbled_warnings, quiet, read_bytes
 
 _CELL = "\u2409"  # ␉ marks a tab in table rows while trafilatura runs (it drops tabs/PUA)
 _FAVOR_RECALL = False  # balanced mode: see tests/test_loaders.py and the stage report

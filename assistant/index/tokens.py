@@ -18,11 +18,14 @@ import functools
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from .cleaning import normalize_chars, squeeze_spaces
-from .metadata import DOC_NUMBER, normalize_doc_number
-from .models import Chunk
+import numpy as np
+
+from ..documents.cleaning import normalize_chars, squeeze_spaces
+from ..documents.metadata import DOC_NUMBER, normalize_doc_number
+from ..types import Chunk
 
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})年")
 _YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
@@ -57,6 +60,10 @@ STOPWORDS = frozenset(
     "有 没有 请问 一下 我 我们 你 您 他 她 它 个 一个 些 该 此 本 上 下 中 里 时 后 前".split()
 )
 JIEBA_VERSION = "0.42.1"
+# Bump when Tokenizer changes the tokens of a text: builds then tokenize every chunk
+# again instead of reusing the tokens stored for unchanged documents.
+TOKENS_VERSION = 2
+TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
 
 
 def normalize_text(text: str) -> str:
@@ -93,17 +100,19 @@ class Tokenizer:
     """jieba search-mode tokens with a user dictionary, stopwords removed.
 
     Args:
-        words: Extra dictionary words (see :func:`dictionary_words`).
+        words: Extra dictionary words (see :func:`dictionary_words`), kept as
+            :attr:`user_words`.
     """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         import jieba
 
+        self.user_words = list(words)
         freq, total = _base_dictionary()
         self._jieba = jieba.Tokenizer()
         self._jieba.FREQ, self._jieba.total = dict(freq), total
         self._jieba.initialized = True
-        for word in words:
+        for word in self.user_words:
             self._jieba.add_word(word, freq=50_000)
         self._lock = threading.Lock()
 
@@ -112,9 +121,14 @@ class Tokenizer:
         text = normalize_text(text)
         return self._cut(text) + answer_types(text)
 
-    def query(self, question: str) -> list[str]:
-        """Tokens of a question: :meth:`words` and the answers it asks for (:func:`asked_types`)."""
-        question = normalize_text(question)
+    def query(self, question: str, *, normalized: bool = False) -> list[str]:
+        """Tokens of a question: :meth:`words` and the answers it asks for (:func:`asked_types`).
+
+        Args:
+            question: The question.
+            normalized: It went through :func:`normalize_text` already.
+        """
+        question = question if normalized else normalize_text(question)
         return self._cut(question) + asked_types(question)
 
     def words(self, text: str) -> list[str]:
@@ -179,3 +193,27 @@ def save_words(words: list[str], path: Path) -> None:
 def load_words(path: Path) -> list[str]:
     """Read a user dictionary written by :func:`save_words`."""
     return [w for w in path.read_text(encoding="utf-8").split("\n") if w]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The BM25 tokens of every chunk of an index, as token ids into ``vocab``.
+
+    Chunk ``i`` has the tokens ``[vocab[t] for t in ids[offsets[i]:offsets[i + 1]]]``.
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    vocab: list[str]
+
+    def of(self, i: int) -> list[str]:
+        """The tokens of chunk ``i``."""
+        return [self.vocab[t] for t in self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()]
+
+    def ids_of(self, i: int) -> np.ndarray:
+        """The token ids of chunk ``i``."""
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+    def id_lists(self) -> list[list[int]]:
+        """The token ids of every chunk, as bm25s takes them."""
+        return [part.tolist() for part in np.split(self.ids, self.offsets[1:-1])]

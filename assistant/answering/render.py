@@ -1,0 +1,131 @@
+"""Renderers: a structured :class:`~assistant.types.Answer` as plain text, Markdown, HTML or JSON.
+
+Citation lines are made here and only here, for the CLI, the API and the app:
+``《title》 文号 · issuer · date · section path · page``. The HTML escapes every
+string that comes from a document, so a ``<script>`` in a document never runs.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..types import Answer, Hit, Source
+
+SOURCES_HEAD = "来源："
+NEAREST_HEAD = "最接近的文件（可能不含答案）："
+ELISION = "……"
+
+
+def document_line(source: Source) -> str:
+    """《title》 文号 · issuer · date: the document part of a citation."""
+    head = f"《{source.title}》" + (f" {source.doc_number}" if source.doc_number else "")
+    return " · ".join(x for x in (head, source.issuer, source.issued_on) if x)
+
+
+def page_label(hit: Hit) -> str:
+    """第3页, 第3–4页, or ``""`` for a document without pages."""
+    c = hit.chunk
+    if not c.page_start:
+        return ""
+    if c.page_end and c.page_end != c.page_start:
+        return f"第{c.page_start}–{c.page_end}页"
+    return f"第{c.page_start}页"
+
+
+def citation(hit: Hit) -> str:
+    """One source line: 《title》 文号 · issuer · date · section · page."""
+    parts = (document_line(hit.chunk.source), hit.chunk.section, page_label(hit))
+    return " · ".join(x for x in parts if x)
+
+
+def said(reply: Answer) -> list[tuple[int, str]]:
+    """What is said: per cited passage, its marker and its quotes joined.
+
+    Quotes of one passage that are not adjacent are joined by ``……``.
+    """
+    lines = []
+    for marker, hit in enumerate(reply.citations, 1):
+        text, quotes = hit.chunk.text, reply.quoted(marker)
+        if not quotes:
+            continue
+        parts = [text[quotes[0].start : quotes[0].end]]
+        for before, after in zip(quotes, quotes[1:], strict=False):
+            gap = text[before.end : after.start].strip()
+            parts.append((ELISION if gap else "") + text[after.start : after.end])
+        lines.append((marker, "".join(parts)))
+    return lines
+
+
+def body(reply: Answer) -> str:
+    """What is said, without the source lines: quotes with markers, one line per passage.
+
+    A refusal: its reason, then the nearest documents.
+    """
+    if not reply.found:
+        return reply.reason + "。" + (f"\n\n{nearest(reply)}" if reply.citations else "")
+    return "\n".join(f"{line} [{marker}]" for marker, line in said(reply))
+
+
+def as_text(reply: Answer) -> str:
+    """The answer as plain text: :func:`body`, then the source lines."""
+    if not reply.found:
+        return body(reply)
+    sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(reply.citations, 1))
+    return f"{body(reply)}\n\n{SOURCES_HEAD}\n{sources}"
+
+
+def nearest(reply: Answer) -> str:
+    """A refusal's list of the nearest documents, under its heading."""
+    docs = "\n".join(f"- {document_line(h.chunk.source)}" for h in reply.citations)
+    return f"{NEAREST_HEAD}\n{docs}"
+
+
+def as_markdown(reply: Answer) -> str:
+    """The answer as Markdown for API clients: :func:`as_text` with hard line breaks."""
+    return as_text(reply).replace("\n", "  \n")
+
+
+def as_json(reply: Answer) -> dict[str, Any]:
+    """The JSON shape of ``assistant ask --json``."""
+    return {
+        "question": reply.question,
+        "found": reply.found,
+        "answer": as_text(reply),
+        "citations": [hit.to_dict() for hit in reply.citations],
+    }
+
+
+def as_html(reply: Answer) -> str:
+    """The answer as one HTML block: quotes with markers, then collapsible source cards.
+
+    Each card shows the citation line and the passage, the quoted sentences
+    marked. Every document string is escaped.
+    """
+    if not reply.found:
+        parts = [f"<p>{escape(reply.reason + '。')}</p>"]
+        if reply.citations:
+            parts.append(f'<p class="nearest">{escape(nearest(reply))}</p>')
+        return f'<div class="answer">{"".join(parts)}</div>'
+    body = "<br>".join(
+        f'{escape(line)} <span class="marker">[{marker}]</span>' for marker, line in said(reply)
+    )
+    cards = []
+    for marker, hit in enumerate(reply.citations, 1):
+        text = hit.chunk.text
+        passage, at = [], 0
+        for quote in reply.quoted(marker):
+            quoted = escape(text[quote.start : quote.end])
+            passage += [escape(text[at : quote.start]), f"<mark>{quoted}</mark>"]
+            at = quote.end
+        passage.append(escape(text[at:]))
+        cards.append(
+            f'<details class="source"><summary>[{marker}] {escape(citation(hit))}</summary>'
+            f'<div class="passage">{"".join(passage)}</div></details>'
+        )
+    return f'<div class="answer"><p>{body}</p>{"".join(cards)}</div>'
+
+
+def escape(text: str) -> str:
+    """Escape document text for HTML, keeping its line breaks."""
+    return html.escape(text).replace("\n", "<br>")

@@ -1,0 +1,53 @@
+"""The heading grammar of Chinese official documents, shared by cleaning and chunking.
+
+第X章 / 第X节 / 第X条, 一、 （一） 1. （1） ①, and 一是/二是 runs; unnumbered part
+titles such as 部门预算编制说明. :func:`heading_kind` names the kind a line starts
+with, :func:`heading_label` gives the short form used in section paths.
+"""
+
+from __future__ import annotations
+
+import re
+
+CN_NUMERALS = "一二三四五六七八九十百零〇两"
+_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("chapter", rf"^第[{CN_NUMERALS}\d]+章"),
+        ("section", rf"^第[{CN_NUMERALS}\d]+节"),
+        ("article", rf"^第[{CN_NUMERALS}\d]+条(?![{CN_NUMERALS}\d])"),
+        ("cn", rf"^[{CN_NUMERALS}]{{1,3}}、"),
+        ("paren_cn", rf"^[（(][{CN_NUMERALS}]{{1,3}}[)）]"),
+        ("arabic", r"^\d{1,2}(?:[、]|[.．](?!\d))"),
+        ("paren_arabic", r"^[（(]\d{1,2}[)）]"),
+        ("circled", r"^[①-⑳]"),
+        ("shi", rf"^[{CN_NUMERALS}]{{1,2}}是(?=[^，。；]{{2,}})"),
+    )
+)
+LABEL_CHARS = 24
+
+
+def heading_kind(line: str) -> str | None:
+    """Return the kind of heading ``line`` starts with (``"cn"`` for 一、…), or ``None``."""
+    for kind, pattern in _HEADINGS:
+        if pattern.match(line):
+            return kind
+    return None
+
+
+_PART_TITLE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{3,19}")
+
+
+def is_part_title(line: str, following: str) -> bool:
+    """An unnumbered heading such as 部门预算编制说明: a short bare line before a paragraph."""
+    return (
+        bool(_PART_TITLE.fullmatch(line))
+        and "\t" not in following
+        and len(following) >= max(20, 2 * len(line))
+    )
+
+
+def heading_label(line: str) -> str:
+    """The short form of a heading used in section paths: up to the first 。/：, ≤24 chars."""
+    label = re.split(r"[。：:；;]", line, maxsplit=1)[0].strip()
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"

@@ -1,0 +1,337 @@
+"""Building an index: incremental, crash-safe, swapped in atomically.
+
+Entry point: :func:`build`. It ingests the corpus, keeps the chunks, vectors and
+BM25 tokens of unchanged files, embeds and tokenizes what is new, has the store
+write a complete new generation, then replaces the manifest in one
+``os.replace``: a crash at any moment leaves the previous index loadable. A build
+that finds nothing changed writes nothing and loads no model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import __version__
+from ..documents.ingest import PIPELINE_VERSION, FileReport, ingest
+from ..settings import Settings
+from ..types import Chunk, DocumentInfo, FileStatus
+from .manifest import (
+    FORMAT_VERSION,
+    IndexedFile,
+    IndexUnavailable,
+    Manifest,
+    ModelInfo,
+    Problem,
+    build_lock,
+    check_compatible,
+    read_manifest,
+    settings_record,
+    write_manifest,
+)
+from .stores import DEFAULT_STORE, STORES, Contents, Store
+from .tokens import (
+    TOKENIZER,
+    Tokenizer,
+    Tokens,
+    dictionary_words,
+    keyword_text,
+    normalize_text,
+)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        files: One report per corpus file.
+        chunks: Chunks in the new index.
+        embedded: Chunks embedded in this build (new or changed documents).
+        reused: Chunks whose stored vectors were kept.
+        removed: Documents dropped because their file is gone.
+        full_reason: Why everything was rebuilt, or ``""`` for an incremental build.
+        seconds: Wall time.
+        changed: Whether a new generation was written; ``False`` when the corpus
+            and settings matched the index already (nothing written, no model loaded).
+    """
+
+    files: tuple[FileReport, ...]
+    chunks: int
+    embedded: int
+    reused: int
+    removed: tuple[str, ...]
+    full_reason: str
+    seconds: float
+    changed: bool
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: title and section give it context.
+
+    BM25 indexes :func:`assistant.index.tokens.keyword_text` instead (no title).
+    """
+    return "\n".join(x for x in (chunk.source.title, chunk.section, chunk.text) if x)
+
+
+def build(
+    settings: Settings,
+    on_file: Callable[[FileReport], None] | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Build or update the index at ``settings.index`` from ``settings.corpus``.
+
+    Unchanged files keep their chunks, vectors and BM25 tokens; new and changed
+    files are read, embedded and tokenized; files that are gone are dropped. A
+    different model or chunking setting rebuilds everything. When neither the
+    files nor the settings changed, nothing is written and the model is not loaded.
+    (Over 60 lines: the steps read best in order, each a line or two.)
+
+    Args:
+        settings: Corpus, index, model and chunking settings.
+        on_file: Called with each file's report as soon as it is known.
+        progress: Show a progress bar while embedding.
+
+    Raises:
+        IndexUnavailable: Nothing in the corpus could be indexed (the previous
+            index, if any, is left as it was).
+    """
+    from .embedding import load_embedder
+
+    started = time.perf_counter()
+    if not settings.corpus.is_dir():
+        raise IndexUnavailable(f"找不到文件夹 corpus folder not found: {settings.corpus}")
+    settings.index.mkdir(parents=True, exist_ok=True)
+    store_class = STORES[DEFAULT_STORE]
+    with build_lock(settings.index):
+        old = read_manifest(settings.index)
+        full_reason = "新建索引 new index" if old is None else check_compatible(old, settings)
+        if old and not full_reason and not store_class.complete(settings.index, old.generation):
+            full_reason = f"索引文件不全 incomplete generation {old.generation}"
+        base = old if old and not full_reason else None  # the index this build updates
+        known = {f.path: f.sha256 for f in base.files} if base else {}
+
+        reports = []
+        for report in ingest(settings.corpus, settings, known=known):
+            reports.append(report)
+            if on_file:
+                on_file(report)
+        unchanged = [r.path for r in reports if r.status == FileStatus.UNCHANGED]
+        new = [r for r in reports if r.used]
+        if not unchanged and not new:
+            raise IndexUnavailable(f"{settings.corpus} 中没有可用的文件 no usable files")
+        removed = tuple(sorted(set(known) - set(unchanged) - {r.path for r in new}))
+        problems = _problems(reports, base)
+        if (  # the index already says all there is to say: keep it as it is
+            base
+            and not new
+            and not removed
+            and problems == base.problems
+            and settings_record(settings) == base.settings
+            and _stored_tokens_fit(base)
+        ):
+            seconds = time.perf_counter() - started
+            return BuildReport(
+                tuple(reports), base.chunks, 0, base.chunks, (), "", seconds, changed=False
+            )
+
+        previous = store_class.open(settings.index, base) if base and unchanged else None
+        try:
+            kept = _kept_chunks(previous, unchanged)
+            rows = [row for row, _ in kept]
+            new_chunks = [c for report in new for c in report.chunks]
+            if new_chunks or not base:
+                embedder = load_embedder(settings.model)
+                new_vectors = embedder.encode_passages(
+                    [passage_text(c) for c in new_chunks], progress=progress
+                )
+                model = ModelInfo(embedder.name, embedder.dimension, dict(embedder.prompts))
+            else:  # documents removed or settings changed: the stored vectors are all it takes
+                model = base.model
+                new_vectors = np.zeros((0, model.dimension), dtype=np.float32)
+            chunks = [c for _, c in kept] + new_chunks
+            reuse = previous if base and _stored_tokens_fit(base) else None
+            manifest = write_index(
+                settings,
+                model,
+                _documents(reports, previous),
+                chunks,
+                _vectors(previous, rows, new_vectors),
+                problems=problems,
+                previous=reuse,
+                rows=rows,
+            )
+        finally:
+            if previous is not None:
+                previous.close()
+        keep = {manifest.generation, old.generation if old else ""}
+        STORES[manifest.store].cleanup(settings.index, keep)
+    return BuildReport(
+        files=tuple(reports),
+        chunks=len(chunks),
+        embedded=len(new_chunks),
+        reused=len(kept),
+        removed=removed,
+        full_reason=full_reason,
+        seconds=time.perf_counter() - started,
+        changed=True,
+    )
+
+
+def write_index(
+    settings: Settings,
+    model: ModelInfo,
+    documents: list[DocumentInfo],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    *,
+    problems: tuple[Problem, ...] = (),
+    previous: Store | None = None,
+    rows: Sequence[int] = (),
+) -> Manifest:
+    """Tokenize, write a complete new generation, then point the manifest at it.
+
+    Args:
+        settings: Where, and the settings to record.
+        model: The model that made ``vectors``.
+        documents: The indexed documents, in corpus order.
+        chunks: All chunks, in row order.
+        vectors: Their vectors, row ``i`` = chunk ``i``.
+        problems: The corpus files' problems, for the manifest.
+        previous: An index whose stored tokens may be reused.
+        rows: The first ``len(rows)`` chunks are these rows of ``previous``.
+
+    Returns:
+        The manifest now in force.
+    """
+    words = dictionary_words(
+        (d.source.title for d in documents),
+        (d.source.issuer for d in documents),
+        (c.text for c in chunks),
+    )
+    tokens = _chunk_tokens(chunks, words, previous, rows)
+    contents = Contents(documents, chunks, vectors, tokens, words)
+    generation, dense = STORES[DEFAULT_STORE].write(settings.index, contents, settings.flat_limit)
+    chunk_ids: dict[str, list[str]] = {}
+    for c in chunks:
+        chunk_ids.setdefault(c.doc, []).append(c.id)
+    manifest = Manifest(
+        format=FORMAT_VERSION,
+        package_version=__version__,
+        pipeline=PIPELINE_VERSION,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        generation=generation,
+        model=model,
+        settings=settings_record(settings),
+        tokenizer={**TOKENIZER, "user_words": len(words)},
+        dense=dense,
+        chunks=len(chunks),
+        files=tuple(
+            IndexedFile(d.path, d.sha256, tuple(chunk_ids.get(d.path, ()))) for d in documents
+        ),
+        problems=problems,
+        store=DEFAULT_STORE,
+    )
+    write_manifest(settings.index, manifest)
+    return manifest
+
+
+def _problems(reports: list[FileReport], base: Manifest | None) -> tuple[Problem, ...]:
+    """Every corpus file's problems; unchanged files keep those found when they were read."""
+    before = {p.path: p for p in base.problems} if base else {}
+    problems = []
+    for report in reports:
+        if report.status == FileStatus.UNCHANGED and report.path in before:
+            problems.append(before[report.path])
+        elif report.problems:
+            problems.append(Problem(report.path, report.status, tuple(report.problems)))
+    return tuple(problems)
+
+
+def _kept_chunks(previous: Store | None, unchanged: list[str]) -> list[tuple[int, Chunk]]:
+    """The chunks of unchanged files in the previous index, with their rows there."""
+    if previous is None:
+        return []
+    by_doc: dict[str, list[tuple[int, Chunk]]] = {}
+    for row, chunk in enumerate(previous.chunks()):
+        by_doc.setdefault(chunk.doc, []).append((row, chunk))
+    return [pair for path in unchanged for pair in by_doc[path]]
+
+
+def _vectors(previous: Store | None, rows: list[int], new: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of the stored vectors, then ``new``, in one array."""
+    if not rows or previous is None:
+        return new
+    stored = previous.vectors()
+    vectors = np.empty((len(rows) + len(new), stored.shape[1]), dtype=np.float32)
+    np.take(stored, np.asarray(rows, dtype=np.int64), axis=0, out=vectors[: len(rows)])
+    vectors[len(rows) :] = new
+    return vectors
+
+
+def _documents(reports: list[FileReport], previous: Store | None) -> list[DocumentInfo]:
+    """Every indexed document, in corpus order."""
+    before = {d.path: d for d in previous.documents} if previous else {}
+    documents = []
+    for report in reports:
+        if report.status == FileStatus.UNCHANGED:
+            documents.append(before[report.path])
+        elif report.document:
+            documents.append(report.document.info())
+    return documents
+
+
+def _stored_tokens_fit(base: Manifest) -> bool:
+    """Whether the tokens stored by ``base`` were made by the tokenizer in use now."""
+    return {k: v for k, v in base.tokenizer.items() if k != "user_words"} == TOKENIZER
+
+
+def _chunk_tokens(
+    chunks: list[Chunk], words: list[str], previous: Store | None, rows: Sequence[int]
+) -> Tokens:
+    """The BM25 tokens of ``chunks``, reusing the stored tokens of unchanged ones.
+
+    Args:
+        chunks: All chunks of the new generation.
+        words: Its user dictionary (see :func:`assistant.index.tokens.dictionary_words`).
+        previous: The index to take stored tokens from, if any.
+        rows: The first ``len(rows)`` chunks are these rows of ``previous``. Their
+            stored tokens are reused unless their text contains a dictionary word
+            that was added or dropped since, which jieba would now cut differently.
+            The other chunks are tokenized.
+
+    A reused chunk's tokens can still differ from a fresh build's in one rare way:
+    the dictionary's word count enters jieba's path probabilities, so a near-tie
+    between two ways to cut a phrase may fall the other way once words are added.
+    """
+    stored, touched = None, None
+    vocab: dict[str, int] = {}  # token -> id, ids in insertion order
+    if previous is not None and rows:
+        stored = previous.tokens()
+        vocab = {token: i for i, token in enumerate(stored.vocab)}
+        changed = set(words).symmetric_difference(previous.tokenizer.user_words)
+        if changed:
+            touched = re.compile("|".join(re.escape(w) for w in sorted(changed, key=len)[::-1]))
+    tokenizer = None
+    parts: list[np.ndarray] = []
+    for i, chunk in enumerate(chunks):
+        text = keyword_text(chunk)
+        reusable = stored is not None and i < len(rows)
+        if reusable and not (touched and touched.search(normalize_text(text))):
+            parts.append(stored.ids_of(rows[i]))
+            continue
+        tokenizer = tokenizer or Tokenizer(words)
+        tokens = tokenizer(text) or [""]  # bm25s needs a token in every document
+        parts.append(np.array([vocab.setdefault(t, len(vocab)) for t in tokens], dtype=np.int32))
+    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+    used = np.zeros(len(vocab), dtype=bool)  # drop the tokens of documents that are gone
+    used[ids] = True
+    renumbered = (np.cumsum(used) - 1).astype(np.int32)
+    kept_vocab = [token for token, keep in zip(vocab, used.tolist(), strict=True) if keep]
+    return Tokens(renumbered[ids], offsets, kept_vocab)

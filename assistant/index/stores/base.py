@@ -1,0 +1,123 @@
+"""What every store is: the :class:`Store` protocol and the :class:`Contents` it writes.
+
+A store keeps one built index's documents, chunks, vectors and BM25 tokens, and
+owns the two search primitives over them: nearest vectors and BM25 scores. The
+build (:mod:`assistant.index.builder`) decides what goes in; the manifest
+(:mod:`assistant.index.manifest`) names the store and the generation in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ...types import Chunk, DocumentInfo
+from ..manifest import Manifest
+from ..tokens import Tokenizer, Tokens
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Everything a build hands a store to write as a new generation.
+
+    Attributes:
+        documents: The indexed documents, in corpus order.
+        chunks: All chunks, in row order.
+        vectors: Their passage vectors, row ``i`` = chunk ``i`` (float32, L2-normalized).
+        tokens: Their BM25 tokens.
+        words: The jieba user dictionary the tokens were made with.
+    """
+
+    documents: list[DocumentInfo]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    tokens: Tokens
+    words: list[str]
+
+
+class Store(Protocol):
+    """One generation of a built index, opened for reading and searching.
+
+    Attributes:
+        manifest: The manifest that names this generation.
+        documents: The indexed documents; row ``i`` is document ``i``.
+        chunk_docs: The document row of every chunk.
+        tokenizer: The BM25 tokenizer with this generation's user dictionary.
+    """
+
+    manifest: Manifest
+    documents: list[DocumentInfo]
+    chunk_docs: np.ndarray
+    tokenizer: Tokenizer
+
+    @classmethod
+    def write(cls, index_dir: Path, contents: Contents, flat_limit: int) -> tuple[str, dict]:
+        """Write ``contents`` as a new generation; return its name and dense-index info.
+
+        Nothing the current manifest names is touched: the caller commits the new
+        generation by writing a manifest that names it.
+        """
+        ...
+
+    @classmethod
+    def open(cls, index_dir: Path, manifest: Manifest) -> Store:
+        """Open the generation ``manifest`` names (``OSError``/``ValueError`` when damaged)."""
+        ...
+
+    @classmethod
+    def complete(cls, index_dir: Path, generation: str) -> bool:
+        """Whether a generation holds all its data."""
+        ...
+
+    @classmethod
+    def cleanup(cls, index_dir: Path, keep: set[str]) -> None:
+        """Remove the generations not in ``keep`` and any half-written leftovers."""
+        ...
+
+    def __len__(self) -> int:
+        """The number of chunks."""
+        ...
+
+    def chunk(self, row: int) -> Chunk:
+        """Chunk ``row`` (thread-safe)."""
+        ...
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk, in row order."""
+        ...
+
+    def vectors(self) -> np.ndarray:
+        """Every chunk's vector, row ``i`` = chunk ``i``."""
+        ...
+
+    def tokens(self) -> Tokens:
+        """Every chunk's stored BM25 tokens."""
+        ...
+
+    def nearest(
+        self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> dict[int, float]:
+        """The ``n`` chunks whose vectors are nearest to ``query``: row → cosine.
+
+        Args:
+            query: One L2-normalized vector, shape ``(1, dimension)``.
+            n: How many.
+            allowed: The rows that may be returned (all when ``None``).
+        """
+        ...
+
+    def cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """The cosine similarity of ``query`` to the vectors of ``rows``."""
+        ...
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """The BM25 score of every chunk for query ``tokens``."""
+        ...
+
+    def close(self) -> None:
+        """Release open files."""
+        ...

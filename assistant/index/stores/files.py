@@ -1,0 +1,250 @@
+"""The file store: one generation folder of plain files, FAISS and bm25s (the default).
+
+Layout of a generation, ``index/g-<time>-<id>/``, never changed once a manifest
+names it::
+
+    documents.jsonl    one document's citation metadata a line
+    chunks.jsonl       one chunk a line (UTF-8), read on demand
+    chunk_offsets.npy  byte offset of every line of chunks.jsonl
+    chunk_docs.npy     the document (line of documents.jsonl) of every chunk
+    vectors.npy        float32 passage embeddings, row i = chunk i
+    dense.faiss        FAISS inner-product index over the vectors (exact, or HNSW
+                       above ``flat_limit`` vectors)
+    tokens.npy         int32 BM25 tokens of all chunks, one after another (ids into vocab.jsonl)
+    token_offsets.npy  where each chunk's tokens start in tokens.npy (one more than chunks)
+    vocab.jsonl        one token a line, as a JSON string
+    bm25/              bm25s index of the chunks' tokens (memory-mapped when searching)
+    userdict.txt       the jieba words kept whole
+
+No pickle. Everything is written and synced before the manifest names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...types import Chunk, DocumentInfo
+from ..manifest import MANIFEST, Manifest, fsync
+from ..tokens import Tokenizer, Tokens, load_words, save_words
+from .base import Contents
+
+FILES = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "chunk_offsets.npy",
+    "chunk_docs.npy",
+    "vectors.npy",
+    "dense.faiss",
+    "tokens.npy",
+    "token_offsets.npy",
+    "vocab.jsonl",
+    "bm25",
+    "userdict.txt",
+)
+# np.load parses each .npy header with ast.literal_eval, and on CPython 3.11 two threads
+# doing that at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython#106905): a rebuild thread and a reader opening the index
+# are such a pair. Every load of index arrays takes this lock; loads take milliseconds.
+_LOADING = threading.Lock()
+HNSW = {"M": 32, "efConstruction": 80, "efSearch": 128}
+
+
+class FileStore:
+    """One generation folder, opened: documents in memory, chunks read on demand.
+
+    To keep memory low the BM25 arrays and the vectors are memory-mapped and
+    chunks are read from disk when asked for.
+    """
+
+    def __init__(self, folder: Path, manifest: Manifest) -> None:
+        """Open ``folder`` (use :meth:`open`)."""
+        import bm25s
+        import faiss
+
+        self.folder = folder
+        self.manifest = manifest
+        rows = _read_jsonl(folder / "documents.jsonl")
+        self.documents = [DocumentInfo.from_dict(row) for row in rows]
+        self._offsets = _load_npy(folder / "chunk_offsets.npy")
+        self.chunk_docs = _load_npy(folder / "chunk_docs.npy")
+        self.dense = faiss.read_index(str(folder / "dense.faiss"))
+        if "efSearch" in manifest.dense:
+            self.dense.hnsw.efSearch = manifest.dense["efSearch"]
+        # A question reads only its own tokens' postings: map the arrays, do not load them.
+        with _LOADING:
+            self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        self.tokenizer = Tokenizer(load_words(folder / "userdict.txt"))
+        self._chunks = (folder / "chunks.jsonl").open("rb")  # closed by close() or on drop
+
+    @classmethod
+    def open(cls, index_dir: Path, manifest: Manifest) -> FileStore:
+        """Open the generation ``manifest`` names (``OSError``/``ValueError`` when damaged)."""
+        return cls(index_dir / manifest.generation, manifest)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def chunk(self, row: int) -> Chunk:
+        """Chunk ``row``, read from ``chunks.jsonl`` (thread-safe: one ``pread``)."""
+        start = int(self._offsets[row])
+        if row + 1 < len(self._offsets):
+            size = int(self._offsets[row + 1]) - start
+        else:
+            size = os.fstat(self._chunks.fileno()).st_size - start
+        return Chunk.from_dict(json.loads(os.pread(self._chunks.fileno(), size, start)))
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk, in row order."""
+        for data in _read_jsonl(self.folder / "chunks.jsonl"):
+            yield Chunk.from_dict(data)
+
+    def vectors(self) -> np.ndarray:
+        """All stored passage vectors (memory-mapped)."""
+        return _load_npy(self.folder / "vectors.npy", mmap=True)
+
+    def tokens(self) -> Tokens:
+        """The stored BM25 tokens of every chunk."""
+        vocab = _read_jsonl(self.folder / "vocab.jsonl")
+        ids = _load_npy(self.folder / "tokens.npy")
+        return Tokens(ids, _load_npy(self.folder / "token_offsets.npy"), vocab)
+
+    def nearest(
+        self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> dict[int, float]:
+        """The ``n`` nearest chunks to ``query`` among ``allowed`` rows: row → cosine."""
+        import faiss
+
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, rows = self.dense.search(query, min(n, len(self)), params=params)
+        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+
+    def cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """The cosine of ``query`` to the vectors of ``rows`` (from the FAISS index)."""
+        vectors = self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return vectors @ query[0]
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """The BM25 score of every chunk for ``tokens`` (those the index knows)."""
+        known = [t for t in tokens if t in self.bm25.vocab_dict]
+        return self.bm25.get_scores(known) if known else np.zeros(len(self), dtype=np.float32)
+
+    def close(self) -> None:
+        """Close the chunk file."""
+        self._chunks.close()
+
+    @classmethod
+    def complete(cls, index_dir: Path, generation: str) -> bool:
+        """Whether a generation folder holds all its files."""
+        return all((index_dir / generation / name).exists() for name in FILES)
+
+    @classmethod
+    def write(
+        cls, index_dir: Path, contents: Contents, flat_limit: int
+    ) -> tuple[str, dict[str, Any]]:
+        """Write ``contents`` into a new generation folder, synced; return its name and
+        the dense index's type and parameters."""
+        import bm25s
+        import faiss
+
+        name = f"g-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        target = index_dir / name
+        target.mkdir()
+        documents, chunks = contents.documents, contents.chunks
+        doc_row = {d.path: i for i, d in enumerate(documents)}
+        _write_jsonl(target / "documents.jsonl", [d.to_dict() for d in documents])
+        offsets = _write_jsonl(target / "chunks.jsonl", [c.to_dict() for c in chunks])
+        _save_npy(target / "chunk_offsets.npy", np.asarray(offsets, dtype=np.int64))
+        _save_npy(target / "chunk_docs.npy", np.asarray([doc_row[c.doc] for c in chunks], np.int32))
+        _save_npy(target / "vectors.npy", contents.vectors)
+
+        dense, dense_info = _dense_index(contents.vectors, flat_limit)
+        faiss.write_index(dense, str(target / "dense.faiss"))
+        del dense
+
+        tokens = contents.tokens
+        save_words(contents.words, target / "userdict.txt")
+        _save_npy(target / "tokens.npy", tokens.ids)
+        _save_npy(target / "token_offsets.npy", tokens.offsets)
+        _write_jsonl(target / "vocab.jsonl", tokens.vocab)
+        bm25 = bm25s.BM25()
+        vocab = {token: i for i, token in enumerate(tokens.vocab)}
+        bm25.index((tokens.id_lists(), vocab), show_progress=False)
+        bm25.save(str(target / "bm25"), show_progress=False)
+        _fsync_tree(target)
+        return name, dense_info
+
+    @classmethod
+    def cleanup(cls, index_dir: Path, keep: set[str]) -> None:
+        """Remove generations and temporary manifests that no manifest points to any more."""
+        for path in index_dir.iterdir():
+            generation = path.is_dir() and path.name.startswith("g-")
+            stale_generation = generation and path.name not in keep
+            stale_manifest = path.name.startswith(f"{MANIFEST}.") and path.name.endswith(".tmp")
+            if stale_generation:
+                shutil.rmtree(path, ignore_errors=True)
+            elif stale_manifest:
+                path.unlink(missing_ok=True)
+
+
+def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, Any]]:
+    """Exact inner product up to ``flat_limit`` vectors, HNSW above it."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) <= flat_limit:
+        index = faiss.IndexFlatIP(dimension)
+        info: dict[str, Any] = {"type": "IndexFlatIP"}
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW["efConstruction"]
+        info = {"type": "IndexHNSWFlat", **HNSW}
+    index.add(vectors)
+    return index, info
+
+
+def _read_jsonl(path: Path) -> list[Any]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
+    """Write ``rows`` as JSON lines; return the byte offset of each line."""
+    offsets, position = [], 0
+    with path.open("wb") as handle:
+        for row in rows:
+            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+            offsets.append(position)
+            handle.write(line)
+            position += len(line)
+    return offsets
+
+
+def _load_npy(path: Path, mmap: bool = False) -> np.ndarray:
+    """An array saved by :func:`_save_npy` (memory-mapped read-only with ``mmap``)."""
+    with _LOADING:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    np.save(path, array, allow_pickle=False)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fsync(path)
+    for path in [*folder.rglob("*"), folder]:
+        if path.is_dir():
+            fsync(path)

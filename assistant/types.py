@@ -1,0 +1,294 @@
+"""The data that flows through the pipeline: ``Document → Chunk → Hit → Answer``.
+
+All are frozen dataclasses, imported by every stage and importing none. Ids are
+content hashes, so the same file and the same settings always give the same ids.
+A document's citation fields live in one :class:`Source`, shared by its chunks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """Return a short, stable sha256 hex digest of ``parts``."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+class FileStatus(StrEnum):
+    """What a build or an ingest did with one corpus file."""
+
+    OK = "ok"
+    WARNED = "warned"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+    UNCHANGED = "unchanged"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people: 已收录, 未收录 …"""
+        return _STATUS_LABELS[self]
+
+    @property
+    def mark(self) -> str:
+        """The one-character mark of the CLI's per-file lines."""
+        return _STATUS_MARKS[self]
+
+
+_STATUS_LABELS = {
+    FileStatus.OK: "已收录",
+    FileStatus.WARNED: "已收录（有提示）",
+    FileStatus.FAILED: "未收录",
+    FileStatus.DUPLICATE: "重复，未重复收录",
+    FileStatus.UNCHANGED: "未变",
+}
+_STATUS_MARKS = {
+    FileStatus.OK: "✓",
+    FileStatus.WARNED: "!",
+    FileStatus.FAILED: "✗",
+    FileStatus.DUPLICATE: "=",
+    FileStatus.UNCHANGED: "·",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a passage comes from: the citation fields of its document.
+
+    Attributes:
+        title: Document title, e.g. 关于政协…提案答复的函 (without 《》).
+        doc_number: 文号, e.g. ``官市监函〔2020〕18号``; empty when unknown.
+        issuer: 发文机关, e.g. ``官渡区市场监督管理局``; empty when unknown.
+        issued_on: Issue date as ``YYYY-MM-DD``; empty when unknown.
+        doc_type: 文种 such as 函, 通知, 办法, 报告, 预算; empty when unknown.
+    """
+
+    title: str = ""
+    doc_number: str = ""
+    issuer: str = ""
+    issued_on: str = ""
+    doc_type: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        """The source held by a flat row (extra keys ignored, missing ones empty)."""
+        return cls(**{f.name: data.get(f.name) or "" for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader gets from one file, before cleaning.
+
+    Attributes:
+        pages: Raw text of each page (a single item for formats without pages).
+            Table rows are lines whose cells are separated by a tab.
+        paginated: Whether ``pages`` are real pages (PDF) whose numbers are cited.
+        title: A title hint from the file itself (HTML ``<title>``, PDF metadata).
+        warnings: Problems worth reporting that did not stop the extraction.
+    """
+
+    pages: tuple[str, ...]
+    paginated: bool = False
+    title: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """An indexed document without its text: a row of the index's document list.
+
+    Attributes:
+        path: Path relative to the corpus root, with ``/`` separators.
+        sha256: Hex digest of the file's bytes.
+        source: Its citation fields.
+        pages: Number of pages, 0 for formats without pages.
+        warnings: Problems found while loading and cleaning.
+    """
+
+    path: str
+    sha256: str
+    source: Source
+    pages: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A flat JSON row (the citation fields beside the path)."""
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            **asdict(self.source),
+            "warnings": list(self.warnings),
+            "pages": self.pages,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            data["path"],
+            data["sha256"],
+            Source.from_dict(data),
+            int(data.get("pages") or 0),
+            tuple(data.get("warnings", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, cleaned, with its citation metadata.
+
+    Attributes:
+        path: Path relative to the corpus root, with ``/`` separators.
+        sha256: Hex digest of the file's bytes.
+        source: Title, 文号, issuer, date and 文种.
+        text: The cleaned text that chunks point into.
+        page_starts: Offset in ``text`` where each page begins (PDF only).
+        warnings: Problems found while loading and cleaning.
+    """
+
+    path: str
+    sha256: str
+    source: Source
+    text: str
+    page_starts: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        """Number of pages, 0 for formats without pages."""
+        return len(self.page_starts)
+
+    def page_at(self, offset: int) -> int | None:
+        """Return the 1-based page holding character ``offset``, if paginated."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
+
+    def info(self) -> DocumentInfo:
+        """The document without its text, as the index keeps it."""
+        return DocumentInfo(self.path, self.sha256, self.source, self.pages, self.warnings)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document with everything needed to cite it.
+
+    ``start``/``end`` are offsets into the document's cleaned text, so
+    ``document.text[start:end] == text`` (table chunks may repeat a header row).
+    """
+
+    id: str
+    doc: str
+    source: Source
+    section_path: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+
+    @property
+    def section(self) -> str:
+        """The section path joined for display: ``二、… › （一）… › 2. …``."""
+        return " › ".join(self.section_path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat JSON data: the citation fields beside the chunk's own."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "source"}
+        return {
+            "id": self.id,
+            "doc": self.doc,
+            **asdict(self.source),
+            **data,
+            "section_path": list(self.section_path),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from :meth:`to_dict` output."""
+        own = {f.name for f in fields(cls)} - {"source", "section_path"}
+        return cls(
+            **{k: v for k, v in data.items() if k in own},
+            source=Source.from_dict(data),
+            section_path=tuple(data["section_path"]),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by a search, with its score (higher is better).
+
+    Attributes:
+        chunk: The passage.
+        score: The ranking score (fused, dense or BM25, by search mode).
+        dense: Cosine similarity to the question, when dense search saw it.
+        bm25: BM25 score, when keyword search saw it.
+    """
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    bm25: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``assistant search --json``."""
+        c, s = self.chunk, self.chunk.source
+        return {
+            "doc": c.doc,
+            "title": s.title,
+            "doc_number": s.doc_number,
+            "issuer": s.issuer,
+            "issued_on": s.issued_on,
+            "section": c.section,
+            "page": c.page_start,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "chunk_id": c.id,
+        }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence quoted verbatim in an answer.
+
+    Attributes:
+        marker: Its citation number: ``[marker]`` points to ``citations[marker - 1]``.
+        start: Where the sentence starts in the cited chunk's ``text``.
+        end: Where it ends (exclusive).
+    """
+
+    marker: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says to a question: structure only, rendered elsewhere.
+
+    Renderers (:mod:`assistant.answering.render`) turn it into plain text, the
+    API's Markdown or the app's HTML; nothing parses rendered text back.
+
+    Attributes:
+        question: The question, normalized as the search saw it.
+        found: Whether the documents answer it.
+        citations: When found, the cited hits in marker order; otherwise the
+            nearest documents' best passages, offered as "the closest documents".
+        quotes: The quoted sentences in answer order (empty when not found).
+        reason: When not found, why, in Chinese.
+    """
+
+    question: str
+    found: bool
+    citations: tuple[Hit, ...] = field(default_factory=tuple)
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    reason: str = ""
+
+    def quoted(self, marker: int) -> list[Quote]:
+        """The quotes of citation ``marker`` (1-based), in passage order."""
+        return sorted((q for q in self.quotes if q.marker == marker), key=lambda q: q.start)

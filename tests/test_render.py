@@ -1,0 +1,121 @@
+"""The structured answer and its renderers: one ``Answer``, three faces, no parsing back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answering.answer import NOT_FOUND
+from assistant.answering.render import as_html, as_json, as_markdown, as_text, body, citation
+from assistant.index.manifest import IndexedFile, Manifest, ModelInfo, Problem
+from assistant.types import Answer, Chunk, FileStatus, Hit, Quote, Source
+
+SOURCE = Source("关于政协第94049号提案答复的函", "官市监函〔2020〕18号", "官渡区市场监督管理局")
+TEXT = "2.加大投入。2017年安排专项经费401万元。其他内容。2018年安排专项经费484万元。"
+
+
+def hit(text: str = TEXT, source: Source = SOURCE, page: int | None = None) -> Hit:
+    chunk = Chunk("c1", "seed/a.txt", source, ("二、成效", "2.加大投入"), text, 0, len(text))
+    if page:
+        chunk = Chunk(chunk.id, chunk.doc, source, chunk.section_path, text, 0, 1, page, page)
+    return Hit(chunk, 1.0, 0.9, 2.0)
+
+
+def quote(fragment: str, marker: int = 1, text: str = TEXT) -> Quote:
+    start = text.index(fragment)
+    return Quote(marker, start, start + len(fragment))
+
+
+def test_text_joins_separate_quotes_of_one_passage_with_an_ellipsis() -> None:
+    reply = Answer(
+        "q",
+        True,
+        (hit(),),
+        (quote("2017年安排专项经费401万元。"), quote("2018年安排专项经费484万元。")),
+    )
+    assert body(reply) == "2017年安排专项经费401万元。……2018年安排专项经费484万元。 [1]"
+    assert as_text(reply) == body(reply) + "\n\n来源：\n[1] " + citation(hit())
+    assert as_markdown(reply) == as_text(reply).replace("\n", "  \n")
+
+
+def test_adjacent_quotes_are_joined_without_an_ellipsis() -> None:
+    reply = Answer(
+        "q", True, (hit(),), (quote("2.加大投入。"), quote("2017年安排专项经费401万元。"))
+    )
+    assert body(reply) == "2.加大投入。2017年安排专项经费401万元。 [1]"
+
+
+def test_citation_carries_every_field_of_the_source() -> None:
+    line = citation(hit(page=3))
+    assert line == (
+        "《关于政协第94049号提案答复的函》 官市监函〔2020〕18号 · 官渡区市场监督管理局 · "
+        "二、成效 › 2.加大投入 · 第3页"
+    )
+
+
+def test_refusal_gives_its_reason_and_the_nearest_documents() -> None:
+    reply = Answer("q", False, (hit(),), reason=NOT_FOUND)
+    assert as_text(reply) == (
+        f"{NOT_FOUND}。\n\n最接近的文件（可能不含答案）：\n"
+        "- 《关于政协第94049号提案答复的函》 官市监函〔2020〕18号 · 官渡区市场监督管理局"
+    )
+    assert as_text(Answer("q", False, reason=NOT_FOUND)) == NOT_FOUND + "。"
+    assert as_json(reply)["found"] is False and as_json(reply)["answer"] == as_text(reply)
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '<img src=x onerror="x">'])
+def test_html_marks_the_quote_and_escapes_document_text(hostile: str) -> None:
+    text = f"{hostile}。补贴标准为每人每月100元。"
+    source = Source(f"标题{hostile}")
+    reply = Answer(
+        "q", True, (hit(text, source),), (quote("补贴标准为每人每月100元。", text=text),)
+    )
+    page = as_html(reply)
+    assert "<script>" not in page and "<img" not in page
+    assert "<mark>补贴标准为每人每月100元。</mark>" in page
+    assert '补贴标准为每人每月100元。 <span class="marker">[1]</span>' in page
+
+
+def test_json_shape_of_ask() -> None:
+    reply = Answer("q", True, (hit(),), (quote("2017年安排专项经费401万元。"),))
+    data = as_json(reply)
+    assert list(data) == ["question", "found", "answer", "citations"]
+    assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
+    json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "mark"),
+    [
+        (FileStatus.OK, "已收录", "✓"),
+        (FileStatus.WARNED, "已收录（有提示）", "!"),
+        (FileStatus.FAILED, "未收录", "✗"),
+        (FileStatus.DUPLICATE, "重复，未重复收录", "="),
+        (FileStatus.UNCHANGED, "未变", "·"),
+    ],
+)
+def test_file_status_has_its_label_and_mark(status: FileStatus, label: str, mark: str) -> None:
+    assert (status.label, status.mark) == (label, mark)
+    assert json.dumps(status) == f'"{status.value}"'
+
+
+def test_chunk_round_trip_keeps_its_source_and_the_flat_json_shape() -> None:
+    chunk = hit(page=2).chunk
+    data = chunk.to_dict()
+    assert data["title"] == SOURCE.title and data["doc_number"] == SOURCE.doc_number
+    assert "source" not in data
+    assert Chunk.from_dict(data) == chunk
+
+
+def test_manifest_round_trip() -> None:
+    manifest = Manifest(
+        2, "0.1.0", 4, "2026-12-02T00:00:00+00:00", "g-1", ModelInfo("hash", 256, {"query": ""}),
+        {"chunk_size": 500}, {"name": "jieba"}, {"type": "IndexFlatIP"}, 3,
+        (IndexedFile("a.txt", "ab", ("c1", "c2", "c3")),),
+        (Problem("b.pdf", FileStatus.FAILED, ("corrupt",)),),
+    )  # fmt: skip
+    data = json.loads(json.dumps(manifest.to_json()))
+    assert data["counts"] == {"documents": 1, "chunks": 3}
+    assert data["documents"] == [{"path": "a.txt", "sha256": "ab", "chunks": ["c1", "c2", "c3"]}]
+    assert Manifest.from_json(data) == manifest
