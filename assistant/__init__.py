@@ -5,7 +5,7 @@ The folders follow the pipeline; each imports only the ones above it::
     types, settings          Source, Document, Chunk, Hit, Answer; Settings
     documents/               files → Document → Chunk   (readers/, headings, cleaning,
                                                           metadata, chunking, ingest)
-    index/                   Chunk → vectors + BM25 tokens in a store (embedding, tokens,
+    index/                   Chunk → vectors + BM25 tokens in a store (embedders/, tokens,
                                                           stores/, manifest, builder)
     answering/               question → Hit → Answer → text/Markdown/HTML (question,
                                                           search, answer, render, evaluation)

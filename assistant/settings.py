@@ -16,6 +16,7 @@ from typing import Any
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "bundled:multilingual-e5-small"
 FUSIONS = ("zscore", "rrf")
+BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class Settings:
         index: Folder of the built index (``ASSISTANT_INDEX``).
         model: Embedding model: the bundled default, ``hash`` (tests only), a
             sentence-transformers model name or a local path (``ASSISTANT_MODEL``).
+        backend: What runs the bundled model (``ASSISTANT_BACKEND``): ``onnx-int8``
+            (onnxruntime, int8 weights; the default), ``onnx-fp32`` or ``torch``.
+            Other models always run on torch. An index is searched with the backend
+            it was built with.
+        threads: Intra-op threads of the embedder (``ASSISTANT_THREADS``; 0 = every
+            core this process may use).
         chunk_size: Largest chunk, in characters.
         chunk_min: Chunks shorter than this are merged with their neighbours
             inside the same section.
@@ -50,6 +57,8 @@ class Settings:
     corpus: Path = Path("corpus")
     index: Path = Path("index")
     model: str = DEFAULT_MODEL
+    backend: str = "onnx-int8"
+    threads: int = 0
     chunk_size: int = 500
     chunk_min: int = 120
     max_file_mb: float = 50.0
@@ -71,6 +80,10 @@ class Settings:
         if self.fusion not in FUSIONS:
             raise ValueError(
                 f"未知融合方式 unknown fusion {self.fusion!r}（可选 {' / '.join(FUSIONS)}）"
+            )
+        if self.backend not in BACKENDS:
+            raise ValueError(
+                f"未知嵌入后端 unknown backend {self.backend!r}（可选 {' / '.join(BACKENDS)}）"
             )
 
     @classmethod

@@ -35,7 +35,7 @@ from assistant.settings import Settings
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sets = ["policy", "cmrc"]
+    sets = ["policy", "colloquial", "cmrc"]
     parser.add_argument("--sets", nargs="+", choices=sets, default=sets)
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
@@ -43,11 +43,14 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for name in args.sets:
-        corpus, index = args.work / name / "corpus", args.work / name / "index"
-        questions = [q for q in SETS[name](corpus) if q.get("doc") and q.get("answer")]
+        corpus_name, load = SETS[name]
+        corpus = args.work / corpus_name / "corpus"
+        questions = [q for q in load(corpus) if q.get("doc") and q.get("answer")]
         questions = questions[: args.limit or None]
-        settings = Settings.from_env().with_(corpus=corpus, index=index)
-        build(settings, progress=True)
+        settings = Settings.from_env()
+        index = args.work / corpus_name / f"index-{settings.backend}"
+        settings = settings.with_(corpus=corpus, index=index)
+        build(settings)
         searcher = Searcher.open(settings)
         retrieved = answered = quoted = quoted_of_retrieved = 0
         lengths = []

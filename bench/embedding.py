@@ -69,13 +69,11 @@ def load(
         engine = E5()
         times["load_s"] = time.perf_counter() - start
         return engine.passage, engine.query, times
-    from assistant.index.embedding import load_embedder
+    from assistant.index.embedders import load_embedder
 
     if model.startswith("bundled"):  # convert in a child process: its memory is not ours
         start = time.perf_counter()
-        code = (
-            "import sys; from assistant.index import bundled_model as b; b.ensure_bundled_model()"
-        )
+        code = "from assistant.index.embedders import bundled as b; b.ensure_bundled_model()"
         subprocess.run([sys.executable, "-c", code], check=True)
         times["convert_s"] = time.perf_counter() - start
     start = time.perf_counter()

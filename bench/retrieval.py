@@ -1,16 +1,19 @@
 """Retrieval benchmark: hit@k, MRR and refusals for bm25-only, dense-only and hybrid.
 
-Three question sets, each over its own corpus:
+Four question sets, each over its corpus:
 
 * policy  — ../shared/eval/seed_qa.jsonl + policy_qa.jsonl over ../shared/corpus seed + html + pdf;
+* colloquial — ../shared/eval/colloquial_qa.jsonl (residents' own words) over the same corpus;
 * cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
 * domainrag — DomainRAG basic_qa: its reference passages as the corpus (spaces between CJK
   characters removed); a hit is a passage of a positive reference.
 
-Indexes are built with the bundled model into ``--work`` (default /tmp/assistant-bench) and
-updated incrementally on later runs. Usage::
+Indexes are built with the bundled model into ``--work`` (default /tmp/assistant-bench), one
+per corpus and backend, and updated incrementally on later runs. ``--backends onnx-int8 torch``
+compares embedder backends side by side in one run (each against the last). Usage::
 
-    python bench/retrieval.py [--sets policy cmrc domainrag] [--limit N] [--sweep]
+    python bench/retrieval.py [--sets policy colloquial cmrc domainrag] [--backends B …]
+                              [--limit N] [--sweep]
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assistant.answering.answer import is_relevant
-from assistant.answering.evaluation import HEADER, evaluate, read_questions, table
+from assistant.answering.evaluation import HEADER, Scores, evaluate, read_questions, table
 from assistant.answering.search import Searcher
 from assistant.index import build
-from assistant.settings import Settings
+from assistant.settings import BACKENDS, Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CJK_SPACE = re.compile(
@@ -35,11 +39,15 @@ CJK_SPACE = re.compile(
 )
 
 
-def policy(corpus: Path) -> list[dict[str, Any]]:
+def policy(corpus: Path, *files: str) -> list[dict[str, Any]]:
     for folder in ("seed", "html", "pdf"):
         shutil.copytree(SHARED / "corpus" / folder, corpus / folder, dirs_exist_ok=True)
-    eval_dir = SHARED / "eval"
-    return read_questions(eval_dir / "seed_qa.jsonl") + read_questions(eval_dir / "policy_qa.jsonl")
+    names = files or ("seed_qa.jsonl", "policy_qa.jsonl")
+    return [q for name in names for q in read_questions(SHARED / "eval" / name)]
+
+
+def colloquial(corpus: Path) -> list[dict[str, Any]]:
+    return policy(corpus, "colloquial_qa.jsonl")
 
 
 def cmrc(corpus: Path) -> list[dict[str, Any]]:
@@ -77,33 +85,73 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-SETS = {"policy": policy, "cmrc": cmrc, "domainrag": domainrag}
+# A set's questions and the corpus they are asked over (colloquial shares policy's).
+SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
+    "policy": ("policy", policy),
+    "colloquial": ("policy", colloquial),
+    "cmrc": ("cmrc", cmrc),
+    "domainrag": ("domainrag", domainrag),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, help="compare, side by side")
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--sweep", action="store_true", help="refusal rates for several thresholds")
     args = parser.parse_args()
     base = Settings.from_env()
+    backends = args.backends or [base.backend]
+    rows, hybrid = [], {}
     for name in args.sets:
-        corpus, index = args.work / name / "corpus", args.work / name / "index"
-        questions = SETS[name](corpus)
-        if args.limit:
-            questions = questions[: args.limit]
-        settings = base.with_(corpus=corpus, index=index)
-        started = time.perf_counter()
-        report = build(settings, progress=True)
-        print(
-            f"\n## {name}: {report.chunks} chunks ({report.embedded} embedded) "
-            f"in {time.perf_counter() - started:.0f} s; {len(questions)} questions"
-        )
-        searcher = Searcher.open(settings)
-        print(table([s.row() for s in evaluate(searcher, questions)], HEADER))
-        if args.sweep:
-            sweep(searcher, questions)
+        corpus_name, load = SETS[name]
+        questions = load(args.work / corpus_name / "corpus")[: args.limit or None]
+        for backend in backends:
+            settings = base.with_(
+                corpus=args.work / corpus_name / "corpus",
+                index=args.work / corpus_name / f"index-{backend}",
+                backend=backend,
+            )
+            started = time.perf_counter()
+            report = build(settings)
+            print(
+                f"{name} / {backend}: {report.chunks} chunks ({report.embedded} embedded) "
+                f"in {time.perf_counter() - started:.0f} s; {len(questions)} questions",
+                flush=True,
+            )
+            searcher = Searcher.open(settings)
+            for scores in evaluate(searcher, questions):
+                rows.append([name, backend, *scores.row()])
+                if scores.mode == "hybrid":
+                    hybrid[name, backend] = scores
+            if args.sweep:
+                sweep(searcher, questions)
+    print(table(rows, ["set", "backend", *HEADER]))
+    if len(backends) > 1:
+        print(f"\nhybrid, each backend against {backends[-1]}:")
+        print(table(differences(hybrid, args.sets, backends), ["set", "backend", "Δhit@5", "ΔMRR"]))
+
+
+def differences(
+    hybrid: dict[tuple[str, str], Scores], sets: list[str], backends: list[str]
+) -> list[list[str]]:
+    """hit@5 and MRR of each backend minus those of the last one, per set."""
+    rows = []
+    for name in sets:
+        reference = hybrid[name, backends[-1]]
+        for backend in backends[:-1]:
+            scores = hybrid[name, backend]
+            rows.append(
+                [
+                    name,
+                    backend,
+                    f"{scores.hits[5] - reference.hits[5]:+.3f}",
+                    f"{scores.mrr - reference.mrr:+.3f}",
+                ]
+            )
+    return rows
 
 
 def sweep(searcher: Searcher, questions: list[dict[str, Any]]) -> None:

@@ -39,7 +39,7 @@ from assistant.answering.search import MODES, Searcher
 from assistant.documents.ingest import ingest
 from assistant.index import build, open_index, read_manifest
 from assistant.index.builder import write_index
-from assistant.index.embedding import load_embedder
+from assistant.index.embedders import load_embedder
 from assistant.index.stores import STORES
 from assistant.settings import Settings
 from assistant.types import Chunk, DocumentInfo

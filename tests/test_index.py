@@ -53,7 +53,7 @@ def no_model() -> Iterator[None]:
         raise AssertionError(f"the model {name} was loaded")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("assistant.index.embedding.load_embedder", refuse)
+        patch.setattr("assistant.index.embedders.load_embedder", refuse)
         yield
 
 

@@ -77,11 +77,12 @@ class Searcher:
     """Searches one loaded index with the embedding model it was built with."""
 
     def __init__(self, index: Store, settings: Settings) -> None:
-        from ..index.embedding import load_embedder
+        from ..index.embedders import load_embedder
 
         self.index = index
         self.settings = settings
-        self.embedder = load_embedder(index.manifest.model.name)
+        model = index.manifest.model
+        self.embedder = load_embedder(model.name, model.backend, settings.threads)
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None

@@ -26,6 +26,7 @@ from ..answering.search import Searcher
 from ..documents.ingest import FileReport, corpus_files
 from ..documents.readers import READERS
 from ..index import BuildReport, IndexUnavailable, build, read_manifest
+from ..index.builder import Progress
 from ..settings import Settings
 from ..types import Chunk, FileStatus
 
@@ -183,7 +184,11 @@ class Library:
                 if progress:
                     progress(seen / total, f"读取文件 {seen}/{total}：{report.path}")
 
-            report = build(self.settings, on_file=on_file, progress=True)
+            def on_embed(done: Progress) -> None:
+                if progress:
+                    progress(done.fraction, done.text)
+
+            report = build(self.settings, on_file=on_file, on_embed=on_embed)
             if report.changed:
                 self.searcher = Searcher.open(self.settings)
         return report_markdown(report)

@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -22,6 +22,7 @@ from ..types import FileStatus
 
 if TYPE_CHECKING:
     from ..documents.ingest import FileReport
+    from ..index.builder import Progress
     from ..types import Document
 
 
@@ -125,7 +126,7 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         if report.status not in (FileStatus.OK, FileStatus.UNCHANGED):
             print(_report_line(report), file=out, flush=True)
 
-    report = build(settings, on_file=on_file, progress=True)
+    report = build(settings, on_file=on_file, on_embed=_every(5.0, out))
     counts = Counter(r.status for r in report.files)
     if report.full_reason:
         print(f"全量重建 full rebuild: {report.full_reason}", file=out)
@@ -140,6 +141,19 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _every(seconds: float, out: TextIO) -> Callable[[Progress], None]:
+    """Print an embedding progress line at most every ``seconds``, and the last one."""
+    last = -seconds
+
+    def show(progress: Progress) -> None:
+        nonlocal last
+        if progress.done == progress.total or time.monotonic() - last >= seconds:
+            last = time.monotonic()
+            print(progress.text, file=out, flush=True)
+
+    return show
 
 
 def _questions(args: argparse.Namespace) -> list[str]:

@@ -49,6 +49,8 @@ CSS = """
 def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     """Build the Gradio Blocks app over the index at ``settings.index``.
 
+    Over 60 lines: the Blocks layout reads top to bottom as the page does.
+
     Args:
         settings: Where the corpus and index are, and how to search.
         admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.

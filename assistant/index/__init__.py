@@ -1,6 +1,7 @@
 """The index: chunks → vectors and BM25 tokens, kept in a store, built incrementally.
 
-``embedding`` (with the ``bundled_model``) turns passages into vectors,
+``embedders`` (one module per backend, the bundled model in ``embedders.bundled``)
+turn passages into vectors,
 ``tokens`` into jieba BM25 tokens; ``stores`` keep them (one module per backend,
 picked by name); ``manifest`` records what an index folder holds; ``build``
 updates it from the corpus. Imports :mod:`assistant.documents`, never the

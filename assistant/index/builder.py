@@ -79,10 +79,49 @@ def passage_text(chunk: Chunk) -> str:
     return "\n".join(x for x in (chunk.source.title, chunk.section, chunk.text) if x)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far the embedding of a build has got.
+
+    Attributes:
+        done: Passages embedded so far.
+        total: Passages to embed in this build.
+        seconds: Time since the embedding started.
+    """
+
+    done: int
+    total: int
+    seconds: float
+
+    @property
+    def fraction(self) -> float:
+        """``done / total`` (1 when there is nothing to do)."""
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def text(self) -> str:
+        """In Chinese, for people: 计算向量 640/1972 段，约剩 1 分 20 秒."""
+        line = f"计算向量 {self.done}/{self.total} 段"
+        if 0 < self.done < self.total:
+            left = round(self.seconds * (self.total - self.done) / self.done)
+            line += "，约剩 " + (f"{left // 60} 分 {left % 60} 秒" if left >= 60 else f"{left} 秒")
+        return line
+
+    @classmethod
+    def reporter(
+        cls, on_embed: Callable[[Progress], None] | None
+    ) -> Callable[[int, int], None] | None:
+        """An embedder's ``on_progress`` that hands ``on_embed`` a :class:`Progress`."""
+        if on_embed is None:
+            return None
+        started = time.perf_counter()
+        return lambda done, total: on_embed(cls(done, total, time.perf_counter() - started))
+
+
 def build(
     settings: Settings,
     on_file: Callable[[FileReport], None] | None = None,
-    progress: bool = False,
+    on_embed: Callable[[Progress], None] | None = None,
 ) -> BuildReport:
     """Build or update the index at ``settings.index`` from ``settings.corpus``.
 
@@ -95,13 +134,13 @@ def build(
     Args:
         settings: Corpus, index, model and chunking settings.
         on_file: Called with each file's report as soon as it is known.
-        progress: Show a progress bar while embedding.
+        on_embed: Called as the embedding goes, after each batch of passages.
 
     Raises:
         IndexUnavailable: Nothing in the corpus could be indexed (the previous
             index, if any, is left as it was).
     """
-    from .embedding import load_embedder
+    from .embedders import load_embedder
 
     started = time.perf_counter()
     if not settings.corpus.is_dir():
@@ -146,11 +185,13 @@ def build(
             rows = [row for row, _ in kept]
             new_chunks = [c for report in new for c in report.chunks]
             if new_chunks or not base:
-                embedder = load_embedder(settings.model)
+                embedder = load_embedder(settings.model, settings.backend, settings.threads)
                 new_vectors = embedder.encode_passages(
-                    [passage_text(c) for c in new_chunks], progress=progress
+                    [passage_text(c) for c in new_chunks], on_progress=Progress.reporter(on_embed)
                 )
-                model = ModelInfo(embedder.name, embedder.dimension, dict(embedder.prompts))
+                model = ModelInfo(
+                    embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
+                )
             else:  # documents removed or settings changed: the stored vectors are all it takes
                 model = base.model
                 new_vectors = np.zeros((0, model.dimension), dtype=np.float32)

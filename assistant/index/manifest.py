@@ -21,6 +21,7 @@ from typing import Any
 from ..documents.ingest import PIPELINE_VERSION
 from ..settings import Settings
 from ..types import FileStatus
+from .embedders import resolve_backend
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -34,11 +35,15 @@ class IndexUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The embedding model an index was built with."""
+    """The embedding model an index was built with, and what ran it.
+
+    ``backend`` defaults to ``torch``: indexes written before there was a choice.
+    """
 
     name: str
     dimension: int
     prompts: dict[str, str]
+    backend: str = "torch"
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         if data.get("format") != FORMAT_VERSION:  # an older writer's: only good for a rebuild
             return Manifest(
                 data.get("format"), "", 0, "", str(data.get("generation", "")),
-                ModelInfo("", 0, {}), {}, {}, {}, 0,
+                ModelInfo("", 0, {}, ""), {}, {}, {}, 0,
             )  # fmt: skip
         return Manifest.from_json(data)
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -162,8 +167,8 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
 
 
 def settings_record(settings: Settings) -> dict[str, Any]:
-    """The settings as the manifest stores them (the paths left out)."""
-    return {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index")}
+    """The settings as the manifest stores them (the paths and the thread count left out)."""
+    return {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index", "threads")}
 
 
 def check_compatible(
@@ -175,7 +180,8 @@ def check_compatible(
         manifest: A manifest from :func:`read_manifest`.
         settings: The settings in force.
         names: The settings that must match: all that shape chunks and vectors
-            when building, only the model when searching.
+            when building, only the model when searching. The backend that runs
+            the model must match in both cases.
     """
     if manifest.format != FORMAT_VERSION:
         return f"索引格式版本 {manifest.format} ≠ {FORMAT_VERSION}"
@@ -184,6 +190,9 @@ def check_compatible(
     for name in names:
         if manifest.settings.get(name) != getattr(settings, name):
             return f"{name} 已从 {manifest.settings.get(name)!r} 改为 {getattr(settings, name)!r}"
+    backend = resolve_backend(settings.model, settings.backend)
+    if manifest.model.backend != backend:
+        return f"嵌入后端 backend 已从 {manifest.model.backend!r} 改为 {backend!r}"
     return ""
 
 

@@ -1,0 +1,107 @@
+"""What every embedder is: the :class:`Embedder` protocol, prompts, batching and errors."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ...settings import DEFAULT_MODEL
+
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+BGE_ZH_PROMPTS = {"query": "为这个句子生成表示以用于检索相关文章：", "passage": ""}
+NO_PROMPTS = {"query": "", "passage": ""}
+_FAMILIES: tuple[tuple[str, dict[str, str]], ...] = (
+    (r"bge-m3", NO_PROMPTS),
+    (r"bge-.*zh", BGE_ZH_PROMPTS),
+    (r"(^|[/_-])(multilingual-)?e5-(small|base|large)", E5_PROMPTS),
+)
+# Called after each batch with (passages done, passages in all).
+OnProgress = Callable[[int, int], None]
+
+
+class ModelUnavailableError(RuntimeError):
+    """The embedding model could not be loaded (offline, missing, bad path)."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalized float32 vectors of shape ``(n, dimension)``.
+
+    Attributes:
+        name: The model string it was loaded from (stored in the index manifest).
+        backend: What runs it: ``onnx-int8``, ``onnx-fp32``, ``torch`` or ``hash``.
+        dimension: Length of each vector.
+        prompts: The ``query`` and ``passage`` prefixes the model expects.
+    """
+
+    name: str
+    backend: str
+    dimension: int
+    prompts: dict[str, str]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (with the query prompt)."""
+        ...
+
+    def encode_passages(
+        self, texts: Sequence[str], *, on_progress: OnProgress | None = None
+    ) -> np.ndarray:
+        """Embed passages (with the passage prompt), reporting progress after each batch."""
+        ...
+
+
+def in_batches(
+    order: Sequence[int],
+    batch_size: int,
+    dimension: int,
+    encode: Callable[[list[int]], np.ndarray],
+    on_progress: OnProgress | None = None,
+) -> np.ndarray:
+    """Encode rows batch by batch in ``order`` and return them in their own order.
+
+    Args:
+        order: Every row index, in the order to encode them (shortest first, so a
+            batch is padded only to its own longest text).
+        batch_size: Rows per call of ``encode``.
+        dimension: Vector length.
+        encode: Embeds the given rows, one vector each.
+        on_progress: Called after each batch.
+    """
+    out = np.zeros((len(order), dimension), dtype=np.float32)
+    for start in range(0, len(order), batch_size):
+        rows = list(order[start : start + batch_size])
+        out[rows] = encode(rows)
+        if on_progress is not None:
+            on_progress(start + len(rows), len(order))
+    return out
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def family_prompts(model: str) -> dict[str, str] | None:
+    """Return the prompts of a known model family (e5, bge-zh, bge-m3), else ``None``."""
+    lowered = model.lower().rstrip("/\\")
+    for pattern, prompts in _FAMILIES:
+        if re.search(pattern, lowered):
+            return dict(prompts)
+    return None
+
+
+def unavailable_message(model: str, reason: object) -> str:
+    """The error for a model that cannot be loaded, with the ways out."""
+    return (
+        f"无法加载嵌入模型 / Cannot load the embedding model {model!r}:\n  {reason}\n"
+        "解决办法 / Ways out:\n"
+        f"  1. 使用内置默认模型 {DEFAULT_MODEL}（离线可用）：取消 ASSISTANT_MODEL 或 --model\n"
+        "     use the bundled default, which works offline: unset ASSISTANT_MODEL / drop --model\n"
+        "  2. 指定已下载模型目录的本地路径，如 --model /path/to/bge-small-zh-v1.5\n"
+        "     give the local path of a downloaded model directory\n"
+        "  3. 设置 HF_ENDPOINT 为可访问的镜像站，并取消 HF_HUB_OFFLINE=1\n"
+        "     set HF_ENDPOINT to a reachable mirror (and unset HF_HUB_OFFLINE=1)"
+    )
