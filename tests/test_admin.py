@@ -95,6 +95,7 @@ def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
     assert "坏.pdf | 未收录" in report
     assert "| &lt;img src=x onerror=1&gt;\\|x.pdf | 未收录 |" in report  # no HTML, no new column
     assert any("书房.txt" in s for s in steps)
+    assert steps[-1] == "计算向量 1/1 段"  # the new file embedded, in Chinese
     reply = answer(library.searcher, "城市书房建设补助标准是多少？")
     assert "每间8.8万元" in as_text(reply)
     current = library.searcher

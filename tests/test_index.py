@@ -18,6 +18,7 @@ import pytest
 
 from assistant.answering.search import CANDIDATES, Filters, Searcher
 from assistant.index import IndexUnavailable, build, open_index, read_manifest
+from assistant.index.builder import Progress
 from assistant.index.manifest import MANIFEST
 from assistant.index.stores.files import FILES as GENERATION_FILES
 from assistant.index.stores.files import FileStore
@@ -482,3 +483,18 @@ def test_readers_during_rebuilds_see_the_old_or_the_new_index_never_a_mix(corpus
     builder.join()
     assert not failures, failures
     assert opened >= 2, opened
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "seconds", "text"),
+    [
+        (640, 1972, 40.0, "计算向量 640/1972 段，约剩 1 分 23 秒"),
+        (100, 200, 12.0, "计算向量 100/200 段，约剩 12 秒"),
+        (200, 200, 30.0, "计算向量 200/200 段"),
+    ],
+)
+def test_embedding_progress_reads_in_chinese(
+    done: int, total: int, seconds: float, text: str
+) -> None:
+    assert Progress(done, total, seconds).text == text
+    assert Progress(done, total, seconds).fraction == done / total

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
-from ..settings import Settings
+from ..settings import BACKENDS, Settings
 from ..types import FileStatus
 
 if TYPE_CHECKING:
@@ -108,11 +108,17 @@ def _add_common(command: argparse.ArgumentParser, corpus: bool = False) -> None:
         command.add_argument("--corpus", type=Path, help="source folder (default corpus/)")
     command.add_argument("--index", type=Path, help="index folder (default index/)")
     command.add_argument("--model", help="embedding model (default: bundled multilingual-e5-small)")
+    command.add_argument(
+        "--backend", choices=BACKENDS, help="what runs the bundled model (default onnx-int8)"
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
-        corpus=getattr(args, "corpus", None), index=args.index, model=args.model
+        corpus=getattr(args, "corpus", None),
+        index=args.index,
+        model=args.model,
+        backend=args.backend,
     )
 
 

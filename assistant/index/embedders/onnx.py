@@ -16,12 +16,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -100,17 +101,31 @@ def export_onnx(model_dir: Path, quantize: bool, source: str = "") -> Path:
                 shutil.rmtree(old)
     temp = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     try:
-        fp32 = onnx_path(model_dir, False, key)
-        if not fp32.is_file():
-            fp32 = temp / "fp32.onnx"
-            _torch_export(model_dir, fp32)
-            _exports += 1
-        if quantize:
-            _quantize(fp32, temp / "int8.onnx")
+        with _root_logging_kept():
+            fp32 = onnx_path(model_dir, False, key)
+            if not fp32.is_file():
+                fp32 = temp / "fp32.onnx"
+                _torch_export(model_dir, fp32)
+                _exports += 1
+            if quantize:
+                _quantize(fp32, temp / "int8.onnx")
         os.replace(temp / ("int8.onnx" if quantize else "fp32.onnx"), target)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return target
+
+
+@contextlib.contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Undo what the export's libraries do to the root logger (onnxruntime's quantizer
+    calls ``logging.basicConfig(level=INFO)``, which would print every library's logs)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def _quantize(fp32: Path, out: Path) -> None:
@@ -133,7 +148,10 @@ def _quantize(fp32: Path, out: Path) -> None:
 def _torch_export(model_dir: Path, out: Path) -> None:
     """Export ``model_dir``'s BertModel to the single file ``out`` (weights inside)."""
     import torch
+    import transformers
     from transformers import AutoModel
+
+    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar
 
     class Wrapper(torch.nn.Module):
         """Calls the model with keyword arguments (transformers 5 rejects positional ones)."""
