@@ -53,6 +53,27 @@ class Embedder(Protocol):
         ...
 
 
+class PromptedEmbedder:
+    """What the model embedders share: the prompt of each kind of text, then :meth:`_encode`."""
+
+    prompts: dict[str, str]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries with the query prompt; see :class:`Embedder`."""
+        return self._encode(texts, self.prompts["query"])
+
+    def encode_passages(
+        self, texts: Sequence[str], *, on_progress: OnProgress | None = None
+    ) -> np.ndarray:
+        """Embed passages with the passage prompt, shortest first, batch by batch."""
+        return self._encode(texts, self.prompts["passage"], on_progress)
+
+    def _encode(
+        self, texts: Sequence[str], prompt: str, on_progress: OnProgress | None = None
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+
 def in_batches(
     order: Sequence[int],
     batch_size: int,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import OnProgress, available_cores, in_batches
+from .base import OnProgress, PromptedEmbedder, available_cores, in_batches
 
 OPSET = 17
 # Part of the cache key: change it whenever the export or quantization recipe changes.
@@ -186,7 +186,7 @@ def _torch_export(model_dir: Path, out: Path) -> None:
         )
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(PromptedEmbedder):
     """The :class:`~.base.Embedder` protocol on onnxruntime.
 
     Texts are preprocessed, prefixed with the prompt, tokenized (truncated to the
@@ -255,16 +255,6 @@ class OnnxEmbedder:
             str(self.model_path), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self.session.get_inputs()}
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries with the query prompt; see :class:`~.base.Embedder`."""
-        return self._encode(texts, self.prompts["query"])
-
-    def encode_passages(
-        self, texts: Sequence[str], *, on_progress: OnProgress | None = None
-    ) -> np.ndarray:
-        """Embed passages with the passage prompt, shortest first, batch by batch."""
-        return self._encode(texts, self.prompts["passage"], on_progress)
 
     def _encode(
         self, texts: Sequence[str], prompt: str, on_progress: OnProgress | None = None

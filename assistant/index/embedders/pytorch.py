@@ -10,13 +10,14 @@ import numpy as np
 from .base import (
     ModelUnavailableError,
     OnProgress,
+    PromptedEmbedder,
     available_cores,
     in_batches,
     unavailable_message,
 )
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(PromptedEmbedder):
     """A sentence-transformers model with explicit query/passage prompts.
 
     Attributes:
@@ -100,13 +101,3 @@ class SentenceTransformerEmbedder:
 
         order = sorted(range(len(items)), key=lambda i: len(items[i]))
         return in_batches(order, self.batch_size, self.dimension, encode, on_progress)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries with the query prompt; see :class:`~.base.Embedder`."""
-        return self._encode(texts, self.prompts["query"])
-
-    def encode_passages(
-        self, texts: Sequence[str], *, on_progress: OnProgress | None = None
-    ) -> np.ndarray:
-        """Embed passages with the passage prompt, shortest first, batch by batch."""
-        return self._encode(texts, self.prompts["passage"], on_progress)
