@@ -31,6 +31,7 @@ from assistant.index.embedders import (
     load_embedder,
 )
 from assistant.index.embedders import bundled as bundled_model
+from assistant.index.embedders.base import in_batches
 from assistant.index.embedders.pytorch import SentenceTransformerEmbedder
 from assistant.settings import DEFAULT_MODEL
 
@@ -379,3 +380,24 @@ def test_import_is_light_and_hash_needs_no_torch() -> None:
     )
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+
+
+@pytest.mark.parametrize(("batch_size", "budget"), [(4, 1000), (2, 0), (8, 600)])
+def test_batches_go_shortest_first_within_the_token_budget(batch_size: int, budget: int) -> None:
+    lengths = [5, 300, 10, 600, 50, 700, 20, 300]
+    batches: list[list[int]] = []
+
+    def encode(rows: list[int]) -> np.ndarray:
+        batches.append(rows)
+        return np.array([[float(row)] for row in rows])
+
+    progress: list[tuple[int, int]] = []
+    vectors = in_batches(
+        lengths, batch_size, 1, encode, lambda d, t: progress.append((d, t)), budget
+    )
+    assert vectors[:, 0].tolist() == list(range(len(lengths)))  # back in the texts' order
+    assert [lengths[row] for rows in batches for row in rows] == sorted(lengths)
+    assert all(len(rows) <= batch_size for rows in batches)
+    padded = [len(rows) * max(lengths[r] for r in rows) for rows in batches if len(rows) > 1]
+    assert not budget or all(tokens <= budget for tokens in padded)
+    assert progress[-1] == (len(lengths), len(lengths)) and len(progress) == len(batches)

@@ -53,10 +53,21 @@ class Embedder(Protocol):
         ...
 
 
+# Most padded tokens in one batch: 4 passages of 512 tokens. Bigger batches of long
+# passages only cost memory (attention grows with the square of the length) and time.
+TOKEN_BUDGET = 2048
+
+
 class PromptedEmbedder:
-    """What the model embedders share: the prompt of each kind of text, then :meth:`_encode`."""
+    """What the model embedders share: the prompt of each kind of text, then :meth:`_encode`.
+
+    Attributes:
+        prompts: The ``query`` and ``passage`` prefixes.
+        token_budget: Most padded tokens per batch (see :func:`in_batches`).
+    """
 
     prompts: dict[str, str]
+    token_budget: int = TOKEN_BUDGET
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries with the query prompt; see :class:`Embedder`."""
@@ -75,28 +86,41 @@ class PromptedEmbedder:
 
 
 def in_batches(
-    order: Sequence[int],
+    lengths: Sequence[int],
     batch_size: int,
     dimension: int,
     encode: Callable[[list[int]], np.ndarray],
     on_progress: OnProgress | None = None,
+    budget: int = 0,
 ) -> np.ndarray:
-    """Encode rows batch by batch in ``order`` and return them in their own order.
+    """Encode texts shortest first, in batches, and return the vectors in the texts' order.
+
+    Sorted by length, a batch is padded only to its own longest text. Attention costs
+    memory and time with the square of the length, so long texts go in smaller batches:
+    a batch holds at most ``batch_size`` texts and, when ``budget`` is set, at most
+    ``budget`` tokens once padded (one text alone may exceed it).
 
     Args:
-        order: Every row index, in the order to encode them (shortest first, so a
-            batch is padded only to its own longest text).
-        batch_size: Rows per call of ``encode``.
+        lengths: Each text's length (tokens, or characters as their stand-in).
+        batch_size: Most texts per call of ``encode``.
         dimension: Vector length.
         encode: Embeds the given rows, one vector each.
         on_progress: Called after each batch.
+        budget: Most padded tokens per batch (0: no limit).
     """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     out = np.zeros((len(order), dimension), dtype=np.float32)
-    for start in range(0, len(order), batch_size):
-        rows = list(order[start : start + batch_size])
+    done = 0
+    while done < len(order):
+        rows = [order[done]]
+        for row in order[done + 1 : done + batch_size]:
+            if budget and (len(rows) + 1) * lengths[row] > budget:
+                break
+            rows.append(row)
         out[rows] = encode(rows)
+        done += len(rows)
         if on_progress is not None:
-            on_progress(start + len(rows), len(order))
+            on_progress(done, len(order))
     return out
 
 

@@ -278,5 +278,7 @@ class OnnxEmbedder(PromptedEmbedder):
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-        order = sorted(range(len(items)), key=lambda i: len(ids[i]))
-        return in_batches(order, self.batch_size, self.dimension, encode, on_progress)
+        lengths = [len(i) for i in ids]
+        return in_batches(
+            lengths, self.batch_size, self.dimension, encode, on_progress, self.token_budget
+        )

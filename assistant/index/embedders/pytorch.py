@@ -99,5 +99,7 @@ class SentenceTransformerEmbedder(PromptedEmbedder):
                 show_progress_bar=False,
             )
 
-        order = sorted(range(len(items)), key=lambda i: len(items[i]))
-        return in_batches(order, self.batch_size, self.dimension, encode, on_progress)
+        lengths = [len(item) for item in items]  # characters: about one token each in Chinese
+        return in_batches(
+            lengths, self.batch_size, self.dimension, encode, on_progress, self.token_budget
+        )
