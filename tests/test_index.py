@@ -280,6 +280,11 @@ def test_filters_restrict_documents(corpus: Path) -> None:
     hits = searcher.search("救助", k=10, filters=Filters(year="2020"))
     assert hits and all(h.chunk.source.issued_on.startswith("2020") for h in hits)
     assert searcher.search("救助", filters=Filters(issuer="不存在的机关")) == []
+    other = {h.chunk.doc for h in searcher.search("救助", k=10)} - {hits[0].chunk.doc}
+    assert other, "the test needs passages from two documents"
+    only = Filters(docs=frozenset({hits[0].chunk.doc}))
+    hits = searcher.search("救助", k=10, filters=only)
+    assert hits and {h.chunk.doc for h in hits} == set(only.docs)
 
 
 def test_stale_generations_and_temp_files_are_cleaned(corpus: Path) -> None:

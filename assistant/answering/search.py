@@ -37,14 +37,23 @@ CANDIDATES = 100
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions on what a search may return (empty = no restriction)."""
+    """Optional restrictions on what a search may return (empty = no restriction).
+
+    Attributes:
+        doc_type: Only documents of this 文种.
+        issuer: Only documents whose issuer contains this.
+        year: Only documents issued in this year.
+        docs: Only these documents (their paths in the index), e.g. those a
+            conversation's topic was answered from.
+    """
 
     doc_type: str = ""
     issuer: str = ""
     year: str = ""
+    docs: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.doc_type or self.issuer or self.year)
+        return bool(self.doc_type or self.issuer or self.year or self.docs)
 
     def allows(self, document: DocumentInfo) -> bool:
         """Whether a document passes the filters."""
@@ -53,6 +62,7 @@ class Filters:
             (not self.doc_type or source.doc_type == self.doc_type)
             and (not self.issuer or self.issuer in source.issuer)
             and (not self.year or source.issued_on.startswith(self.year))
+            and (not self.docs or document.path in self.docs)
         )
 
 
