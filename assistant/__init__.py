@@ -8,7 +8,8 @@ The folders follow the pipeline; each imports only the ones above it::
     index/                   Chunk → vectors + BM25 tokens in a store (embedders/, tokens,
                                                           stores/, manifest, builder)
     answering/               question → Hit → Answer → text/Markdown/HTML (question,
-                                                          search, answer, render, evaluation)
+                                                          conversation, search, answer,
+                                                          render, evaluation)
     app/                     the CLI, the Gradio app and its 管理 actions
 """
 

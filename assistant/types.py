@@ -275,12 +275,15 @@ class Answer:
     API's Markdown or the app's HTML; nothing parses rendered text back.
 
     Attributes:
-        question: The question, normalized as the search saw it.
+        question: The question as asked, normalized (for a follow-up, the follow-up
+            itself, not what was searched).
         found: Whether the documents answer it.
         citations: When found, the cited hits in marker order; otherwise the
             nearest documents' best passages, offered as "the closest documents".
         quotes: The quoted sentences in answer order (empty when not found).
         reason: When not found, why, in Chinese.
+        understood: For a follow-up that did not name its topic, the topic it was
+            taken in (shown as 按“…”理解); empty for a question with its own topic.
     """
 
     question: str
@@ -288,6 +291,7 @@ class Answer:
     citations: tuple[Hit, ...] = field(default_factory=tuple)
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     reason: str = ""
+    understood: str = ""
 
     def quoted(self, marker: int) -> list[Quote]:
         """The quotes of citation ``marker`` (1-based), in passage order."""

@@ -6,11 +6,13 @@ deterministic, instant, no torch.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from assistant.index import build
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,3 +54,24 @@ def small_corpus(tmp_path: Path) -> CorpusWriter:
         return hash_settings(corpus, min_score=0.0)
 
     return write
+
+
+# Four real Guangzhou pages for conversations: a follow-up about the first one's topic.
+GUANGZHOU_PAGES = (
+    "16_一次性创业补贴_市人社局.html",
+    "19_广州失业保险常见问题解答_2025-11版.html",
+    "22_怎么申领广州市社会保障卡_2026.html",
+    "34_电子居住证申领指南.html",
+)
+
+
+@pytest.fixture(scope="session")
+def guangzhou_pages(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Settings:
+    """:data:`GUANGZHOU_PAGES` indexed with the ``hash`` embedder, no refusal threshold."""
+    corpus = tmp_path_factory.mktemp("guangzhou") / "corpus"
+    corpus.mkdir()
+    for name in GUANGZHOU_PAGES:
+        shutil.copy(shared_corpus / "html" / name, corpus / name)
+    settings = hash_settings(corpus, min_score=0.0)
+    build(settings)
+    return settings

@@ -80,9 +80,25 @@ def test_html_marks_the_quote_and_escapes_document_text(hostile: str) -> None:
 def test_json_shape_of_ask() -> None:
     reply = Answer("q", True, (hit(),), (quote("2017年安排专项经费401万元。"),))
     data = as_json(reply)
-    assert list(data) == ["question", "found", "answer", "citations"]
+    assert list(data) == ["question", "understood", "found", "answer", "citations"]
     assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
+    assert data["understood"] == ""
     json.dumps(data, ensure_ascii=False)
+
+
+def test_a_follow_up_says_first_how_it_was_understood() -> None:
+    quotes = (quote("2017年安排专项经费401万元。"),)
+    plain = Answer("那2017年呢？", True, (hit(),), quotes)
+    reply = Answer("那2017年呢？", True, (hit(),), quotes, understood="知识产权<专项>经费")
+    assert as_text(reply) == "按“知识产权<专项>经费”理解\n" + as_text(plain)
+    assert as_markdown(reply).startswith("按“知识产权<专项>经费”理解  \n")
+    assert as_json(reply)["understood"] == "知识产权<专项>经费"
+    page = as_html(reply)
+    assert '<p class="understood">按“知识产权&lt;专项&gt;经费”理解</p><p>' in page
+    refusal = Answer("那深圳呢？", False, reason=NOT_FOUND, understood="专项经费")
+    assert as_text(refusal) == f"按“专项经费”理解\n{NOT_FOUND}。"
+    assert '<p class="understood">按“专项经费”理解</p>' in as_html(refusal)
+    assert "understood" not in as_html(plain)
 
 
 @pytest.mark.parametrize(

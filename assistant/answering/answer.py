@@ -18,11 +18,11 @@ the same with the sentence's context — and how well their passage ranked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from ..types import Answer, Hit, Quote
-from .question import Question
+from .conversation import search_in_conversation
 from .search import Filters, Searcher
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
@@ -129,18 +129,36 @@ def not_found(question: str, hits: list[Hit]) -> Answer:
 
 
 def answer(
-    searcher: Searcher, question: str, k: int | None = None, filters: Filters | None = None
+    searcher: Searcher,
+    question: str,
+    k: int | None = None,
+    filters: Filters | None = None,
+    *,
+    history: Sequence[str] = (),
 ) -> Answer:
     """Answer ``question`` from the index, citing every sentence used.
+
+    Args:
+        searcher: The opened index.
+        question: The question.
+        k: How many passages to search (``settings.top_k`` by default).
+        filters: Only documents that pass them.
+        history: The user's earlier questions in the conversation, oldest first: a
+            follow-up that does not name its topic is taken in the topic of the
+            latest one that does (see :mod:`.conversation`), and the answer says so.
 
     Raises:
         ValueError: Empty or over-long question.
     """
-    parsed = Question.parse(question)  # normalized once, as the search sees it
-    hits = searcher.search(parsed, k, filters=filters)
-    if not is_relevant(parsed.text, hits, searcher.settings.min_score):
-        return not_found(parsed.text, hits)
-    return compose(parsed.text, hits, searcher.index.tokenizer)
+    understood, hits = search_in_conversation(searcher, question, history, k, filters=filters)
+    asked = understood.question.text  # as asked, normalized once
+    # A follow-up's passages are on its topic already: its sentences are chosen for what
+    # it asks, while relevance (the named places and bodies) is judged on all it means.
+    if not is_relevant(understood.query.text, hits, searcher.settings.min_score):
+        reply = not_found(asked, hits)
+    else:
+        reply = compose(asked, hits, searcher.index.tokenizer)
+    return replace(reply, understood=understood.label)
 
 
 def _candidates(

@@ -57,6 +57,11 @@ def said(reply: Answer) -> list[tuple[int, str]]:
     return lines
 
 
+def understood_line(reply: Answer) -> str:
+    """按“一次性创业补贴”理解 for a follow-up taken in its conversation's topic, else ``""``."""
+    return f"按“{reply.understood}”理解" if reply.understood else ""
+
+
 def body(reply: Answer) -> str:
     """What is said, without the source lines: quotes with markers, one line per passage.
 
@@ -68,11 +73,12 @@ def body(reply: Answer) -> str:
 
 
 def as_text(reply: Answer) -> str:
-    """The answer as plain text: :func:`body`, then the source lines."""
-    if not reply.found:
-        return body(reply)
-    sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(reply.citations, 1))
-    return f"{body(reply)}\n\n{SOURCES_HEAD}\n{sources}"
+    """The answer as plain text: how a follow-up was understood, :func:`body`, the sources."""
+    text = body(reply)
+    if reply.found:
+        sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(reply.citations, 1))
+        text = f"{text}\n\n{SOURCES_HEAD}\n{sources}"
+    return "\n".join(x for x in (understood_line(reply), text) if x)
 
 
 def nearest(reply: Answer) -> str:
@@ -90,6 +96,7 @@ def as_json(reply: Answer) -> dict[str, Any]:
     """The JSON shape of ``assistant ask --json``."""
     return {
         "question": reply.question,
+        "understood": reply.understood,
         "found": reply.found,
         "answer": as_text(reply),
         "citations": [hit.to_dict() for hit in reply.citations],
@@ -102,8 +109,10 @@ def as_html(reply: Answer) -> str:
     Each card shows the citation line and the passage, the quoted sentences
     marked. Every document string is escaped.
     """
+    understood = understood_line(reply)
+    head = f'<p class="understood">{escape(understood)}</p>' if understood else ""
     if not reply.found:
-        parts = [f"<p>{escape(reply.reason + '。')}</p>"]
+        parts = [head, f"<p>{escape(reply.reason + '。')}</p>"]
         if reply.citations:
             parts.append(f'<p class="nearest">{escape(nearest(reply))}</p>')
         return f'<div class="answer">{"".join(parts)}</div>'
@@ -123,7 +132,7 @@ def as_html(reply: Answer) -> str:
             f'<details class="source"><summary>[{marker}] {escape(citation(hit))}</summary>'
             f'<div class="passage">{"".join(passage)}</div></details>'
         )
-    return f'<div class="answer"><p>{body}</p>{"".join(cards)}</div>'
+    return f'<div class="answer">{head}<p>{body}</p>{"".join(cards)}</div>'
 
 
 def escape(text: str) -> str:

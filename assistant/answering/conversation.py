@@ -1,0 +1,200 @@
+"""Follow-up questions understood in their conversation.
+
+A follow-up such as "那需要什么材料？" or "要多久？" does not name what it is about: it
+means the topic of the conversation. :meth:`Conversation.understand` decides whether
+a question lacks its own topic from generic signals, never from known phrases:
+
+* it opens by continuing: 那…, 那么…, 还有…, 另外…, 此外…;
+* it points back: 这笔钱, 那一年, 该项, 上述…;
+* little is left once its question words (多久, 什么, 啥, 几月 …) are taken out: the
+  index's tokenizer (its stopwords removed) gives at most :data:`SHORT` characters of
+  content terms — words of two or more characters that are not function words such as
+  要是, 的话 — or none at all (要多久？ 要带啥？ 材料呢？).
+
+Such a question inherits the topic of the most recent earlier turn that has its own:
+the search query is that turn without its question words, then the follow-up, and
+the reply says how it was understood (按“一次性创业补贴”理解). A question with its own
+topic starts fresh and is searched as it is.
+
+:func:`search_in_conversation` also prefers the documents the topic was answered
+from: it ranks the query within the documents of the topic turn's best passages,
+and falls back to the whole index when the follow-up's own content terms occur in
+none of them (the conversation moved to something those documents do not cover).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..index.tokens import Tokenizer, normalize_text
+from ..types import Hit
+from .question import MAX_QUESTION_CHARS, Question
+from .search import Filters, Searcher
+
+# How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
+_OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
+SHORT = 2  # a question with at most this many characters of content terms names no topic
+TOPIC_HITS = 3  # the topic's documents: those of its best passages
+MAX_HISTORY = 20  # earlier turns looked at, most recent first
+# Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
+_ASKING = re.compile(
+    r"什么时候|什么时间|啥时候|多长时间|多少|多久|多长|多大|多高|多远|什么|(?:怎么|咋)办(?=\W|$)"
+    r"|咋样|怎么样|怎么|怎样|如何|为什么|为啥|哪儿|哪里|哪些|哪个|哪[一几]?[\u4e00-\u9fff]?"
+    r"|几[\u4e00-\u9fff]?"
+    r"|啥|咋|谁|是否|能否|是不是|有没有|能不能|要不要|可不可以|吗|呢|吧|请问"
+)
+# Words that point back to something said before: 这笔钱, 那一年, 该项, 上一年, 上述.
+_POINTS_BACK = re.compile(
+    r"[这那该此][一两]?[个笔项种类份次条位家所些样年]|[上前]一年|同年|当年|上述|前面说|刚才"
+)
+# Words that say how something is asked, not what about (beyond the tokenizer's STOPWORDS).
+FUNCTION_WORDS = frozenset("要是 如果 假如 的话 还要 还能 才能 就是 一下".split())
+_PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
+_CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a question is taken to ask, in its conversation.
+
+    Attributes:
+        question: The question as asked (normalized).
+        query: What is searched: the question itself, or for a follow-up the
+            topic turn's terms and then the question.
+        topic: The earlier turn whose topic a follow-up inherits; empty when the
+            question has its own.
+        label: That topic in a few words, shown as 按“label”理解; empty when fresh.
+    """
+
+    question: Question
+    query: Question
+    topic: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The user's earlier questions in a chat, oldest first.
+
+    Attributes:
+        history: The earlier questions as asked; empty and over-long ones are ignored.
+    """
+
+    history: tuple[str, ...] = ()
+
+    def understand(self, question: str | Question, tokenizer: Tokenizer) -> Understood:
+        """What ``question`` asks, given the earlier turns.
+
+        Args:
+            question: The new question.
+            tokenizer: The index's tokenizer, which finds content terms.
+
+        Raises:
+            ValueError: Empty or over-long question (see :class:`Question`).
+        """
+        asked = Question.parse(question)
+        topic = self.topic(tokenizer) if self.history else ""
+        if not topic or not lacks_topic(asked.text, tokenizer):
+            return Understood(asked, asked)
+        query = Question(f"{_without_asking(topic)} {asked.text}")
+        return Understood(asked, query, topic, topic_label(topic, tokenizer))
+
+    def topic(self, tokenizer: Tokenizer) -> str:
+        """The most recent earlier turn that has its own topic (normalized), or ``""``."""
+        for turn in reversed(self.history[-MAX_HISTORY:]):
+            text = normalize_text(turn or "")
+            if text and len(text) <= MAX_QUESTION_CHARS and not lacks_topic(text, tokenizer):
+                return text
+        return ""
+
+
+def lacks_topic(question: str, tokenizer: Tokenizer) -> bool:
+    """Whether a (normalized) question leaves its topic to the conversation (see above)."""
+    if _OPENER.match(question) or _POINTS_BACK.search(question):
+        return True
+    return sum(len(term) for term in content_terms(question, tokenizer)) <= SHORT
+
+
+def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The terms of ``text`` that say what it is about, in order.
+
+    The tokenizer's words of the text without its question words, of two or more
+    characters (one character, such as 带 or 住, says little by itself) and not
+    :data:`FUNCTION_WORDS`; a word inside a longer one (jieba's search mode gives
+    both 社保 and 社保卡) is left out. An opening 那 or 还有 is not a term.
+    """
+    words = tokenizer.words(_without_asking(_OPENER.sub("", text)))
+    words = list(dict.fromkeys(w for w in words if len(w) > 1 and w not in FUNCTION_WORDS))
+    return [w for w in words if not any(w != other and w in other for other in words)]
+
+
+def topic_label(turn: str, tokenizer: Tokenizer) -> str:
+    """A few words naming the topic of ``turn``: its part with the most content.
+
+    The turn is split at punctuation and question words, and the part with the
+    most characters of content terms is kept (the first of equals), without
+    particles at its end: "一次性创业补贴怎么申请？" gives "一次性创业补贴".
+    """
+    parts = [p for clause in _CLAUSES.split(turn) for p in _ASKING.split(clause) if p]
+    if not parts:
+        return turn
+    best = max(parts, key=lambda part: sum(len(t) for t in content_terms(part, tokenizer)))
+    return best.rstrip(_PARTICLES) or best
+
+
+def search_in_conversation(
+    searcher: Searcher,
+    question: str | Question,
+    history: Sequence[str] = (),
+    k: int | None = None,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+) -> tuple[Understood, list[Hit]]:
+    """Understand ``question`` in its conversation and return the best passages for it.
+
+    A follow-up is searched within the documents of its topic's best passages
+    (:data:`TOPIC_HITS`), or in the whole index when its own content terms occur in
+    none of them. Without history, or with a topic of its own, this is
+    ``searcher.search(question, k, mode, filters)``.
+
+    Raises:
+        ValueError: Empty or over-long question, or an unknown mode.
+    """
+    understood = Conversation(tuple(history)).understand(question, searcher.index.tokenizer)
+    filters = filters or Filters()
+    if understood.topic:
+        within = replace(filters, docs=topic_documents(searcher, understood.topic, mode, filters))
+        if within.docs and _covered(searcher, understood.question.text, within.docs):
+            return understood, searcher.search(understood.query, k, mode, within)
+    return understood, searcher.search(understood.query, k, mode, filters)
+
+
+def topic_documents(searcher: Searcher, topic: str, mode: str, filters: Filters) -> frozenset[str]:
+    """The paths of the documents of the best passages for ``topic``."""
+    index = searcher.index
+    ranked = searcher.rank(topic, TOPIC_HITS, mode, filters)
+    return frozenset(index.documents[int(index.chunk_docs[r.row])].path for r in ranked)
+
+
+def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
+    """Whether one of the documents ``docs`` holds one of the question's content terms.
+
+    Terms are matched whole (失业金 is not found in 失业人员); a question with no
+    content terms (要多久？) is covered by any document.
+    """
+    index = searcher.index
+    terms = content_terms(question, index.tokenizer)
+    if not terms:
+        return True
+    rows = [i for i, document in enumerate(index.documents) if document.path in docs]
+    found = index.bm25_scores(terms) > 0
+    return bool(found[np.isin(index.chunk_docs, rows)].any())
+
+
+def _without_asking(text: str) -> str:
+    """``text`` with its question words and punctuation replaced by single spaces."""
+    return " ".join(_CLAUSES.split(_ASKING.sub(" ", text))).strip()

@@ -1,0 +1,124 @@
+"""Follow-up questions understood in their conversation: the topic decision, then retrieval.
+
+The decision is tested on made-up questions; retrieval on four real Guangzhou pages with
+the ``hash`` embedder (the conversation logic does the work here, not the model).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.answer import answer
+from assistant.answering.conversation import (
+    Conversation,
+    lacks_topic,
+    search_in_conversation,
+    topic_label,
+)
+from assistant.answering.render import as_html, as_text
+from assistant.answering.search import Searcher
+from assistant.index.tokens import Tokenizer
+from assistant.settings import Settings
+
+from .conftest import GUANGZHOU_PAGES
+
+SUBSIDY, _, _, RESIDENCE = GUANGZHOU_PAGES
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+@pytest.fixture(scope="module")
+def searcher(guangzhou_pages: Settings) -> Searcher:
+    return Searcher.open(guangzhou_pages)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "那要交什么证明？",  # opens by continuing
+        "还有别的条件吗？",
+        "另外，多久能批下来？",
+        "这笔钱什么时候到账？",  # points back
+        "那一年的情况呢？",
+        "要多长时间？",  # nothing but question words
+        "在哪儿办？",
+        "大概多少钱？",  # one short term
+        "材料呢？",
+        "哪天截止？",
+    ],
+)
+def test_a_question_without_its_own_topic_is_a_follow_up(
+    question: str, tokenizer: Tokenizer
+) -> None:
+    assert lacks_topic(question, tokenizer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "医保报销比例是多少？",
+        "社保卡丢了怎么办？",
+        "居住证怎么办理？",
+        "公积金贷款最多能贷多少？",
+        "新生儿怎么上户口？",
+        "低保标准是多少？",
+    ],
+)
+def test_a_question_that_names_its_topic_starts_fresh(question: str, tokenizer: Tokenizer) -> None:
+    assert not lacks_topic(question, tokenizer)
+
+
+def test_a_follow_up_inherits_the_latest_turn_with_its_own_topic(tokenizer: Tokenizer) -> None:
+    conversation = Conversation(("医保报销比例是多少？", "居住证怎么办理？", "那要带什么？", ""))
+    understood = conversation.understand("要多久？", tokenizer)
+    assert understood.topic == "居住证怎么办理？" and understood.label == "居住证"
+    assert understood.question.text == "要多久？"
+    assert understood.query.text == "居住证 办理 要多久？"  # the topic's terms, not its 怎么
+    fresh = conversation.understand("公积金贷款最多能贷多少？", tokenizer)
+    assert fresh.query == fresh.question and not fresh.topic and not fresh.label
+    assert not Conversation(("要多久？", "居住证" * 200)).understand("那材料呢？", tokenizer).topic
+    assert not Conversation().understand("那材料呢？", tokenizer).topic
+
+
+def test_the_label_names_the_topic_without_its_question_words(tokenizer: Tokenizer) -> None:
+    assert topic_label("请问灵活就业人员的社保补贴怎么领？", tokenizer) == "灵活就业人员的社保补贴"
+    assert topic_label("低保标准是多少？", tokenizer) == "低保标准"
+    assert topic_label("外地人在广州办居住证，要带啥？", tokenizer) == "外地人在广州办居住证"
+
+
+def test_a_follow_up_is_answered_from_the_document_of_its_topic(searcher: Searcher) -> None:
+    first, follow_up = "一次性创业补贴由谁发放？", "那需要提交哪些材料？"
+    assert search_in_conversation(searcher, first)[1][0].chunk.doc == SUBSIDY
+    bare = searcher.search(follow_up, 3)
+    assert SUBSIDY not in {hit.chunk.doc for hit in bare}  # alone, it misses
+    understood, hits = search_in_conversation(searcher, follow_up, [first], 3)
+    assert understood.label == "一次性创业补贴"
+    assert [hit.chunk.doc for hit in hits] == [SUBSIDY] * 3
+    reply = answer(searcher, follow_up, history=[first])
+    assert reply.question == follow_up and reply.understood == "一次性创业补贴"
+    assert reply.found and reply.citations[0].chunk.doc == SUBSIDY
+    assert as_text(reply).startswith("按“一次性创业补贴”理解\n")
+    assert '<p class="understood">按“一次性创业补贴”理解</p>' in as_html(reply)
+
+
+def test_a_follow_up_on_what_the_topic_documents_lack_searches_everything(
+    searcher: Searcher,
+) -> None:
+    history = ["一次性创业补贴由谁发放？"]
+    understood, hits = search_in_conversation(searcher, "那居住证呢？", history)
+    assert understood.label == "一次性创业补贴"  # taken in the topic, …
+    assert hits[0].chunk.doc == RESIDENCE  # … but 居住证 is in no page about it
+
+
+def test_without_history_or_with_its_own_topic_the_search_is_unchanged(searcher: Searcher) -> None:
+    for question, history in (
+        ("社保卡丢了怎么办？", []),
+        ("社保卡丢了怎么办？", ["一次性创业补贴由谁发放？"]),
+    ):
+        understood, hits = search_in_conversation(searcher, question, history)
+        assert not understood.label
+        assert [h.chunk.id for h in hits] == [h.chunk.id for h in searcher.search(question)]
+        assert not answer(searcher, question, history=history).understood
