@@ -1,7 +1,8 @@
 """Answer benchmark: how often the composed 1–3 sentence answer quotes the gold answer.
 
-For every answerable question (policy = seed + policy sets, and CMRC 2018 dev; DomainRAG
-has no answer spans), it asks :func:`assistant.answer.answer` and reports:
+For every answerable question (policy = seed + policy sets, colloquial, followup — each
+follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans), it asks
+:func:`assistant.answer.answer` and reports:
 
 * retrieved — a top-k passage is a hit (:func:`assistant.evaluation.is_hit`: the right
   document, the gold answer in it) — the most the composer can do;
@@ -13,7 +14,7 @@ has no answer spans), it asks :func:`assistant.answer.answer` and reports:
 
 Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
 
-    python bench/answers.py [--sets policy cmrc] [--limit N] [--show-misses]
+    python bench/answers.py [--sets policy colloquial followup cmrc] [--limit N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from retrieval import SETS  # bench/ is on sys.path when this file is run
 
 from assistant.answering.answer import answer
+from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import compact, is_hit, table
 from assistant.answering.render import body
 from assistant.answering.search import Searcher
@@ -35,7 +37,7 @@ from assistant.settings import Settings
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sets = ["policy", "colloquial", "cmrc"]
+    sets = ["policy", "colloquial", "followup", "cmrc"]
     parser.add_argument("--sets", nargs="+", choices=sets, default=sets)
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
@@ -58,9 +60,11 @@ def main() -> None:
         for q in questions:
             gold = compact(q["answer"])
             started = time.perf_counter()
-            reply = answer(searcher, q["question"])
+            history = q.get("history") or ()
+            reply = answer(searcher, q["question"], history=history)
             seconds += time.perf_counter() - started
-            in_passages = any(is_hit(q, h.chunk) for h in searcher.search(q["question"]))
+            hits = search_in_conversation(searcher, q["question"], history)[1]
+            in_passages = any(is_hit(q, h.chunk) for h in hits)
             said = body(reply)
             hit = reply.found and gold in compact(said)
             retrieved += in_passages

@@ -4,6 +4,9 @@ Four question sets, each over its corpus:
 
 * policy  — ../shared/eval/seed_qa.jsonl + policy_qa.jsonl over ../shared/corpus seed + html + pdf;
 * colloquial — ../shared/eval/colloquial_qa.jsonl (residents' own words) over the same corpus;
+* followup — ../shared/eval/followup_qa.jsonl (two-turn conversations) over the same corpus,
+  each follow-up asked with its history; the row "followup, no history" asks the bare
+  follow-ups, the baseline;
 * cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
 * domainrag — DomainRAG basic_qa: its reference passages as the corpus (spaces between CJK
   characters removed); a hit is a passage of a positive reference.
@@ -12,7 +15,7 @@ Indexes are built with the bundled model into ``--work`` (default /tmp/assistant
 per corpus and backend, and updated incrementally on later runs. ``--backends onnx-int8 torch``
 compares embedder backends side by side in one run (each against the last). Usage::
 
-    python bench/retrieval.py [--sets policy colloquial cmrc domainrag] [--backends B …]
+    python bench/retrieval.py [--sets policy colloquial followup cmrc domainrag] [--backends B …]
                               [--limit N] [--sweep]
 """
 
@@ -50,6 +53,10 @@ def colloquial(corpus: Path) -> list[dict[str, Any]]:
     return policy(corpus, "colloquial_qa.jsonl")
 
 
+def followup(corpus: Path) -> list[dict[str, Any]]:
+    return policy(corpus, "followup_qa.jsonl")
+
+
 def cmrc(corpus: Path) -> list[dict[str, Any]]:
     data = json.loads(
         (SHARED / "eval/cmrc2018/squad-style-data_cmrc2018_dev.json").read_text("utf-8")
@@ -85,10 +92,11 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-# A set's questions and the corpus they are asked over (colloquial shares policy's).
+# A set's questions and the corpus they are asked over (colloquial, followup share policy's).
 SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
     "policy": ("policy", policy),
     "colloquial": ("policy", colloquial),
+    "followup": ("policy", followup),
     "cmrc": ("cmrc", cmrc),
     "domainrag": ("domainrag", domainrag),
 }
@@ -122,6 +130,9 @@ def main() -> None:
                 flush=True,
             )
             searcher = Searcher.open(settings)
+            if any(q.get("history") for q in questions):  # the baseline: no conversation
+                bare = evaluate(searcher, [{**q, "history": []} for q in questions])
+                rows += [[f"{name}, no history", backend, *scores.row()] for scores in bare]
             for scores in evaluate(searcher, questions):
                 rows.append([name, backend, *scores.row()])
                 if scores.mode == "hybrid":

@@ -15,6 +15,7 @@ from assistant.answering.conversation import (
     search_in_conversation,
     topic_label,
 )
+from assistant.answering.evaluation import evaluate
 from assistant.answering.render import as_html, as_text
 from assistant.answering.search import Searcher
 from assistant.index.tokens import Tokenizer
@@ -122,3 +123,11 @@ def test_without_history_or_with_its_own_topic_the_search_is_unchanged(searcher:
         assert not understood.label
         assert [h.chunk.id for h in hits] == [h.chunk.id for h in searcher.search(question)]
         assert not answer(searcher, question, history=history).understood
+
+
+def test_evaluation_asks_a_question_with_its_history(searcher: Searcher) -> None:
+    row = {"question": "那需要提交哪些材料？", "doc": SUBSIDY, "answer": ""}
+    history = ["一次性创业补贴由谁发放？"]
+    (with_history,) = evaluate(searcher, [{**row, "history": history}], modes=("hybrid",))
+    (bare,) = evaluate(searcher, [row], modes=("hybrid",))
+    assert with_history.hits[1] == 1.0 and bare.hits[3] == 0.0

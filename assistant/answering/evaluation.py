@@ -17,8 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..documents.cleaning import normalize_chars
-from ..types import Chunk
+from ..types import Chunk, Hit
 from .answer import is_relevant
+from .conversation import search_in_conversation
 from .search import MODES, Searcher
 
 CUTOFFS = (1, 3, 5, 10)
@@ -84,25 +85,23 @@ def evaluate(
 ) -> list[Scores]:
     """Score ``searcher`` on ``questions`` for each mode.
 
-    Refusals use the same rule as ``assistant ask`` (:func:`is_relevant` on the
-    hybrid hits) and are reported on the hybrid row.
+    A question with a ``history`` (its conversation's earlier turns) is searched in
+    it, as ``assistant ask`` does (:func:`search_in_conversation`). Refusals use the
+    same rule as ``assistant ask`` (:func:`is_relevant` on the hybrid hits) and are
+    reported on the hybrid row.
     """
     results = []
     answerable = [q for q in questions if q.get("doc")]
     unanswerable = [q for q in questions if not q.get("doc")]
-    min_score = searcher.settings.min_score
     for mode in modes:
         ranks: list[int | None] = []
         refused = 0
         for q in answerable:
-            hits = searcher.search(q["question"], k, mode=mode)
+            relevant, hits = _search(searcher, q, k, mode)
             ranks.append(next((i for i, h in enumerate(hits) if is_hit(q, h.chunk)), None))
-            refused += not is_relevant(q["question"], hits, min_score)
+            refused += not relevant
         hybrid = mode == "hybrid"
-        refusals = hybrid and sum(
-            not is_relevant(q["question"], searcher.search(q["question"], k), min_score)
-            for q in unanswerable
-        )
+        refusals = hybrid and sum(not _search(searcher, q, k)[0] for q in unanswerable)
         n = max(1, len(answerable))
         results.append(
             Scores(
@@ -118,6 +117,15 @@ def evaluate(
             )
         )
     return results
+
+
+def _search(
+    searcher: Searcher, question: dict[str, Any], k: int, mode: str = "hybrid"
+) -> tuple[bool, list[Hit]]:
+    """Whether ``assistant ask`` would answer a question row, and its ``k`` best passages."""
+    history = question.get("history") or ()
+    understood, hits = search_in_conversation(searcher, question["question"], history, k, mode)
+    return is_relevant(understood.query.text, hits, searcher.settings.min_score), hits
 
 
 def table(rows: list[list[str]], header: list[str] = HEADER) -> str:
