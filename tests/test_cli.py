@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.app.cli import main
+from assistant.settings import Settings
 
-from .conftest import SEED, SHARED_CORPUS
+from .conftest import GUANGZHOU_PAGES, SEED, SHARED_CORPUS
 
 
 def run(
@@ -89,3 +90,54 @@ def test_ingest_of_nothing_usable_exits_1(tmp_path: Path) -> None:
     (tmp_path / "a.wps").write_bytes(b"x")
     assert run("ingest", str(tmp_path))[0] == 1
     assert run("ingest", str(tmp_path / "missing"))[0] == 2
+
+
+FIRST, FOLLOW_UP = "一次性创业补贴由谁发放？", "那需要提交哪些材料？"
+CONVERSATION = "\n".join(
+    [
+        FIRST,
+        json.dumps({"question": FOLLOW_UP, "history": [FIRST]}, ensure_ascii=False),
+        '{"question": "那需要提交哪些材料？", "history": [',  # line 3: not JSON
+        "",
+        '{"history": ["一次性创业补贴由谁发放？"]}',  # line 5: no question
+        json.dumps({"question": FOLLOW_UP}, ensure_ascii=False),  # no history: a plain question
+    ]
+)
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_stdin_json_lines_carry_a_conversation_and_malformed_lines_are_skipped(
+    command: str,
+    guangzhou_pages: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ASSISTANT_MIN_SCORE", "0")
+    index = ("--index", str(guangzhou_pages.index), "--model", "hash")
+    code, out = run(command, *index, "--json", stdin=CONVERSATION, monkeypatch=monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 1  # some lines were skipped
+    assert "第 3 行 line 3" in err and "invalid JSON" in err
+    assert "第 5 行 line 5" in err and 'missing "question"' in err
+    assert "line 1:" not in err and "line 2:" not in err and "line 6:" not in err
+    first, follow_up, bare = [json.loads(line) for line in out.splitlines()]
+    rows = (first, follow_up, bare)
+    assert [row["question"] for row in rows] == [FIRST, FOLLOW_UP, FOLLOW_UP]
+    assert [row["understood"] for row in rows] == ["", "一次性创业补贴", ""]
+    hits = {"ask": "citations", "search": "hits"}[command]
+    assert first[hits][0]["doc"] == follow_up[hits][0]["doc"] == GUANGZHOU_PAGES[0]
+    assert bare[hits][0]["doc"] != GUANGZHOU_PAGES[0]
+    if command == "ask":
+        assert follow_up["answer"].startswith("按“一次性创业补贴”理解\n")
+
+
+def test_stdin_plain_lines_are_questions_and_text_output_says_what_was_understood(
+    guangzhou_pages: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_MIN_SCORE", "0")
+    index = ("--index", str(guangzhou_pages.index), "--model", "hash")
+    lines = f"{FIRST}\n" + json.dumps({"question": FOLLOW_UP, "history": [FIRST]}) + "\n"
+    code, out = run("ask", *index, stdin=lines, monkeypatch=monkeypatch)
+    assert code == 0
+    assert f"问 {FOLLOW_UP}\n答 按“一次性创业补贴”理解\n" in out
+    assert out.count("问 ") == 2 and "{" not in out

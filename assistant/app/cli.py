@@ -11,8 +11,8 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -68,7 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument(
-            "question", nargs="?", help="the question (read from stdin if omitted)"
+            "question",
+            nargs="?",
+            help="the question; if omitted, one per line of stdin, plain or as a JSON line "
+            '{"question": "…", "history": ["earlier question", …]}',
         )
         _add_common(command)
         command.add_argument("-k", type=int, default=None, help="passages to return (default 5)")
@@ -162,30 +165,81 @@ def _every(seconds: float, out: TextIO) -> Callable[[Progress], None]:
     return show
 
 
-def _questions(args: argparse.Namespace) -> list[str]:
+@dataclass(frozen=True)
+class Asked:
+    """A question to answer, with the earlier questions of its conversation (oldest first)."""
+
+    question: str
+    history: tuple[str, ...] = ()
+
+
+def _questions(args: argparse.Namespace, skipped: list[int]) -> Iterator[Asked]:
+    """The question argument, or one question per line of stdin (see :func:`parse_line`).
+
+    A malformed line is reported on stderr with its number, added to ``skipped``
+    and left out; the other lines are still asked.
+    """
     if args.question is not None:
-        return [args.question]
-    return [line.strip() for line in sys.stdin if line.strip()]
+        yield Asked(args.question)
+        return
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_line(line.strip())
+        except ValueError as error:
+            skipped.append(number)
+            print(
+                f"错误 error: 第 {number} 行 line {number}: {error}，已跳过 skipped",
+                file=sys.stderr,
+            )
+
+
+def parse_line(line: str) -> Asked:
+    """A line of stdin: a plain question, or ``{"question": "…", "history": ["…", …]}``.
+
+    Raises:
+        ValueError: A line starting with ``{`` that is not such a JSON object.
+    """
+    if not line.startswith("{"):
+        return Asked(line)
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"不是有效的 JSON invalid JSON ({error.msg})") from None
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+        raise ValueError('缺少 "question" 字符串 missing "question" string')
+    history = row.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ValueError('"history" 应为字符串列表 must be a list of strings')
+    return Asked(row["question"], tuple(history))
 
 
 def _search(args: argparse.Namespace, out: TextIO) -> int:
+    from ..answering.conversation import search_in_conversation
     from ..answering.render import citation
     from ..answering.search import Filters, Searcher
 
     searcher = Searcher.open(_settings(args))
     filters = Filters(args.doc_type, args.issuer, args.year)
-    for question in _questions(args):
-        hits = searcher.search(question, args.k, mode=args.mode, filters=filters)
+    skipped: list[int] = []
+    for asked in _questions(args, skipped):
+        understood, hits = search_in_conversation(
+            searcher, asked.question, asked.history, args.k, args.mode, filters
+        )
         if args.json:
-            row = {"question": question, "hits": [h.to_dict() for h in hits]}
+            hits_json = [h.to_dict() for h in hits]
+            row = {"question": asked.question, "understood": understood.label, "hits": hits_json}
             print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
             continue
-        print(f"问 {question}", file=out)
+        print(f"问 {asked.question}", file=out)
+        if understood.label:
+            print(f"按“{understood.label}”理解", file=out)
         for i, hit in enumerate(hits, 1):
             print(f"[{i}] {hit.score:.4f}  {citation(hit)}", file=out)
             print("    " + hit.chunk.text.replace("\n", "\n    "), file=out)
         print(file=out, flush=True)
-    return 0
+    return 1 if skipped else 0
 
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
@@ -195,13 +249,14 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
 
     searcher = Searcher.open(_settings(args))
     filters = Filters(args.doc_type, args.issuer, args.year)
-    for question in _questions(args):
-        reply = answer(searcher, question, args.k, filters)
+    skipped: list[int] = []
+    for asked in _questions(args, skipped):
+        reply = answer(searcher, asked.question, args.k, filters, history=asked.history)
         if args.json:
             print(json.dumps(as_json(reply), ensure_ascii=False), file=out, flush=True)
         else:
-            print(f"问 {question}\n答 {as_text(reply)}\n", file=out, flush=True)
-    return 0
+            print(f"问 {asked.question}\n答 {as_text(reply)}\n", file=out, flush=True)
+    return 1 if skipped else 0
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
