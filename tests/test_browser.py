@@ -144,6 +144,28 @@ def test_api_answers_with_citations_and_takes_the_filters(server: tuple[str, Pat
     assert "问题过长" in client.predict(question="公租房" * 200, api_name="/ask")
 
 
+def test_a_follow_up_in_the_chat_is_answered_from_the_first_answers_document(
+    page: Page,
+) -> None:
+    first = ask(page, "临时救助由谁审批？")
+    cited = first.locator("details.source summary").first.inner_text()
+    assert "临时救助" in cited and "穗府办规〔2021〕19号" in cited
+    assert "理解" not in first.inner_text()
+    follow_up = ask(page, "需要带什么材料？")
+    assert follow_up.locator(".understood").inner_text() == "按“临时救助”理解"
+    assert "材料" in follow_up.inner_text().split("[1]")[0]
+    assert "穗府办规〔2021〕19号" in follow_up.locator("details.source summary").first.inner_text()
+
+
+def test_api_takes_the_conversation_history(server: tuple[str, Path]) -> None:
+    client = Client(server[0], verbose=False)
+    question, history = "需要带什么材料？", ["临时救助由谁审批？"]
+    reply = client.predict(question=question, history=history, api_name="/ask")
+    assert reply.startswith("按“临时救助”理解") and "穗府办规〔2021〕19号" in reply
+    alone = client.predict(question=question, api_name="/ask")
+    assert "理解" not in alone and "穗府办规〔2021〕19号" not in alone.split("最接近的文件")[0]
+
+
 def test_over_long_question_gets_a_clear_message(page: Page) -> None:
     reply = ask(page, "公租房" * 200)
     assert "问题过长" in reply.inner_text() and "上限 500 字" in reply.inner_text()

@@ -43,6 +43,7 @@ CSS = """
 .answer .passage {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px}
 .answer mark {background: #fff3b0; color: inherit}
 .answer .nearest {color: var(--body-text-color-subdued)}
+.answer .understood {color: var(--body-text-color-subdued); font-size: 0.92em}
 """
 
 
@@ -64,24 +65,34 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
 
     def respond(
-        question: str, history: list[dict[str, str]], doc_type: str, issuer: str, year: str
-    ) -> tuple[str, list[dict[str, str]]]:
+        question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
+    ) -> tuple[str, list[dict[str, Any]]]:
         filters = _filters(doc_type, issuer, year)
+        asked = _user_turns(history)
         try:
-            reply = as_html(answer(library.ready(), question, filters=filters))
+            reply = as_html(answer(library.ready(), question, filters=filters, history=asked))
         except ValueError as error:
             reply = f'<div class="answer"><p><b>{escape(str(error))}</b></p></div>'
         return "", [*history, _message("user", question), _message("assistant", reply)]
 
-    def ask_api(question: str, doc_type: str = "", issuer: str = "", year: str = "") -> str:
+    def ask_api(
+        question: str,
+        doc_type: str = "",
+        issuer: str = "",
+        year: str = "",
+        history: list[str] | None = None,
+    ) -> str:
         """Answer a question: Markdown with [n] markers and one source line per citation.
 
         Optional filters, as in the 问答 tab: 文件类型 ``doc_type`` (e.g. 通知, 答复函),
-        发文机关 ``issuer`` (a part of its name) and 年份 ``year`` (e.g. 2024).
+        发文机关 ``issuer`` (a part of its name) and 年份 ``year`` (e.g. 2024). Optional
+        ``history``: the earlier questions of the conversation, oldest first; a
+        follow-up that does not name its topic (那需要什么材料？) is taken in theirs.
         """
         try:
             filters = _filters(doc_type, issuer, year)
-            return as_markdown(answer(library.ready(), question, filters=filters))
+            reply = answer(library.ready(), question, filters=filters, history=history or ())
+            return as_markdown(reply)
         except ValueError as error:
             return str(error)
 
@@ -223,3 +234,20 @@ def _filters(doc_type: str, issuer: str, year: str) -> Filters:
 
 def _message(role: str, content: str) -> dict[str, str]:
     return {"role": role, "content": content}
+
+
+def _user_turns(history: list[dict[str, Any]]) -> list[str]:
+    """The user's questions in the chat's messages, oldest first.
+
+    Gradio hands a message's content back as a list of parts (``{"type": "text",
+    "text": …}``); a plain string is taken as it is.
+    """
+    turns = []
+    for message in history:
+        content = message.get("content")
+        if message.get("role") != "user" or not content:
+            continue
+        parts = [content] if isinstance(content, str) else content
+        texts = [p if isinstance(p, str) else p.get("text") or "" for p in parts]
+        turns.append("".join(t for t in texts if isinstance(t, str)))
+    return turns
