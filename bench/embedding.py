@@ -93,8 +93,11 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args.passages, args.queries, args.out)))
         return
-    for backend in args.backends:  # convert and export outside the timings
-        load_embedder(DEFAULT_MODEL, backend)
+    for backend in args.backends:  # convert and export outside the timings, and in a child:
+        # a process's peak RSS is inherited by the children it starts after it
+        code = "from assistant.index.embedders import load_embedder as load; "
+        code += f"load({DEFAULT_MODEL!r}, {backend!r})"
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     start_load = os.getloadavg()
     rows: dict[str, dict[str, float]] = {}
     vectors: dict[str, np.ndarray] = {}

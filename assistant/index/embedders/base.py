@@ -53,9 +53,9 @@ class Embedder(Protocol):
         ...
 
 
-# Most padded tokens in one batch: 4 passages of 512 tokens. Bigger batches of long
-# passages only cost memory (attention grows with the square of the length) and time.
-TOKEN_BUDGET = 2048
+# Most padded tokens in one batch: 2 passages of 512 tokens. Bigger batches of long
+# passages only cost memory (attention grows with the square of the length), not time.
+TOKEN_BUDGET = 1024
 
 
 class PromptedEmbedder:
