@@ -75,7 +75,7 @@ class Library:
     """
 
     COLUMNS = ("标题", "文号", "发文机关", "日期", "页数", "段落数", "提示")
-    UPLOAD_SUFFIXES = tuple(READERS)  # what the loaders can read
+    UPLOAD_SUFFIXES = tuple(READERS)  # what the readers can read
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

