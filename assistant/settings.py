@@ -37,9 +37,14 @@ class Settings:
         chunk_size: Largest chunk, in characters.
         chunk_min: Chunks shorter than this are merged with their neighbours
             inside the same section.
+        unit_chars: Each chunk is also embedded by its sentences, short ones joined
+            into units of at least this many characters (see
+            :mod:`assistant.index.units`).
         max_file_mb: Files larger than this (in MB, fractions allowed) are skipped
             and reported.
         top_k: Passages returned by a search.
+        unit_weight: A chunk's dense score is ``1 - unit_weight`` times its own
+            cosine plus ``unit_weight`` times its best unit's (0 = chunks only).
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.
@@ -61,10 +66,12 @@ class Settings:
     threads: int = 0
     chunk_size: int = 500
     chunk_min: int = 120
+    unit_chars: int = 40
     max_file_mb: float = 50.0
     top_k: int = 5
+    unit_weight: float = 0.5
     dense_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 0.5
     rrf_k: int = 60
     fusion: str = "zscore"
     title_weight: float = 0.5

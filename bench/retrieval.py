@@ -13,10 +13,12 @@ Four question sets, each over its corpus:
 
 Indexes are built with the bundled model into ``--work`` (default /tmp/assistant-bench), one
 per corpus and backend, and updated incrementally on later runs. ``--backends onnx-int8 torch``
-compares embedder backends side by side in one run (each against the last). Usage::
+compares embedder backends side by side in one run (each against the last); ``--before``
+adds rows ranked as before sentence units (passages only, BM25 weight 1), on the same index.
+Usage::
 
     python bench/retrieval.py [--sets policy colloquial followup cmrc domainrag] [--backends B …]
-                              [--limit N] [--sweep]
+                              [--limit N] [--sweep] [--before]
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CJK_SPACE = re.compile(
     r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
 )
+
+
+# How search ranked before sentence units (--before): passages only, BM25 at full weight.
+BEFORE = {"unit_weight": 0.0, "bm25_weight": 1.0}
 
 
 def policy(corpus: Path, *files: str) -> list[dict[str, Any]]:
@@ -109,6 +115,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--sweep", action="store_true", help="refusal rates for several thresholds")
+    parser.add_argument(
+        "--before",
+        action="store_true",
+        help="also rank as before sentence units: passages only, BM25 weight 1",
+    )
     args = parser.parse_args()
     base = Settings.from_env()
     backends = args.backends or [base.backend]
@@ -133,6 +144,10 @@ def main() -> None:
             if any(q.get("history") for q in questions):  # the baseline: no conversation
                 bare = evaluate(searcher, [{**q, "history": []} for q in questions])
                 rows += [[f"{name}, no history", backend, *scores.row()] for scores in bare]
+            if args.before:  # the same index, ranked as before: chunks only
+                before = Searcher(searcher.index, settings.with_(**BEFORE))
+                for scores in evaluate(before, questions, modes=("dense", "hybrid")):
+                    rows.append([f"{name}, passages only", backend, *scores.row()])
             for scores in evaluate(searcher, questions):
                 rows.append([name, backend, *scores.row()])
                 if scores.mode == "hybrid":

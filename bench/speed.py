@@ -12,7 +12,8 @@ printed as soon as they are measured.
    writer. Per size, in a fresh process: load the model, VmRSS, ``open_index``, VmRSS (the
    difference = the index's memory), 5 warm-up queries, then p50/p95 of
    ``Searcher.search(q, k=5)`` over real questions (policy, seed, CMRC 2018) in hybrid, dense
-   and bm25 modes, query embedding included; p50 of a hybrid search's parts (embed = the
+   and bm25 modes, query embedding included; p50 of a hybrid search's parts (units = the
+   sentence-unit search; embed = the
    query embedding, the backends' difference); and the dense
    index's recall@10 against numpy brute force (1.00 for the exact ``IndexFlatIP``; HNSW
    above ``flat_limit``, whose misses here are mostly among the near-identical copies).
@@ -47,6 +48,7 @@ from assistant.index import build, open_index, read_manifest
 from assistant.index.builder import write_index
 from assistant.index.embedders import load_embedder
 from assistant.index.stores import STORES
+from assistant.index.units import Units
 from assistant.settings import BACKENDS, Settings
 from assistant.types import Chunk, DocumentInfo
 
@@ -114,13 +116,16 @@ def worker(index_dir: Path, backend: str, n: int) -> dict[str, Any]:
     for mode in MODES:
         times = [timed_search(searcher, q, mode) for q in qs]
         result[mode] = (pct(times, 50), pct(times, 95))
-    parts: dict[str, list[float]] = {"p_embed": [], "p_faiss": [], "p_bm25": [], "p_read": []}
+    parts: dict[str, list[float]] = {
+        k: [] for k in ("p_embed", "p_faiss", "p_units", "p_bm25", "p_read")
+    }
     for q in map(check_question, qs):
         start = time.perf_counter()
         vector = embedder.encode_queries([q])
         parts["p_embed"].append((time.perf_counter() - start) * 1000)
         ranked = searcher.rank(q, 5, mode="bm25")  # any 5 rows: reads cost the same
         parts["p_faiss"].append(ms(lambda v=vector: index.nearest(v, 100)))
+        parts["p_units"].append(ms(lambda v=vector: index.nearest_units(v, 100)))
         parts["p_bm25"].append(ms(lambda q=q: index.bm25_scores(index.tokenizer.query(q))))
         parts["p_read"].append(ms(lambda r=ranked: [searcher.hit(x) for x in r]))
     result.update({k: pct(v, 50) for k, v in parts.items()})
@@ -142,11 +147,13 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
     store = STORES[manifest.store].open(base, manifest)
     documents, rows = store.documents, [c.to_dict() for c in store.chunks()]
     real = np.array(store.vectors())
+    real_units = store.units()
     store.close()
     rng = np.random.default_rng(size)
     docs: list[DocumentInfo] = []
     chunks: list[Chunk] = []
     blocks: list[np.ndarray] = []
+    units = Units.empty(real.shape[1])
     copy = 0
     while len(chunks) < size:
         take = min(len(rows), size - len(chunks))
@@ -157,14 +164,21 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
             for r in rows[:take]
         ]
         docs += [replace(d, path=prefix + d.path) for d in documents if d.path in paths]
-        block = real[:take] + rng.normal(0, 0.005, (take, real.shape[1])).astype(np.float32)
-        blocks.append(block / np.linalg.norm(block, axis=1, keepdims=True))
+        blocks.append(perturbed(real[:take], rng))
+        own = real_units.take(range(take))
+        units += Units(perturbed(own.vectors, rng), own.chunks + len(chunks) - take)
         copy += 1
     vectors = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
     dest.mkdir(parents=True)
     start = time.perf_counter()  # every chunk is tokenized, as in a first build
-    write_index(Settings(corpus=CORPUS, index=dest), manifest.model, docs, chunks, vectors)
+    write_index(Settings(corpus=CORPUS, index=dest), manifest.model, docs, chunks, vectors, units)
     return time.perf_counter() - start
+
+
+def perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``vectors`` with a little noise, re-normalized: near-copies, not duplicates."""
+    block = vectors + rng.normal(0, 0.005, vectors.shape).astype(np.float32)
+    return (block / np.linalg.norm(block, axis=1, keepdims=True)).astype(np.float32)
 
 
 def build_corpus(tmp: Path, subs: tuple[str, ...], backend: str) -> tuple[dict[str, Any], Path]:
@@ -218,7 +232,8 @@ def search_table(tmp: Path, indexes: dict[str, Path], sizes: list[int], n: int) 
         "ratio = hybrid p50 against the first backend's",
         f"{'backend':>10} {'chunks':>7} {'dense index':>13} {'write s':>8} {'open s':>7} "
         f"{'index MB':>9} {'MB after q':>10} {'hybrid':>11} {'dense':>11} {'bm25':>11} "
-        f"{'embed':>6} {'faiss':>6} {'bm25':>6} {'read5':>6} {'recall@10':>9} {'ratio':>6}",
+        f"{'embed':>6} {'faiss':>6} {'units':>6} {'bm25':>6} {'read5':>6} "
+        f"{'recall@10':>9} {'ratio':>6}",
     )
     results: dict[tuple[str, int], dict[str, Any]] = {}
     first = next(iter(indexes))
@@ -239,8 +254,8 @@ def search_table(tmp: Path, indexes: dict[str, Path], sizes: list[int], n: int) 
                 f"{backend:>10} {r['chunks']:>7} {r['kind']:>13} {write_s:>8.1f} "
                 f"{r['open_s']:>7.1f} {r['index_mb']:>9.0f} {r['after_mb']:>10.0f} "
                 f"{cells[0]:>11} {cells[1]:>11} {cells[2]:>11} {r['p_embed']:>6.1f} "
-                f"{r['p_faiss']:>6.1f} {r['p_bm25']:>6.1f} {r['p_read']:>6.1f} "
-                f"{r['recall10']:>9.2f} {ratio:>5.2f}×",
+                f"{r['p_faiss']:>6.1f} {r['p_units']:>6.1f} {r['p_bm25']:>6.1f} "
+                f"{r['p_read']:>6.1f} {r['recall10']:>9.2f} {ratio:>5.2f}×",
                 flush=True,
             )
             shutil.rmtree(dest)

@@ -173,8 +173,14 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
     n = len(searcher.index)
     assert n < CANDIDATES
     vectors = np.asarray(searcher.index.vectors())
+    units = searcher.index.units()
+    assert len(units.vectors) > n  # long chunks have several sentence units
+    w, s = settings.unit_weight, settings
     for question in ("临时救助金最多多少", "2018年知识产权专项经费是多少", "政府信息公开申请"):
-        cosines = vectors @ searcher.embedder.encode_queries([question])[0]
+        query = searcher.embedder.encode_queries([question])[0]
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, units.chunks, np.asarray(units.vectors) @ query)
+        cosines = (1 - w) * (vectors @ query) + w * best  # a chunk's and its best sentence's
         keywords = np.zeros(n)
         for r in searcher.rank(question, k=n, mode="bm25"):
             keywords[r.row] = r.bm25
@@ -184,10 +190,11 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
         np.testing.assert_allclose([r.dense for r in hybrid], cosines[rows], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose([r.bm25 for r in hybrid], keywords[rows], rtol=1e-6)
         if fusion == "zscore":
-            expected = zscores(cosines) + zscores(keywords)
+            expected = s.dense_weight * zscores(cosines) + s.bm25_weight * zscores(keywords)
         else:  # ranks of the searcher's own cosines: FAISS and numpy may order near-ties apart
             cosines[rows] = [r.dense for r in hybrid]
-            expected = 1 / (60 + ranks(cosines)) + 1 / (60 + ranks(keywords))
+            expected = s.dense_weight / (60 + ranks(cosines))
+            expected += s.bm25_weight / (60 + ranks(keywords))
         np.testing.assert_allclose([r.score for r in hybrid], expected[rows], rtol=1e-5, atol=1e-6)
         assert [r.score for r in hybrid] == sorted((r.score for r in hybrid), reverse=True)
 

@@ -20,8 +20,7 @@ import pytest
 from assistant.answering.evaluation import compact, read_questions
 from assistant.documents.chunking import chunk
 from assistant.documents.ingest import load_document
-from assistant.index import IndexUnavailable, build, open_index
-from assistant.index.builder import passage_text
+from assistant.index import IndexUnavailable, build, open_index, passage_text
 from assistant.index.embedders import E5_PROMPTS, bundled, onnx
 from assistant.index.embedders.onnx import OnnxEmbedder
 from assistant.index.embedders.pytorch import SentenceTransformerEmbedder

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..documents.sentences import sentences
 from ..types import Answer, Hit, Quote
 from .conversation import search_in_conversation
 from .search import Filters, Searcher
@@ -36,9 +37,6 @@ _NOT_IN_NAMES = "的是在了和与及或把被对向从到为个哪些几多少
 _NAMED = re.compile(
     rf"(?:(?![{_NOT_IN_NAMES}])[\u4e00-\u9fff]){{2,8}}?(?:自治区|街道|委员会|省|市|区|县|镇|乡|局|厅)"
 )
-# A sentence ends at 。！？； (and closing quotes after them) or at a line break.
-_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
-_HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
@@ -75,32 +73,6 @@ def is_relevant(question: str, hits: list[Hit], min_score: float) -> bool:
         return False
     context = "".join(f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.text}" for h in hits)
     return all(name in context for name in named_bodies(question))
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text`` that can be quoted, surrounding whitespace excluded.
-
-    A sentence ends at 。！？； or a line break, so a table row is one sentence.
-    Headings (a short line without an end mark or a tab, such as "2.加大投入")
-    are left out: they are already in the citation's section path, and they serve
-    as the next sentence's context. Only a text of nothing but headings gives them.
-    """
-    spans: list[tuple[int, int]] = []
-    headings: list[tuple[int, int]] = []
-    start = 0
-    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
-        piece = text[start:end]
-        left = start + len(piece) - len(piece.lstrip())
-        right = start + len(piece.rstrip())
-        start = end
-        if right <= left:
-            continue
-        line = text[left:right]
-        is_heading = len(line) < _HEADING_CHARS and "\t" not in line
-        (headings if is_heading and not _SENTENCE_END.match(line[-1]) else spans).append(
-            (left, right)
-        )
-    return spans or headings
 
 
 def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -> Answer:

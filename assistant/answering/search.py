@@ -5,8 +5,13 @@ One entry point, :class:`Searcher`::
     searcher = Searcher.open(Settings.from_env())
     hits = searcher.search("2018年知识产权专项经费是多少？", k=5)
 
+A passage's dense score mixes its own cosine with that of its best sentence unit
+(parent/child retrieval, ``settings.unit_weight``; see :mod:`assistant.index.units`):
+a question that matches one sentence of a long passage finds the passage, which
+is what is cited and answered from.
+
 Hybrid search takes the best ``CANDIDATES`` passages of each method, gives every
-candidate both its cosine similarity and its BM25 score, turns each into z-scores
+candidate both its dense and its BM25 score, turns each into z-scores
 over the candidates and ranks by their weighted sum (``settings.fusion`` =
 ``zscore``). Unlike reciprocal-rank fusion (``rrf``), this keeps how far ahead a
 passage is: a BM25 match far above the rest is not outvoted by a passage that the
@@ -73,7 +78,8 @@ class Ranked:
     Attributes:
         row: The chunk's row in the index.
         score: What results are ordered by (in hybrid mode, the fused score).
-        dense: Cosine similarity to the question (``None`` in ``bm25`` mode).
+        dense: The dense score: cosine similarity to the question, mixed with
+            the best sentence unit's (``None`` in ``bm25`` mode).
         bm25: BM25 score (``None`` in ``dense`` mode).
     """
 
@@ -159,9 +165,9 @@ class Searcher:
         if not rows:
             return []
         missing = [row for row in rows if row not in dense]
-        if missing:  # found by BM25 only: their cosine, from the stored vectors
-            cosines = self.index.cosines(self._query_vector(question), missing)
-            dense.update(zip(missing, cosines.tolist(), strict=True))
+        if missing:  # found by BM25 only: their dense scores, from the stored vectors
+            scores = self._dense_scores(self._query_vector(question), missing)
+            dense.update(zip(missing, scores.tolist(), strict=True))
         cosines = np.array([dense[row] for row in rows])
         keywords = np.asarray(bm25[rows], dtype=np.float64)
         s = self.settings
@@ -185,8 +191,26 @@ class Searcher:
         return vector
 
     def _dense(self, question: str, mask: np.ndarray | None) -> dict[int, float]:
+        """The dense candidates: row → score (see :meth:`_dense_scores`)."""
         allowed = np.flatnonzero(mask) if mask is not None else None
-        return self.index.nearest(self._query_vector(question), CANDIDATES, allowed)
+        query = self._query_vector(question)
+        found = self.index.nearest(query, CANDIDATES, allowed)
+        if not self.settings.unit_weight:
+            return found
+        rows = sorted(found.keys() | self.index.nearest_units(query, CANDIDATES, allowed).keys())
+        return dict(zip(rows, self._dense_scores(query, rows).tolist(), strict=True))
+
+    def _dense_scores(self, query: np.ndarray, rows: list[int]) -> np.ndarray:
+        """Each row's cosine to ``query``, mixed with its best sentence unit's.
+
+        ``(1 - unit_weight) × chunk cosine + unit_weight × best unit cosine``: a
+        passage is found by its best sentence, and its whole text still counts.
+        """
+        cosines = self.index.cosines(query, rows)
+        weight = self.settings.unit_weight
+        if not weight:
+            return cosines
+        return (1 - weight) * cosines + weight * self.index.unit_cosines(query, rows)
 
     def _bm25(self, question: str, mask: np.ndarray | None) -> np.ndarray:
         """The BM25 score of every chunk (0 where the filters exclude it)."""

@@ -1,7 +1,7 @@
 """The index: chunks → vectors and BM25 tokens, kept in a store, built incrementally.
 
 ``embedders`` (one module per backend, the bundled model in ``embedders.bundled``)
-turn passages into vectors,
+turn passages and their sentence ``units`` into vectors,
 ``tokens`` into jieba BM25 tokens; ``stores`` keep them (one module per backend,
 picked by name); ``manifest`` records what an index folder holds; ``build``
 updates it from the corpus. Imports :mod:`assistant.documents`, never the
@@ -11,9 +11,10 @@ answering or app stages. Entry points: :func:`build` and :func:`open_index`.
 from __future__ import annotations
 
 from ..settings import Settings
-from .builder import BuildReport, build, passage_text
+from .builder import BuildReport, build
 from .manifest import IndexUnavailable, Manifest, check_compatible, read_manifest
 from .stores import STORES, Store
+from .units import passage_text
 
 __all__ = [
     "BuildReport",

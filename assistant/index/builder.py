@@ -43,6 +43,7 @@ from .tokens import (
     keyword_text,
     normalize_text,
 )
+from .units import Units, passage_text, unit_texts
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class BuildReport:
     Attributes:
         files: One report per corpus file.
         chunks: Chunks in the new index.
-        embedded: Chunks embedded in this build (new or changed documents).
+        embedded: Chunks embedded in this build (new or changed documents), each
+            with its sentence units.
         reused: Chunks whose stored vectors were kept.
         removed: Documents dropped because their file is gone.
         full_reason: Why everything was rebuilt, or ``""`` for an incremental build.
@@ -71,21 +73,13 @@ class BuildReport:
     changed: bool
 
 
-def passage_text(chunk: Chunk) -> str:
-    """What is embedded for a chunk: title and section give it context.
-
-    BM25 indexes :func:`assistant.index.tokens.keyword_text` instead (no title).
-    """
-    return "\n".join(x for x in (chunk.source.title, chunk.section, chunk.text) if x)
-
-
 @dataclass(frozen=True)
 class Progress:
     """How far the embedding of a build has got.
 
     Attributes:
-        done: Passages embedded so far.
-        total: Passages to embed in this build.
+        done: Passages and sentence units embedded so far.
+        total: Passages and sentence units to embed in this build.
         seconds: Time since the embedding started.
     """
 
@@ -184,18 +178,22 @@ def build(
             kept = _kept_chunks(previous, unchanged)
             rows = [row for row, _ in kept]
             new_chunks = [c for report in new for c in report.chunks]
+            new_units = [unit_texts(c, settings.unit_chars) for c in new_chunks]
             if new_chunks or not base:
                 embedder = load_embedder(settings.model, settings.backend, settings.threads)
-                new_vectors = embedder.encode_passages(
-                    [passage_text(c) for c in new_chunks], on_progress=Progress.reporter(on_embed)
-                )
+                texts = [passage_text(c) for c in new_chunks] + [t for u in new_units for t in u]
+                embedded = embedder.encode_passages(texts, on_progress=Progress.reporter(on_embed))
                 model = ModelInfo(
                     embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
                 )
             else:  # documents removed or settings changed: the stored vectors are all it takes
                 model = base.model
-                new_vectors = np.zeros((0, model.dimension), dtype=np.float32)
+                embedded = np.zeros((0, model.dimension), dtype=np.float32)
+            new_vectors = embedded[: len(new_chunks)]
             chunks = [c for _, c in kept] + new_chunks
+            units = Units.of(new_vectors, new_units, embedded[len(new_chunks) :], len(rows))
+            if previous is not None:
+                units = previous.units().take(rows) + units
             reuse = previous if base and _stored_tokens_fit(base) else None
             manifest = write_index(
                 settings,
@@ -203,6 +201,7 @@ def build(
                 _documents(reports, previous),
                 chunks,
                 _vectors(previous, rows, new_vectors),
+                units,
                 problems=problems,
                 previous=reuse,
                 rows=rows,
@@ -230,6 +229,7 @@ def write_index(
     documents: list[DocumentInfo],
     chunks: list[Chunk],
     vectors: np.ndarray,
+    units: Units,
     *,
     problems: tuple[Problem, ...] = (),
     previous: Store | None = None,
@@ -243,6 +243,7 @@ def write_index(
         documents: The indexed documents, in corpus order.
         chunks: All chunks, in row order.
         vectors: Their vectors, row ``i`` = chunk ``i``.
+        units: Their sentence units (see :mod:`assistant.index.units`).
         problems: The corpus files' problems, for the manifest.
         previous: An index whose stored tokens may be reused.
         rows: The first ``len(rows)`` chunks are these rows of ``previous``.
@@ -256,7 +257,7 @@ def write_index(
         (c.text for c in chunks),
     )
     tokens = _chunk_tokens(chunks, words, previous, rows)
-    contents = Contents(documents, chunks, vectors, tokens, words)
+    contents = Contents(documents, chunks, vectors, units, tokens, words)
     generation, dense = STORES[DEFAULT_STORE].write(settings.index, contents, settings.flat_limit)
     chunk_ids: dict[str, list[str]] = {}
     for c in chunks:

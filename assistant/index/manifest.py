@@ -23,10 +23,10 @@ from ..settings import Settings
 from ..types import FileStatus
 from .embedders import resolve_backend
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 # Settings whose change makes every stored chunk or vector stale.
-SHAPING = ("model", "chunk_size", "chunk_min")
+SHAPING = ("model", "chunk_size", "chunk_min", "unit_chars")
 
 
 class IndexUnavailable(RuntimeError):

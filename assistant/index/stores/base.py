@@ -18,6 +18,7 @@ import numpy as np
 from ...types import Chunk, DocumentInfo
 from ..manifest import Manifest
 from ..tokens import Tokenizer, Tokens
+from ..units import Units
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Contents:
         documents: The indexed documents, in corpus order.
         chunks: All chunks, in row order.
         vectors: Their passage vectors, row ``i`` = chunk ``i`` (float32, L2-normalized).
+        units: Their sentence units' vectors (see :mod:`assistant.index.units`).
         tokens: Their BM25 tokens.
         words: The jieba user dictionary the tokens were made with.
     """
@@ -35,6 +37,7 @@ class Contents:
     documents: list[DocumentInfo]
     chunks: list[Chunk]
     vectors: np.ndarray
+    units: Units
     tokens: Tokens
     words: list[str]
 
@@ -112,6 +115,26 @@ class Store(Protocol):
 
     def cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         """The cosine similarity of ``query`` to the vectors of ``rows``."""
+        ...
+
+    def units(self) -> Units:
+        """Every chunk's sentence units (vectors memory-mapped where the store can)."""
+        ...
+
+    def nearest_units(
+        self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> dict[int, float]:
+        """The chunks of the ``n`` units nearest to ``query``: row → its best of them.
+
+        Args:
+            query: One L2-normalized vector, shape ``(1, dimension)``.
+            n: How many units.
+            allowed: The chunk rows whose units may be returned (all when ``None``).
+        """
+        ...
+
+    def unit_cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """For each of ``rows``, the highest cosine of ``query`` to one of its units."""
         ...
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:

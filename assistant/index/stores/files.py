@@ -10,6 +10,9 @@ names it::
     vectors.npy        float32 passage embeddings, row i = chunk i
     dense.faiss        FAISS inner-product index over the vectors (exact, or HNSW
                        above ``flat_limit`` vectors)
+    unit_vectors.npy   float32 embeddings of the chunks' sentence units
+    unit_chunks.npy    the chunk of every unit (non-decreasing)
+    units.faiss        FAISS index over the unit vectors, like dense.faiss
     tokens.npy         int32 BM25 tokens of all chunks, one after another (ids into vocab.jsonl)
     token_offsets.npy  where each chunk's tokens start in tokens.npy (one more than chunks)
     vocab.jsonl        one token a line, as a JSON string
@@ -36,6 +39,7 @@ import numpy as np
 from ...types import Chunk, DocumentInfo
 from ..manifest import MANIFEST, Manifest, fsync
 from ..tokens import Tokenizer, Tokens, load_words, save_words
+from ..units import Units, best_per_chunk
 from .base import Contents
 
 FILES = (
@@ -45,6 +49,9 @@ FILES = (
     "chunk_docs.npy",
     "vectors.npy",
     "dense.faiss",
+    "unit_vectors.npy",
+    "unit_chunks.npy",
+    "units.faiss",
     "tokens.npy",
     "token_offsets.npy",
     "vocab.jsonl",
@@ -78,8 +85,14 @@ class FileStore:
         self._offsets = _load_npy(folder / "chunk_offsets.npy")
         self.chunk_docs = _load_npy(folder / "chunk_docs.npy")
         self.dense = faiss.read_index(str(folder / "dense.faiss"))
-        if "efSearch" in manifest.dense:
-            self.dense.hnsw.efSearch = manifest.dense["efSearch"]
+        self.unit_index = faiss.read_index(str(folder / "units.faiss"))
+        hnsw = ((self.dense, manifest.dense), (self.unit_index, manifest.dense["units"]))
+        for index, info in hnsw:
+            if "efSearch" in info:
+                index.hnsw.efSearch = info["efSearch"]
+        self.unit_chunks = _load_npy(folder / "unit_chunks.npy")
+        # The units of chunk i are rows unit_starts[i] … unit_starts[i + 1] - 1.
+        self._unit_starts = np.searchsorted(self.unit_chunks, np.arange(len(self._offsets) + 1))
         # A question reads only its own tokens' postings: map the arrays, do not load them.
         with _LOADING:
             self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
@@ -135,6 +148,41 @@ class FileStore:
         vectors = self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return vectors @ query[0]
 
+    def units(self) -> Units:
+        """All stored unit vectors (memory-mapped) and their chunks."""
+        return Units(_load_npy(self.folder / "unit_vectors.npy", mmap=True), self.unit_chunks)
+
+    def nearest_units(
+        self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> dict[int, float]:
+        """The chunks of the ``n`` nearest units to ``query``: row → best cosine among them."""
+        import faiss
+
+        params = None
+        if allowed is not None:
+            units = self._units_of(allowed)[0]
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(units))
+        total = len(self.unit_chunks)
+        scores, rows = self.unit_index.search(query, min(n, total), params=params)
+        found = rows[0] >= 0
+        return best_per_chunk(scores[0][found], self.unit_chunks[rows[0][found]])
+
+    def unit_cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """For each of ``rows``, the best cosine of ``query`` to its units (from FAISS)."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        units, counts = self._units_of(rows)
+        cosines = self.unit_index.reconstruct_batch(units) @ query[0]
+        return np.maximum.reduceat(cosines, np.cumsum(counts) - counts)
+
+    def _units_of(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The unit rows of chunk ``rows``, one chunk after another, and each chunk's count."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self._unit_starts[rows], self._unit_starts[rows + 1]
+        ranges = [np.arange(s, e) for s, e in zip(starts, ends, strict=True)]
+        units = np.concatenate(ranges) if ranges else np.zeros(0)
+        return units.astype(np.int64), ends - starts
+
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         """The BM25 score of every chunk for ``tokens`` (those the index knows)."""
         known = [t for t in tokens if t in self.bm25.vocab_dict]
@@ -172,6 +220,11 @@ class FileStore:
         dense, dense_info = _dense_index(contents.vectors, flat_limit)
         faiss.write_index(dense, str(target / "dense.faiss"))
         del dense
+        _save_npy(target / "unit_vectors.npy", contents.units.vectors)
+        _save_npy(target / "unit_chunks.npy", contents.units.chunks)
+        units, dense_info["units"] = _dense_index(contents.units.vectors, flat_limit)
+        faiss.write_index(units, str(target / "units.faiss"))
+        del units
 
         tokens = contents.tokens
         save_words(contents.words, target / "userdict.txt")
