@@ -66,6 +66,9 @@ class Source:
         issuer: 发文机关, e.g. ``官渡区市场监督管理局``; empty when unknown.
         issued_on: Issue date as ``YYYY-MM-DD``; empty when unknown.
         doc_type: 文种 such as 函, 通知, 办法, 报告, 预算; empty when unknown.
+        jurisdiction: Where the document applies, as a full place name
+            (``广东省广州市天河区``, ``全国``; see :mod:`assistant.documents.places`);
+            empty when unknown.
     """
 
     title: str = ""
@@ -73,6 +76,7 @@ class Source:
     issuer: str = ""
     issued_on: str = ""
     doc_type: str = ""
+    jurisdiction: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
@@ -244,6 +248,7 @@ class Hit:
             "doc_number": s.doc_number,
             "issuer": s.issuer,
             "issued_on": s.issued_on,
+            "jurisdiction": s.jurisdiction,
             "section": c.section,
             "page": c.page_start,
             "text": c.text,

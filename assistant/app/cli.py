@@ -336,7 +336,8 @@ def _report_line(report: FileReport) -> str:
     parts = [f"{report.status.mark} {report.path}"]
     if report.document:
         d, s = report.document, report.document.source
-        cite = " · ".join(x for x in (f"《{s.title}》", s.doc_number, s.issuer, s.issued_on) if x)
+        fields = (f"《{s.title}》", s.doc_number, s.issuer, s.jurisdiction, s.issued_on)
+        cite = " · ".join(x for x in fields if x)
         pages = f"{d.pages}页 · " if d.pages else ""
         parts.append(f"  {cite} · {pages}{len(report.chunks)}块")
     parts.extend(f"  {problem}" for problem in report.problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..settings import Settings
@@ -17,11 +17,12 @@ from ..types import Chunk, Document, FileStatus, Source
 from .chunking import chunk
 from .cleaning import clean
 from .metadata import SIDECAR, extract, merge, read_sidecar
+from .places import jurisdiction
 from .readers import EmptyFile, LoadError, read, sha256_file
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5  # 5: every document's jurisdiction
 _GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 GARBLED_LIMIT = 0.05
 
@@ -85,10 +86,14 @@ def load_document(
     garbled = len(_GARBLED.findall(text)) / len(text)
     if garbled > GARBLED_LIMIT and not any("garbled" in w for w in warnings):
         warnings.append(f"疑似乱码 (garbled text {garbled:.0%})")
+    source = merge(extract(text, path.name, extracted.title), override)
+    if not source.jurisdiction:  # metadata.csv may set it; else from issuer, title, 文号, text
+        where = jurisdiction(source.title, source.issuer, source.doc_number, text)
+        source = replace(source, jurisdiction=where)
     return Document(
         path=path.relative_to(corpus).as_posix(),
         sha256=sha256 or sha256_file(path),
-        source=merge(extract(text, path.name, extracted.title), override),
+        source=source,
         text=text,
         page_starts=page_starts,
         warnings=tuple(warnings),

@@ -12,6 +12,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from ..types import Source
+from .places import gazetteer
 
 SIDECAR = "metadata.csv"
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
@@ -137,8 +138,10 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
 
     Columns (Chinese or English names): ``文件``/``file`` (path relative to the
     corpus), ``文档标题``/``title``, ``文号``/``doc_number``, ``发文机关``/``issuer``,
-    ``发布日期``/``issued_on``, ``文种``/``doc_type``. Other columns are ignored;
-    a 文号 cell that is not a real 文号 (e.g. "（年度方案）") is ignored too.
+    ``发布日期``/``issued_on``, ``文种``/``doc_type``, ``管辖范围``/``地区``/``jurisdiction``
+    (a place such as 天河区 or 广东省广州市, or 全国; written in full when the
+    place is known, kept as written otherwise). Other columns are ignored; a 文号
+    cell that is not a real 文号 (e.g. "（年度方案）") is ignored too.
     """
     path = corpus / SIDECAR
     if not path.is_file():
@@ -150,6 +153,8 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
         "发文机关": "issuer",
         "发布日期": "issued_on",
         "文种": "doc_type",
+        "管辖范围": "jurisdiction",
+        "地区": "jurisdiction",
     }
     overrides: dict[str, Source] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -166,6 +171,7 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
                 issuer=row.get("issuer", ""),
                 issued_on=parse_date(row.get("issued_on", "")),
                 doc_type=row.get("doc_type", ""),
+                jurisdiction=_place(row.get("jurisdiction", "")),
             )
     return overrides
 
@@ -180,6 +186,12 @@ def merge(found: Source, override: Source | None) -> Source:
     if changes.get("title") and not changes.get("doc_type"):
         changes["doc_type"] = doc_type_of(changes["title"]) or found.doc_type
     return replace(found, **changes)
+
+
+def _place(value: str) -> str:
+    """A jurisdiction cell written in full (天河区 → 广东省广州市天河区), or as it is."""
+    place = gazetteer().resolve(value) if value else None
+    return place.full if place else value
 
 
 def _cn_number(text: str) -> int:
