@@ -189,7 +189,7 @@ def sweep(searcher: Searcher, questions: list[dict[str, Any]]) -> None:
     for threshold in [x / 100 for x in range(80, 93)]:
         refused = {True: 0, False: 0}
         for answerable, question, hits in results:
-            refused[answerable] += not is_relevant(question, hits, threshold)
+            refused[answerable] += not is_relevant(question, hits, threshold, searcher.places)
         counts = {a: max(1, sum(1 for r in results if r[0] == a)) for a in (True, False)}
         rows.append(
             [

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from ..documents.sentences import sentences
 from ..types import Answer, Hit, Quote
 from .conversation import search_in_conversation
+from .place import Coverage, place_reason
 from .search import Filters, Searcher
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
@@ -59,20 +60,39 @@ def named_bodies(question: str) -> list[str]:
     return _NAMED.findall(question)
 
 
-def is_relevant(question: str, hits: list[Hit], min_score: float) -> bool:
+def is_relevant(
+    question: str, hits: list[Hit], min_score: float, places: Coverage | None = None
+) -> bool:
     """Whether the passages found can answer ``question``.
 
-    Two checks, both needed: the best dense cosine similarity reaches
-    ``min_score`` (comparable across questions, unlike RRF or BM25 scores), and
-    every place or body the question names (深圳市, 教育局) appears in the passages
-    or their documents' titles and issuers — a question about another city or
-    another agency is not answered from a look-alike document.
+    See :func:`answerable`: ``True`` when some passage can.
     """
+    return bool(answerable(question, hits, min_score, places))
+
+
+def answerable(
+    question: str, hits: list[Hit], min_score: float, places: Coverage | None = None
+) -> list[Hit]:
+    """The passages of ``hits`` that may answer ``question``; empty when none can.
+
+    With ``places`` (the index's :class:`Coverage`), a question that names a place
+    (深圳, 天河区) keeps only the passages of documents that apply there. Then two
+    checks, both needed: the best dense cosine similarity of the passages kept
+    reaches ``min_score`` (comparable across questions, unlike RRF or BM25 scores),
+    and every other body the question names (教育局, 司法局) appears in them or their
+    documents' titles and issuers — a question about another agency is not answered
+    from a look-alike document. Without ``places``, named places are checked like
+    bodies, by their names.
+    """
+    bodies = named_bodies(question)
+    if places is not None and (named := places.named(question)):
+        hits = [h for h in hits if places.applies(h, named)]
+        bodies = [b for b in bodies if not any(m.surface in b for m in named)]
     best = max((h.dense for h in hits if h.dense is not None), default=None)
     if best is None or best < min_score:
-        return False
+        return []
     context = "".join(f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.text}" for h in hits)
-    return all(name in context for name in named_bodies(question))
+    return hits if all(name in context for name in bodies) else []
 
 
 def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -> Answer:
@@ -91,13 +111,19 @@ def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -
     return Answer(question, True, tuple(hits[i] for i in markers), quotes)
 
 
-def not_found(question: str, hits: list[Hit]) -> Answer:
-    """The refusal, with the best passage of each of the nearest documents to look at."""
+def not_found(question: str, hits: list[Hit], why: str = "") -> Answer:
+    """The refusal, with the best passage of each of the nearest documents to look at.
+
+    Args:
+        question: The question (normalized).
+        hits: The passages found, best first.
+        why: What more to say than :data:`NOT_FOUND` (e.g. which place is not covered).
+    """
     seen: dict[str, Hit] = {}
     for hit in hits:
         seen.setdefault(hit.chunk.doc, hit)
     nearest = tuple(seen.values())[:NEAREST_DOCUMENTS]
-    return Answer(question, False, nearest, reason=NOT_FOUND)
+    return Answer(question, False, nearest, reason=f"{NOT_FOUND}。{why}" if why else NOT_FOUND)
 
 
 def answer(
@@ -123,13 +149,18 @@ def answer(
         ValueError: Empty or over-long question.
     """
     understood, hits = search_in_conversation(searcher, question, history, k, filters=filters)
-    asked = understood.question.text  # as asked, normalized once
+    asked, query = understood.question.text, understood.query  # as asked, normalized once
     # A follow-up's passages are on its topic already: its sentences are chosen for what
     # it asks, while relevance (the named places and bodies) is judged on all it means.
-    if not is_relevant(understood.query.text, hits, searcher.settings.min_score):
-        reply = not_found(asked, hits)
+    places = searcher.places
+    if usable := answerable(query.text, hits, searcher.settings.min_score, places):
+        reply = compose(asked, usable, searcher.index.tokenizer)
+    elif missing := places.uncovered(places.named(query.text)):
+        # The same topic in the documents of the places covered, as a pointer only.
+        elsewhere = searcher.search(query, k, filters=filters, place=False)
+        reply = not_found(asked, elsewhere, place_reason(missing, places))
     else:
-        reply = compose(asked, hits, searcher.index.tokenizer)
+        reply = not_found(asked, hits)
     return replace(reply, understood=understood.label)
 
 

@@ -125,7 +125,10 @@ def _search(
     """Whether ``assistant ask`` would answer a question row, and its ``k`` best passages."""
     history = question.get("history") or ()
     understood, hits = search_in_conversation(searcher, question["question"], history, k, mode)
-    return is_relevant(understood.query.text, hits, searcher.settings.min_score), hits
+    relevant = is_relevant(
+        understood.query.text, hits, searcher.settings.min_score, searcher.places
+    )
+    return relevant, hits
 
 
 def table(rows: list[list[str]], header: list[str] = HEADER) -> str:

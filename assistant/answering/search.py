@@ -34,6 +34,7 @@ import numpy as np
 from ..index import Store, open_index
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
+from .place import Coverage
 from .question import Question
 
 MODES = ("hybrid", "dense", "bm25")
@@ -103,6 +104,11 @@ class Searcher:
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
 
+    @functools.cached_property
+    def places(self) -> Coverage:
+        """The places of the index's documents (see :mod:`.place`)."""
+        return Coverage(self.index.documents)
+
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
         """Open the index at ``settings.index`` (see :func:`assistant.index.open_index`)."""
@@ -114,6 +120,8 @@ class Searcher:
         k: int | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
+        *,
+        place: bool = True,
     ) -> list[Hit]:
         """Return the ``k`` best passages for ``question``, best first.
 
@@ -123,11 +131,13 @@ class Searcher:
             k: How many passages (``settings.top_k`` by default).
             mode: ``hybrid`` (default), ``dense`` or ``bm25``.
             filters: Only passages of documents that pass them.
+            place: Prefer the documents that apply to the places the question
+                names (:meth:`Coverage.prefer`); ``False`` ranks as if it named none.
 
         Raises:
             ValueError: Empty or over-long question, or an unknown mode.
         """
-        return [self.hit(r) for r in self.rank(question, k, mode, filters)]
+        return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
 
     def hit(self, ranked: Ranked) -> Hit:
         """Read a ranked result's chunk from the index."""
@@ -139,6 +149,8 @@ class Searcher:
         k: int | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
+        *,
+        place: bool = True,
     ) -> list[Ranked]:
         """Like :meth:`search`, without reading the chunks."""
         question = Question.parse(question).text
@@ -156,7 +168,10 @@ class Searcher:
             ranked = [Ranked(row, float(bm25[row]), None, float(bm25[row])) for row in _top(bm25)]
         else:
             ranked = self._hybrid(question, mask)
-        return sorted(ranked, key=lambda r: -r.score)[:k]
+        ranked = sorted(ranked, key=lambda r: -r.score)
+        if place:  # a small adjustment after fusion: the named place's documents first
+            ranked = self.places.prefer(question, ranked, self.index.chunk_docs)
+        return ranked[:k]
 
     def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
         """Both methods' candidates, each with its cosine and its BM25 score, fused."""

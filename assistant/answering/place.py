@@ -1,0 +1,154 @@
+"""Place in answering: the places a question names, and which documents apply there.
+
+A document applies to a place when its jurisdiction (``Source.jurisdiction``) is
+that place, a place above it (a 广东省 policy applies in 广州市, a national one
+everywhere) or a place inside it; a sibling's does not (深圳市's rules are not
+广州市's). A document of unknown jurisdiction applies when its passage, title or
+issuer names the place.
+
+:class:`Coverage` holds the places of an index's documents. :meth:`Coverage.prefer`
+is the ranking signal: for a question that names a place, the passages of documents
+that do not apply go after those that do, and the place's own documents gain a
+little. :meth:`Coverage.applies` tells the answer stage which passages may answer,
+and :meth:`Coverage.uncovered` which named places no document is about, for the
+refusal's reason (已收录的文件没有深圳市的相关规定（收录范围：…）).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..documents.places import COUNTRY, Mention, Place, gazetteer
+from ..types import DocumentInfo, Hit
+
+if TYPE_CHECKING:
+    from .search import Ranked
+
+# How much a passage of the named place's own documents gains, in standard deviations
+# of the candidates' scores: enough to win a near tie (the same text in a 区 and its 市).
+OWN_PLACE_BONUS = 0.2
+SCOPE_SHOWN = 8  # places listed in a refusal's 收录范围
+
+
+class Coverage:
+    """The places an index's documents apply to.
+
+    Args:
+        documents: The index's documents, in row order.
+    """
+
+    def __init__(self, documents: Sequence[DocumentInfo]) -> None:
+        self.places = [place_of(d.source.jurisdiction) for d in documents]
+        counts = Counter(p for p in self.places if p is not None)
+        # The places covered, most documents first: 广州市, 广州市天河区, 上海市普陀区 …
+        self.covered = tuple(sorted(counts, key=lambda p: (-counts[p], p.code)))
+        self._local = tuple(p for p in self.covered if p.level >= 2)
+
+    def named(self, question: str) -> tuple[Mention, ...]:
+        """The places ``question`` names, the most specific of each line (成都 for 四川/成都).
+
+        Short county names count inside the covered cities and counties (天河 when
+        广州市 is covered). A name of several places (普陀区) keeps those that fit the
+        other names of the question, else those the index covers, else all.
+        """
+        mentions = gazetteer().find(question, self._local)
+        narrowed = []
+        for m in mentions:
+            others = [p for o in mentions if o is not m for p in o.places]
+            fitting = [p for p in m.places if any(p.related(o) for o in others)]
+            covered = [p for p in m.places if any(p.related(c) for c in self._local)]
+            narrowed.append(replace(m, places=tuple(fitting or covered or m.places)))
+        return tuple(
+            m
+            for m in narrowed
+            if not any(
+                o is not m and o.places[0] != m.places[0] and m.places[0].contains(o.places[0])
+                for o in narrowed
+            )
+        )
+
+    def applies(self, hit: Hit, named: Sequence[Mention]) -> bool:
+        """Whether the passage ``hit`` may answer for the places ``named``.
+
+        Its document's jurisdiction is one of them, above or inside one of them; a
+        document of unknown jurisdiction applies when the passage, its title or its
+        issuer names one of them.
+        """
+        source = hit.chunk.source
+        place = place_of(source.jurisdiction)
+        if place is None:
+            text = f"{source.title}{source.issuer}{hit.chunk.text}"
+            return any(m.surface in text or m.places[0].name in text for m in named)
+        return any(place.related(p) for m in named for p in m.places)
+
+    def prefer(self, question: str, ranked: list[Ranked], docs: np.ndarray) -> list[Ranked]:
+        """``ranked`` (best first) reordered for the places ``question`` names.
+
+        Passages of documents that do not apply there go after all others; those of
+        the named place's own documents gain :data:`OWN_PLACE_BONUS`; those of
+        documents of unknown place keep their score. Without a named place, or when
+        no document's place is known, ``ranked`` is returned as it is.
+
+        Args:
+            question: The question (normalized).
+            ranked: Candidates, best first.
+            docs: The document row of every chunk row.
+        """
+        named = self.named(question) if self.covered and ranked else ()
+        if not named:
+            return ranked
+        scores = np.array([r.score for r in ranked])
+        bonus = OWN_PLACE_BONUS * float(scores.std())
+        adjusted = []
+        for r in ranked:
+            place = self.places[int(docs[r.row])]
+            if place is None:
+                adjusted.append((False, r))
+            elif not any(place.related(p) for m in named for p in m.places):
+                adjusted.append((True, r))
+            elif any(place == p for m in named for p in m.places):
+                adjusted.append((False, replace(r, score=r.score + bonus)))
+            else:
+                adjusted.append((False, r))
+        adjusted.sort(key=lambda pair: (pair[0], -pair[1].score))
+        return [r for _, r in adjusted]
+
+    def uncovered(self, named: Sequence[Mention]) -> list[Place]:
+        """The named places that no document is about (none is of the place or inside it)."""
+        return [
+            m.places[0]
+            for m in named
+            if m.places[0] != COUNTRY
+            and not any(p.contains(c) for p in m.places for c in self.covered)
+        ]
+
+    def scope(self) -> str:
+        """The places covered, for people: 广州市、广州市天河区、上海市普陀区…"""
+        labels = [p.label for p in self.covered]
+        shown = "、".join(labels[:SCOPE_SHOWN])
+        return shown + (f"等 {len(labels)} 处" if len(labels) > SCOPE_SHOWN else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def place_of(jurisdiction: str) -> Place | None:
+    """The place of a stored jurisdiction (广东省广州市 → 广州市), ``None`` when unknown."""
+    return gazetteer().resolve(jurisdiction) if jurisdiction else None
+
+
+def place_label(jurisdiction: str) -> str:
+    """A stored jurisdiction as shown: 广东省广州市天河区 → 广州市天河区 (others as written)."""
+    place = place_of(jurisdiction)
+    return place.label if place else jurisdiction
+
+
+def place_reason(missing: Sequence[Place], coverage: Coverage) -> str:
+    """已收录的文件没有深圳市的相关规定（收录范围：广州市、…）."""
+    names = "、".join(p.label for p in missing)
+    scope = coverage.scope()
+    return f"已收录的文件没有{names}的相关规定" + (f"（收录范围：{scope}）" if scope else "")
