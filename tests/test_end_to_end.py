@@ -26,6 +26,7 @@ HIT_KEYS = {
     "doc_number",
     "issuer",
     "issued_on",
+    "jurisdiction",
     "section",
     "page",
     "text",

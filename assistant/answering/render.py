@@ -1,7 +1,7 @@
 """Renderers: a structured :class:`~assistant.types.Answer` as plain text, Markdown, HTML or JSON.
 
 Citation lines are made here and only here, for the CLI, the API and the app:
-``《title》 文号 · issuer · date · section path · page``. The HTML escapes every
+``《title》 文号 · issuer · date · 适用地区：place · section path · page``. The HTML escapes every
 string that comes from a document, so a ``<script>`` in a document never runs.
 """
 
@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from ..types import Answer, Hit, Source
+from .place import place_label
 
 SOURCES_HEAD = "来源："
 NEAREST_HEAD = "最接近的文件（可能不含答案）："
@@ -18,9 +19,10 @@ ELISION = "……"
 
 
 def document_line(source: Source) -> str:
-    """《title》 文号 · issuer · date: the document part of a citation."""
+    """《title》 文号 · issuer · date · 适用地区：place — the document part of a citation."""
     head = f"《{source.title}》" + (f" {source.doc_number}" if source.doc_number else "")
-    return " · ".join(x for x in (head, source.issuer, source.issued_on) if x)
+    place = f"适用地区：{place_label(source.jurisdiction)}" if source.jurisdiction else ""
+    return " · ".join(x for x in (head, source.issuer, source.issued_on, place) if x)
 
 
 def page_label(hit: Hit) -> str:
@@ -34,7 +36,7 @@ def page_label(hit: Hit) -> str:
 
 
 def citation(hit: Hit) -> str:
-    """One source line: 《title》 文号 · issuer · date · section · page."""
+    """One source line: 《title》 文号 · issuer · date · 适用地区：place · section · page."""
     parts = (document_line(hit.chunk.source), hit.chunk.section, page_label(hit))
     return " · ".join(x for x in parts if x)
 

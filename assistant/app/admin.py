@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 
+from ..answering.place import place_label
 from ..answering.search import Searcher
 from ..documents.ingest import FileReport, corpus_files
 from ..documents.readers import READERS
@@ -74,7 +75,7 @@ class Library:
         searcher: The index questions are answered from; replaced after a rebuild.
     """
 
-    COLUMNS = ("标题", "文号", "发文机关", "日期", "页数", "段落数", "提示")
+    COLUMNS = ("标题", "文号", "发文机关", "管辖范围", "日期", "页数", "段落数", "提示")
     UPLOAD_SUFFIXES = tuple(READERS)  # what the readers can read
 
     def __init__(self, settings: Settings) -> None:
@@ -129,6 +130,7 @@ class Library:
                 d.source.title,
                 d.source.doc_number,
                 d.source.issuer,
+                place_label(d.source.jurisdiction),
                 d.source.issued_on,
                 d.pages or "",
                 int(n),
