@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.answer import NOT_FOUND, answer
+from assistant.answering.place import Coverage
 from assistant.answering.render import as_text, citation
 from assistant.answering.search import Searcher
 from assistant.app.admin import Library
 from assistant.documents.ingest import load_document
 from assistant.documents.places import gazetteer, jurisdiction
 from assistant.index import build
-from assistant.types import Chunk, Hit, Source
+from assistant.types import Chunk, DocumentInfo, Hit, Source
 
 from .conftest import SHARED_CORPUS, CorpusWriter, hash_settings
 
@@ -27,7 +28,8 @@ from .conftest import SHARED_CORPUS, CorpusWriter, hash_settings
         ("html/02_积分入学指引_2026.html", "广东省广州市天河区"),
         ("html/18b_广东高校毕业生就业创业扶持政策清单_2026.html", "广东省"),
         ("html/37_市场主体登记管理条例_国务院令746号.html", "全国"),
-        ("pdf/洪泽区人民政府2023年政府信息公开工作年度报告_hzq2023_working.pdf", "江苏省淮安市洪泽区"),
+        ("pdf/洪泽区人民政府2023年政府信息公开工作年度报告_hzq2023_working.pdf",
+         "江苏省淮安市洪泽区"),
         ("pdf/淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf", "江苏省淮安市"),
         ("pdf/普陀区万里街道办事处2024年部门预算_1769438736627-418301796.pdf", "上海市普陀区"),
         ("seed/官市监函〔2020〕18号_关于政协第94049号提案答复的函.txt", "云南省昆明市官渡区"),
@@ -164,3 +166,22 @@ def test_a_question_naming_a_district_prefers_its_documents(small_corpus: Corpus
     # A question without a place is ranked as before.
     question = "高龄津贴每月多少钱？"
     assert searcher.rank(question, 10) == searcher.rank(question, 10, place=False)
+
+
+def test_for_an_uncovered_place_only_national_documents_apply() -> None:
+    def document(place: str) -> DocumentInfo:
+        return DocumentInfo(f"{place}.html", "0", Source("通知", jurisdiction=place))
+
+    coverage = Coverage([document(p) for p in ("广东省", "广东省广州市", "全国")])
+
+    def applies(place: str, question: str) -> bool:
+        hit = Hit(Chunk("c", "d", Source("通知", jurisdiction=place), (), "正文", 0, 2), 1.0)
+        return coverage.applies(hit, coverage.named(question))
+
+    assert applies("广东省", "广州的失业金是多少？")  # a province's policy applies in its cities
+    assert applies("广东省广州市", "广东的失业金是多少？")  # and a city's belongs to its province
+    assert not applies("广东省广州市", "深圳的失业金是多少？")  # a sibling's does not
+    assert not applies("广东省", "深圳的失业金是多少？")  # not taken for 深圳's own rules
+    assert applies("全国", "深圳的失业金是多少？")
+    assert [p.label for p in coverage.uncovered(coverage.named("深圳的失业金"))] == ["深圳市"]
+    assert coverage.uncovered(coverage.named("广州和广东的失业金")) == []

@@ -1,16 +1,18 @@
 """Place in answering: the places a question names, and which documents apply there.
 
 A document applies to a place when its jurisdiction (``Source.jurisdiction``) is
-that place, a place above it (a 广东省 policy applies in 广州市, a national one
-everywhere) or a place inside it; a sibling's does not (深圳市's rules are not
-广州市's). A document of unknown jurisdiction applies when its passage, title or
-issuer names the place.
+that place or inside it, or a place above it (a 广东省 policy applies in 广州市, a
+national one everywhere); a sibling's does not (深圳市's rules are not 广州市's).
+For a place that no document covers (none is of it or inside it: 深圳 in a corpus
+of 广州 and 广东省 documents), only national documents apply: a province's
+documents are not taken for a city's own rules. A document of unknown
+jurisdiction applies when its passage, title or issuer names the place.
 
 :class:`Coverage` holds the places of an index's documents. :meth:`Coverage.prefer`
 is the ranking signal: for a question that names a place, the passages of documents
 that do not apply go after those that do, and the place's own documents gain a
 little. :meth:`Coverage.applies` tells the answer stage which passages may answer,
-and :meth:`Coverage.uncovered` which named places no document is about, for the
+and :meth:`Coverage.uncovered` which named places no document covers, for the
 refusal's reason (已收录的文件没有深圳市的相关规定（收录范围：…）).
 """
 
@@ -76,16 +78,33 @@ class Coverage:
     def applies(self, hit: Hit, named: Sequence[Mention]) -> bool:
         """Whether the passage ``hit`` may answer for the places ``named``.
 
-        Its document's jurisdiction is one of them, above or inside one of them; a
-        document of unknown jurisdiction applies when the passage, its title or its
-        issuer names one of them.
+        Its document applies to one of them (:meth:`applies_in`); a document of
+        unknown jurisdiction applies when the passage, its title or its issuer
+        names one of them.
         """
         source = hit.chunk.source
         place = place_of(source.jurisdiction)
         if place is None:
             text = f"{source.title}{source.issuer}{hit.chunk.text}"
             return any(m.surface in text or m.places[0].name in text for m in named)
-        return any(place.related(p) for m in named for p in m.places)
+        return self.applies_in(place, named)
+
+    def applies_in(self, place: Place, named: Sequence[Mention]) -> bool:
+        """Whether a document of ``place`` applies to one of the places ``named``.
+
+        It does when it is of the named place or inside it, or above it — for a
+        place that no document covers, only when it is national.
+        """
+        return any(
+            asked.contains(place)
+            or (place.contains(asked) and (place == COUNTRY or self.covers(asked)))
+            for m in named
+            for asked in m.places
+        )
+
+    def covers(self, place: Place) -> bool:
+        """Whether some document is of ``place`` or of a place inside it."""
+        return any(place.contains(c) for c in self.covered)
 
     def prefer(self, question: str, ranked: list[Ranked], docs: np.ndarray) -> list[Ranked]:
         """``ranked`` (best first) reordered for the places ``question`` names.
@@ -110,7 +129,7 @@ class Coverage:
             place = self.places[int(docs[r.row])]
             if place is None:
                 adjusted.append((False, r))
-            elif not any(place.related(p) for m in named for p in m.places):
+            elif not self.applies_in(place, named):
                 adjusted.append((True, r))
             elif any(place == p for m in named for p in m.places):
                 adjusted.append((False, replace(r, score=r.score + bonus)))
@@ -120,13 +139,8 @@ class Coverage:
         return [r for _, r in adjusted]
 
     def uncovered(self, named: Sequence[Mention]) -> list[Place]:
-        """The named places that no document is about (none is of the place or inside it)."""
-        return [
-            m.places[0]
-            for m in named
-            if m.places[0] != COUNTRY
-            and not any(p.contains(c) for p in m.places for c in self.covered)
-        ]
+        """The named places that no document covers (see :meth:`covers`)."""
+        return [m.places[0] for m in named if not any(self.covers(p) for p in m.places)]
 
     def scope(self) -> str:
         """The places covered, for people: 广州市、广州市天河区、上海市普陀区…"""
