@@ -185,3 +185,6 @@ def test_for_an_uncovered_place_only_national_documents_apply() -> None:
     assert applies("全国", "深圳的失业金是多少？")
     assert [p.label for p in coverage.uncovered(coverage.named("深圳的失业金"))] == ["深圳市"]
     assert coverage.uncovered(coverage.named("广州和广东的失业金")) == []
+    # A district follows its city's rules; a county's short name needs its own documents.
+    assert coverage.uncovered(coverage.named("番禺区的失业金")) == []
+    assert coverage.named("白云山的门票") == ()

@@ -3,15 +3,16 @@
 A document applies to a place when its jurisdiction (``Source.jurisdiction``) is
 that place or inside it, or a place above it (a 广东省 policy applies in 广州市, a
 national one everywhere); a sibling's does not (深圳市's rules are not 广州市's).
-For a place that no document covers (none is of it or inside it: 深圳 in a corpus
-of 广州 and 广东省 documents), only national documents apply: a province's
-documents are not taken for a city's own rules. A document of unknown
-jurisdiction applies when its passage, title or issuer names the place.
+For a city or province that no document covers (none is of it or inside it: 深圳
+in a corpus of 广州 and 广东省 documents), only national documents apply: a
+province's documents are not taken for a city's own rules. A passage also applies
+when it, its title or its issuer names the place.
 
 :class:`Coverage` holds the places of an index's documents. :meth:`Coverage.prefer`
-is the ranking signal: for a question that names a place, the passages of documents
-that do not apply go after those that do, and the place's own documents gain a
-little. :meth:`Coverage.applies` tells the answer stage which passages may answer,
+is the ranking signal: for a question that names a place, the passages of another
+place's documents lose, and the place's own documents gain a little (a document's
+place may be a guess from its text, so none is dropped). :meth:`Coverage.applies`
+tells the answer stage which passages may answer,
 and :meth:`Coverage.uncovered` which named places no document covers, for the
 refusal's reason (已收录的文件没有深圳市的相关规定（收录范围：…）).
 """
@@ -32,9 +33,12 @@ from ..types import DocumentInfo, Hit
 if TYPE_CHECKING:
     from .search import Ranked
 
-# How much a passage of the named place's own documents gains, in standard deviations
-# of the candidates' scores: enough to win a near tie (the same text in a 区 and its 市).
+# How much a passage of the named place's own documents gains, and one of a document
+# that does not apply loses, in standard deviations of the candidates' scores: enough to
+# turn near ties (the same policy in two provinces, or in a 区 and its 市), not enough to
+# bury a passage far ahead of the rest (a document whose place is only a guess).
 OWN_PLACE_BONUS = 0.2
+OTHER_PLACE_PENALTY = 1.0
 SCOPE_SHOWN = 8  # places listed in a refusal's 收录范围
 
 
@@ -51,15 +55,17 @@ class Coverage:
         # The places covered, most documents first: 广州市, 广州市天河区, 上海市普陀区 …
         self.covered = tuple(sorted(counts, key=lambda p: (-counts[p], p.code)))
         self._local = tuple(p for p in self.covered if p.level >= 2)
+        self._counties = tuple(p for p in self.covered if p.level == 3)
 
     def named(self, question: str) -> tuple[Mention, ...]:
         """The places ``question`` names, the most specific of each line (成都 for 四川/成都).
 
-        Short county names count inside the covered cities and counties (天河 when
-        广州市 is covered). A name of several places (普陀区) keeps those that fit the
-        other names of the question, else those the index covers, else all.
+        A county's short name counts when the county is covered (天河 when a document
+        is of 天河区: 白云山 is not 白云区). A name of several places (普陀区) keeps
+        those that fit the other names of the question, else those the index
+        covers, else all.
         """
-        mentions = gazetteer().find(question, self._local)
+        mentions = gazetteer().find(question, self._counties)
         narrowed = []
         for m in mentions:
             others = [p for o in mentions if o is not m for p in o.places]
@@ -78,16 +84,15 @@ class Coverage:
     def applies(self, hit: Hit, named: Sequence[Mention]) -> bool:
         """Whether the passage ``hit`` may answer for the places ``named``.
 
-        Its document applies to one of them (:meth:`applies_in`); a document of
-        unknown jurisdiction applies when the passage, its title or its issuer
-        names one of them.
+        Its document applies to one of them (:meth:`applies_in`), or the passage,
+        its title or its issuer names one of them.
         """
         source = hit.chunk.source
         place = place_of(source.jurisdiction)
-        if place is None:
-            text = f"{source.title}{source.issuer}{hit.chunk.text}"
-            return any(m.surface in text or m.places[0].name in text for m in named)
-        return self.applies_in(place, named)
+        if place is not None and self.applies_in(place, named):
+            return True
+        text = f"{source.title}{source.issuer}{hit.chunk.text}"
+        return any(m.surface in text or m.places[0].name in text for m in named)
 
     def applies_in(self, place: Place, named: Sequence[Mention]) -> bool:
         """Whether a document of ``place`` applies to one of the places ``named``.
@@ -103,16 +108,22 @@ class Coverage:
         )
 
     def covers(self, place: Place) -> bool:
-        """Whether some document is of ``place`` or of a place inside it."""
-        return any(place.contains(c) for c in self.covered)
+        """Whether some document is of ``place`` or of a place inside it.
+
+        A county counts as covered when its city is: a district follows its city's
+        rules (番禺区 in a corpus of 广州市 documents).
+        """
+        unit = gazetteer().parent(place) if place.level == 3 else place
+        return any(unit.contains(c) for c in self.covered)
 
     def prefer(self, question: str, ranked: list[Ranked], docs: np.ndarray) -> list[Ranked]:
-        """``ranked`` (best first) reordered for the places ``question`` names.
+        """``ranked`` (best first) adjusted for the places ``question`` names.
 
-        Passages of documents that do not apply there go after all others; those of
-        the named place's own documents gain :data:`OWN_PLACE_BONUS`; those of
-        documents of unknown place keep their score. Without a named place, or when
-        no document's place is known, ``ranked`` is returned as it is.
+        Passages of documents of another place (neither the named place, nor above
+        it, nor inside it) lose :data:`OTHER_PLACE_PENALTY`, those of the named
+        place's own documents gain :data:`OWN_PLACE_BONUS`; those of documents of
+        unknown place keep their score. Without a named place, or when no
+        document's place is known, ``ranked`` is returned as it is.
 
         Args:
             question: The question (normalized).
@@ -122,21 +133,20 @@ class Coverage:
         named = self.named(question) if self.covered and ranked else ()
         if not named:
             return ranked
-        scores = np.array([r.score for r in ranked])
-        bonus = OWN_PLACE_BONUS * float(scores.std())
+        asked = {p for m in named for p in m.places}
+        spread = float(np.std([r.score for r in ranked]))
         adjusted = []
         for r in ranked:
             place = self.places[int(docs[r.row])]
             if place is None:
-                adjusted.append((False, r))
-            elif not self.applies_in(place, named):
-                adjusted.append((True, r))
-            elif any(place == p for m in named for p in m.places):
-                adjusted.append((False, replace(r, score=r.score + bonus)))
+                adjusted.append(r)
+            elif place in asked:
+                adjusted.append(replace(r, score=r.score + OWN_PLACE_BONUS * spread))
+            elif not any(place.related(p) for p in asked):
+                adjusted.append(replace(r, score=r.score - OTHER_PLACE_PENALTY * spread))
             else:
-                adjusted.append((False, r))
-        adjusted.sort(key=lambda pair: (pair[0], -pair[1].score))
-        return [r for _, r in adjusted]
+                adjusted.append(r)
+        return sorted(adjusted, key=lambda r: -r.score)
 
     def uncovered(self, named: Sequence[Mention]) -> list[Place]:
         """The named places that no document covers (see :meth:`covers`)."""

@@ -169,7 +169,7 @@ class Searcher:
         else:
             ranked = self._hybrid(question, mask)
         ranked = sorted(ranked, key=lambda r: -r.score)
-        if place:  # a small adjustment after fusion: the named place's documents first
+        if place:  # a small adjustment after fusion: by the places the question names
             ranked = self.places.prefer(question, ranked, self.index.chunk_docs)
         return ranked[:k]
 

@@ -186,6 +186,13 @@ class Gazetteer:
             return COUNTRY
         return _deepest(self.find(value, (COUNTRY,)))
 
+    def parent(self, place: Place) -> Place:
+        """The place right above ``place`` (a county's city, or its province when it has none)."""
+        if place.level <= 1:
+            return COUNTRY
+        city = self.places.get(place.code[:4] + "00")
+        return city if place.level == 3 and city else self.places[place.code[:2] + "0000"]
+
     def code(self, full: str) -> Place:
         """The place of a full name from :data:`DOC_NUMBER_PREFIXES` (it must resolve)."""
         place = self.resolve(full)
