@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering.answer import is_relevant
+from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import HEADER, Scores, evaluate, read_questions, table
 from assistant.answering.search import Searcher
 from assistant.index import build
@@ -114,7 +115,9 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, help="compare, side by side")
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
-    parser.add_argument("--sweep", action="store_true", help="refusal rates for several thresholds")
+    parser.add_argument(
+        "--sweep", action="store_true", help="refusal trade-off over all sets, by min_score"
+    )
     parser.add_argument(
         "--before",
         action="store_true",
@@ -123,7 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     base = Settings.from_env()
     backends = args.backends or [base.backend]
-    rows, hybrid = [], {}
+    rows, hybrid, swept = [], {}, []
     for name in args.sets:
         corpus_name, load = SETS[name]
         questions = load(args.work / corpus_name / "corpus")[: args.limit or None]
@@ -152,9 +155,11 @@ def main() -> None:
                 rows.append([name, backend, *scores.row()])
                 if scores.mode == "hybrid":
                     hybrid[name, backend] = scores
-            if args.sweep:
-                sweep(searcher, questions)
+            if args.sweep and backend == backends[0]:
+                swept += sweep_rows(name, searcher, questions)
     print(table(rows, ["set", "backend", *HEADER]))
+    if swept:
+        sweep(swept)
     if len(backends) > 1:
         print(f"\nhybrid, each backend against {backends[-1]}:")
         print(table(differences(hybrid, args.sets, backends), ["set", "backend", "Δhit@5", "ΔMRR"]))
@@ -180,25 +185,48 @@ def differences(
     return rows
 
 
-def sweep(searcher: Searcher, questions: list[dict[str, Any]]) -> None:
-    """Refusal rates of answerable and unanswerable questions for several ``min_score``."""
-    results = [
-        (bool(q.get("doc")), q["question"], searcher.search(q["question"], 10)) for q in questions
-    ]
+# A question of the sweep: its set, whether it is answerable, refused(min_score).
+Swept = tuple[str, bool, Callable[[float], bool]]
+
+
+def sweep_rows(name: str, searcher: Searcher, questions: list[dict[str, Any]]) -> list[Swept]:
+    """Per question: its set, whether it is answerable, and ``refused(min_score)``."""
     rows = []
-    for threshold in [x / 100 for x in range(80, 93)]:
-        refused = {True: 0, False: 0}
-        for answerable, question, hits in results:
-            refused[answerable] += not is_relevant(question, hits, threshold, searcher.places)
-        counts = {a: max(1, sum(1 for r in results if r[0] == a)) for a in (True, False)}
+    for q in questions:
+        history = q.get("history") or ()
+        understood, hits = search_in_conversation(searcher, q["question"], history, 10)
+        query = understood.query.text
+
+        def refused(threshold: float, query: str = query, hits: list = hits) -> bool:
+            return not is_relevant(query, hits, threshold, searcher.places)
+
+        rows.append((name, bool(q.get("doc")), refused))
+    return rows
+
+
+def sweep(results: list[Swept]) -> None:
+    """The refusal trade-off over all sets: refused unanswerable vs answerable per ``min_score``."""
+    names = list(dict.fromkeys(name for name, *_ in results))
+    header = ["min_score", "unans. refused", "ans. refused (all)"] + [f"ans. {n}" for n in names]
+    rows = []
+    for threshold in [x / 100 for x in range(80, 94)]:
+        unanswerable = [refused(threshold) for _, ok, refused in results if not ok]
+        answerable = [refused(threshold) for _, ok, refused in results if ok]
+        per_set = []
+        for n in names:
+            mine = [refused(threshold) for name, ok, refused in results if ok and name == n]
+            per_set.append(f"{sum(mine) / max(1, len(mine)):.1%}")
         rows.append(
             [
                 f"{threshold:.2f}",
-                f"{refused[False] / counts[False]:.0%}",
-                f"{refused[True] / counts[True]:.1%}",
+                f"{sum(unanswerable)}/{len(unanswerable)} = "
+                f"{sum(unanswerable) / max(1, len(unanswerable)):.0%}",
+                f"{sum(answerable) / max(1, len(answerable)):.1%}",
+                *per_set,
             ]
         )
-    print(table(rows, ["min_score", "unans. refused", "ans. refused"]))
+    print("\nrefusals by min_score, all sets together:")
+    print(table(rows, header))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ in a corpus of 广州 and 广东省 documents), only national documents apply: a
 province's documents are not taken for a city's own rules. A passage also applies
 when it, its title or its issuer names the place.
 
-:class:`Coverage` holds the places of an index's documents. :meth:`Coverage.prefer`
+:class:`Coverage` holds the places of an index's documents. :meth:`Coverage.shifts`
 is the ranking signal: for a question that names a place, the passages of another
 place's documents lose, and the place's own documents gain a little (a document's
 place may be a guess from its text, so none is dropped). :meth:`Coverage.applies`
@@ -23,15 +23,11 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..documents.places import COUNTRY, Mention, Place, gazetteer
 from ..types import DocumentInfo, Hit
-
-if TYPE_CHECKING:
-    from .search import Ranked
 
 # How much a passage of the named place's own documents gains, and one of a document
 # that does not apply loses, in standard deviations of the candidates' scores: enough to
@@ -116,37 +112,33 @@ class Coverage:
         unit = gazetteer().parent(place) if place.level == 3 else place
         return any(unit.contains(c) for c in self.covered)
 
-    def prefer(self, question: str, ranked: list[Ranked], docs: np.ndarray) -> list[Ranked]:
-        """``ranked`` (best first) adjusted for the places ``question`` names.
+    def shifts(self, question: str, documents: Sequence[int]) -> np.ndarray | None:
+        """How far each candidate's score moves for the places ``question`` names.
 
-        Passages of documents of another place (neither the named place, nor above
-        it, nor inside it) lose :data:`OTHER_PLACE_PENALTY`, those of the named
-        place's own documents gain :data:`OWN_PLACE_BONUS`; those of documents of
-        unknown place keep their score. Without a named place, or when no
-        document's place is known, ``ranked`` is returned as it is.
+        In standard deviations of the candidates' scores: passages of documents of
+        another place (neither the named place, nor above it, nor inside it) lose
+        :data:`OTHER_PLACE_PENALTY`, those of the named place's own documents gain
+        :data:`OWN_PLACE_BONUS`; those of documents of unknown place stay. ``None``
+        without a named place, or when no document's place is known.
 
         Args:
             question: The question (normalized).
-            ranked: Candidates, best first.
-            docs: The document row of every chunk row.
+            documents: The document row of each candidate.
         """
-        named = self.named(question) if self.covered and ranked else ()
+        named = self.named(question) if self.covered and len(documents) else ()
         if not named:
-            return ranked
+            return None
         asked = {p for m in named for p in m.places}
-        spread = float(np.std([r.score for r in ranked]))
-        adjusted = []
-        for r in ranked:
-            place = self.places[int(docs[r.row])]
+        shifts = np.zeros(len(documents))
+        for i, row in enumerate(documents):
+            place = self.places[int(row)]
             if place is None:
-                adjusted.append(r)
-            elif place in asked:
-                adjusted.append(replace(r, score=r.score + OWN_PLACE_BONUS * spread))
+                continue
+            if place in asked:
+                shifts[i] = OWN_PLACE_BONUS
             elif not any(place.related(p) for p in asked):
-                adjusted.append(replace(r, score=r.score - OTHER_PLACE_PENALTY * spread))
-            else:
-                adjusted.append(r)
-        return sorted(adjusted, key=lambda r: -r.score)
+                shifts[i] = -OTHER_PLACE_PENALTY
+        return shifts
 
     def uncovered(self, named: Sequence[Mention]) -> list[Place]:
         """The named places that no document covers (see :meth:`covers`)."""

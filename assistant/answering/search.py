@@ -26,7 +26,7 @@ the shortest ones (see :func:`assistant.tokens.keyword_text`).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -132,7 +132,7 @@ class Searcher:
             mode: ``hybrid`` (default), ``dense`` or ``bm25``.
             filters: Only passages of documents that pass them.
             place: Prefer the documents that apply to the places the question
-                names (:meth:`Coverage.prefer`); ``False`` ranks as if it named none.
+                names (:meth:`Coverage.shifts`); ``False`` ranks as if it named none.
 
         Raises:
             ValueError: Empty or over-long question, or an unknown mode.
@@ -168,10 +168,20 @@ class Searcher:
             ranked = [Ranked(row, float(bm25[row]), None, float(bm25[row])) for row in _top(bm25)]
         else:
             ranked = self._hybrid(question, mask)
-        ranked = sorted(ranked, key=lambda r: -r.score)
         if place:  # a small adjustment after fusion: by the places the question names
-            ranked = self.places.prefer(question, ranked, self.index.chunk_docs)
-        return ranked[:k]
+            ranked = self._by_place(question, ranked)
+        return sorted(ranked, key=lambda r: -r.score)[:k]
+
+    def _by_place(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
+        """``ranked`` with scores moved by place (see :meth:`Coverage.shifts`)."""
+        shifts = self.places.shifts(question, [int(self.index.chunk_docs[r.row]) for r in ranked])
+        if shifts is None:
+            return ranked
+        spread = float(np.std([r.score for r in ranked]))
+        return [
+            replace(r, score=r.score + float(s) * spread)
+            for r, s in zip(ranked, shifts, strict=True)
+        ]
 
     def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
         """Both methods' candidates, each with its cosine and its BM25 score, fused."""
