@@ -7,6 +7,8 @@ Four question sets, each over its corpus:
 * followup — ../shared/eval/followup_qa.jsonl (two-turn conversations) over the same corpus,
   each follow-up asked with its history; the row "followup, no history" asks the bare
   follow-ups, the baseline;
+* switch — the policy questions, each asked after an unrelated question (a topic switch: it
+  should score as the policy set does; its "no history" row is the policy set itself);
 * cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
 * domainrag — DomainRAG basic_qa: its reference passages as the corpus (spaces between CJK
   characters removed); a hit is a passage of a positive reference.
@@ -17,8 +19,8 @@ compares embedder backends side by side in one run (each against the last); ``--
 adds rows ranked as before sentence units (passages only, BM25 weight 1), on the same index.
 Usage::
 
-    python bench/retrieval.py [--sets policy colloquial followup cmrc domainrag] [--backends B …]
-                              [--limit N] [--sweep] [--before]
+    python bench/retrieval.py [--sets policy colloquial followup switch cmrc domainrag]
+                              [--backends B …] [--limit N] [--sweep] [--before]
 """
 
 from __future__ import annotations
@@ -64,6 +66,17 @@ def followup(corpus: Path) -> list[dict[str, Any]]:
     return policy(corpus, "followup_qa.jsonl")
 
 
+def switch(corpus: Path) -> list[dict[str, Any]]:
+    """The policy questions, each asked after an unrelated one (a question about another
+    document): a topic switch must be found as well as the question alone."""
+    questions = policy(corpus)
+    asked = []
+    for i, q in enumerate(questions):
+        others = [p for p in questions[i + 1 :] + questions[:i] if p.get("doc") != q.get("doc")]
+        asked.append({**q, "history": [others[0]["question"]]})
+    return asked
+
+
 def cmrc(corpus: Path) -> list[dict[str, Any]]:
     data = json.loads(
         (SHARED / "eval/cmrc2018/squad-style-data_cmrc2018_dev.json").read_text("utf-8")
@@ -104,6 +117,7 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
     "policy": ("policy", policy),
     "colloquial": ("policy", colloquial),
     "followup": ("policy", followup),
+    "switch": ("policy", switch),
     "cmrc": ("cmrc", cmrc),
     "domainrag": ("domainrag", domainrag),
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.evaluation import read_questions
 from assistant.app.cli import main
 
 from .conftest import SEED, SHARED, SHARED_CORPUS
@@ -102,15 +103,22 @@ def test_ask_answers_and_refuses(index: Path) -> None:
     assert refused["answer"].startswith("未在已收录的文件中找到")
 
 
-def test_eval_prints_the_metrics_table(index: Path, tmp_path: Path) -> None:
-    qa = tmp_path / "qa.jsonl"
-    lines = (SHARED / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8")
-    qa.write_text(lines, encoding="utf-8")
-    code, out = cli("eval", str(qa), "--index", str(index))
+def test_eval_prints_one_metrics_table_for_several_sets(index: Path, tmp_path: Path) -> None:
+    qa, asked_later = tmp_path / "qa.jsonl", tmp_path / "after_another.jsonl"
+    questions = read_questions(SHARED / "eval" / "seed_qa.jsonl")
+    qa.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), "utf-8")
+    history = {"history": ["在广州办居住证要带什么材料？"]}  # an unrelated earlier turn
+    asked_later.write_text(
+        "".join(json.dumps({**q, **history}, ensure_ascii=False) + "\n" for q in questions),
+        "utf-8",
+    )
+    code, out = cli("eval", str(qa), str(asked_later), "--index", str(index))
     assert code == 0
-    assert "hit@5" in out and "hybrid" in out and "bm25" in out and "dense" in out
-    hybrid = next(line for line in out.splitlines() if line.startswith("hybrid"))
-    assert float(hybrid.split()[3]) >= 0.75  # hit@5 on the seed questions
+    assert "hit@5" in out and "MRR" in out
+    for name in ("qa", "after_another"):
+        rows = {line.split()[2]: line.split() for line in out.splitlines() if line.startswith(name)}
+        assert set(rows) == {"hybrid", "dense", "bm25"} and rows["hybrid"][1] == "8+0"
+        assert float(rows["hybrid"][5]) >= 0.75  # hit@5 on the seed questions, alone or later
 
 
 def test_question_errors_are_clear(index: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,9 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser(
-        "eval", help="retrieval metrics on a QA file (shared/eval format)"
+        "eval", help="retrieval metrics on QA files (shared/eval format), one table"
     )
-    evaluate.add_argument("qa", type=Path, metavar="QA.jsonl")
+    evaluate.add_argument("qa", type=Path, nargs="+", metavar="QA.jsonl")
     _add_common(evaluate)
     evaluate.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
     evaluate.set_defaults(handler=_eval)
@@ -270,17 +270,16 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
-    from ..answering.evaluation import evaluate, read_questions, table
+    from ..answering.evaluation import HEADER, evaluate, read_questions, table
     from ..answering.search import Searcher
 
     searcher = Searcher.open(_settings(args))
-    questions = read_questions(args.qa)
-    scores = evaluate(searcher, questions, k=args.k)
-    print(
-        f"{args.qa.name}: {scores[0].answerable} answerable, {scores[0].unanswerable} unanswerable",
-        file=out,
-    )
-    print(table([s.row() for s in scores]), file=out)
+    rows = []
+    for path in args.qa:  # a question with a "history" is asked in its conversation
+        scores = evaluate(searcher, read_questions(path), k=args.k)
+        size = f"{scores[0].answerable}+{scores[0].unanswerable}"
+        rows += [[path.stem, size, *s.row()] for s in scores]
+    print(table(rows, ["set", "ans.+unans.", *HEADER]), file=out)
     return 0
 
 
