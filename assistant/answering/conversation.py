@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..index.tokens import Tokenizer, normalize_text
+from ..index.tokens import Tokenizer
 from ..types import Hit
-from .question import MAX_QUESTION_CHARS, Question
+from .question import MAX_QUESTION_CHARS, Question, normalize_question
 from .search import Filters, Searcher
 
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
@@ -106,7 +106,7 @@ class Conversation:
     def topic(self, tokenizer: Tokenizer) -> str:
         """The most recent earlier turn that has its own topic (normalized), or ``""``."""
         for turn in reversed(self.history[-MAX_HISTORY:]):
-            text = normalize_text(turn or "")
+            text = normalize_question(turn or "")
             if text and len(text) <= MAX_QUESTION_CHARS and not lacks_topic(text, tokenizer):
                 return text
         return ""

@@ -1,18 +1,52 @@
 """A question as the rest of answering sees it: checked and normalized once, at the entry.
 
 :meth:`Question.parse` refuses empty and over-long questions with a clear
-message and normalizes the rest like the documents (full-width forms, CJK
-spacing, 二〇一八年 → 2018年), so search, refusal and composition all see the
-same text, normalized once.
+message and normalizes the rest (:func:`normalize_question`): like the documents
+(full-width forms, CJK spacing, 二〇一八年 → 2018年), then Traditional characters to
+Simplified (OpenCC ``t2s``: 請問長者卡怎麼辦 → 请问长者卡怎么办) and spoken question
+words to written ones (:data:`SPOKEN`: 啥 → 什么, 咋办 → 怎么办, 能不能 → 能否). So
+search, refusal and composition all see the same text, normalized once. Only
+questions are rewritten, never document text.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..index.tokens import normalize_text
 
 MAX_QUESTION_CHARS = 500
+# Spoken question words → the written ones (which the tokenizer drops as stopwords
+# or reads as the answer asked for: 几日 → a day). Longest first where they overlap.
+SPOKEN = {
+    "为啥": "为什么",
+    "干啥": "做什么",
+    "啥": "什么",
+    "咋办": "怎么办",
+    "咋整": "怎么办",
+    "咋样": "怎么样",
+    "咋": "怎么",
+    "多会儿": "什么时候",
+    "能不能": "能否",
+    "可不可以": "能否",
+    "可以不可以": "能否",
+    "要不要": "是否需要",
+    "需不需要": "是否需要",
+    "用不用": "是否需要",
+    "是不是": "是否",
+    "有没有": "是否有",
+    "会不会": "是否会",
+    "多少钱": "多少元",
+    "几号": "几日",
+    "多大岁数": "多少岁",
+    "多大年纪": "多少岁",
+    "哪儿": "哪里",
+    "俺": "我",
+}
+_SPOKEN = re.compile("|".join(sorted(SPOKEN, key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
@@ -43,7 +77,7 @@ def check_question(question: str) -> str:
     Raises:
         ValueError: Empty, or longer than :data:`MAX_QUESTION_CHARS`.
     """
-    question = normalize_text(question or "")
+    question = normalize_question(question or "")
     if not question:
         raise ValueError("问题为空 empty question：请输入要查询的问题。")
     if len(question) > MAX_QUESTION_CHARS:
@@ -52,3 +86,20 @@ def check_question(question: str) -> str:
             "请精简后再问。"
         )
     return question
+
+
+def normalize_question(text: str) -> str:
+    """Normalize a question: as documents are, then Traditional → Simplified and
+    spoken question words → written ones (see the module docstring)."""
+    text = normalize_text(text)
+    if not text.isascii():
+        text = _opencc().convert(text)
+    return _SPOKEN.sub(lambda m: SPOKEN[m.group()], text)
+
+
+@functools.cache
+def _opencc() -> Any:
+    """OpenCC's Traditional → Simplified converter, made once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
