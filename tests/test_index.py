@@ -21,7 +21,7 @@ from assistant.index import IndexUnavailable, build, open_index, read_manifest
 from assistant.index.builder import Progress
 from assistant.index.manifest import MANIFEST
 from assistant.index.stores.files import FILES as GENERATION_FILES
-from assistant.index.stores.files import FileStore
+from assistant.index.stores.files import VOCABULARY, FileStore
 from assistant.index.tokens import Tokenizer, keyword_text, load_words, normalize_text
 
 from .conftest import SEED, SHARED_CORPUS, hash_settings
@@ -105,7 +105,8 @@ def test_index_folder_is_plain_files(corpus: Path) -> None:
     generation = settings.index / manifest.generation
     names = {p.name for p in generation.iterdir()}
     assert {"chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
-    assert {"tokens.npy", "token_offsets.npy", "vocab.jsonl"} <= names == set(GENERATION_FILES)
+    assert {"tokens.npy", "token_offsets.npy", "vocab.jsonl"} <= names
+    assert names == {*GENERATION_FILES, VOCABULARY}
     first = (generation / "chunks.jsonl").read_text(encoding="utf-8").split("\n")[0]
     assert "广州市" in first and "\\u" not in first  # ensure_ascii=False
     vectors = np.load(generation / "vectors.npy", allow_pickle=False)

@@ -23,6 +23,9 @@ from .readers import EmptyFile, LoadError, read, sha256_file
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
 PIPELINE_VERSION = 5  # 5: every document's jurisdiction
+# An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
+# metadata sidecar never indexed as a document.
+SYNONYMS = "synonyms.csv"
 _GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 GARBLED_LIMIT = 0.05
 
@@ -54,13 +57,14 @@ class FileReport:
 
 
 def corpus_files(corpus: Path) -> list[Path]:
-    """Every file under ``corpus`` (hidden files and the metadata sidecar excluded), sorted."""
+    """Every file under ``corpus``, sorted: hidden files, ``metadata.csv`` and
+    ``synonyms.csv`` (at the corpus root) excluded."""
     return sorted(
         p
         for p in corpus.rglob("*")
         if p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-        and p.relative_to(corpus).as_posix() != SIDECAR
+        and p.relative_to(corpus).as_posix() not in (SIDECAR, SYNONYMS)
     )
 
 

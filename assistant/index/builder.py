@@ -10,6 +10,7 @@ that finds nothing changed writes nothing and loads no model.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from .. import __version__
 from ..documents.ingest import PIPELINE_VERSION, FileReport, ingest
 from ..settings import Settings
 from ..types import Chunk, DocumentInfo, FileStatus
+from .lexicon import Group, read_synonyms
 from .manifest import (
     FORMAT_VERSION,
     IndexedFile,
@@ -42,8 +44,10 @@ from .tokens import (
     dictionary_words,
     keyword_text,
     normalize_text,
+    segment,
 )
 from .units import Units, passage_text, unit_texts
+from .vocabulary import Vocabulary, digest
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,9 @@ def build(
         known = {f.path: f.sha256 for f in base.files} if base else {}
 
         reports = []
-        for report in ingest(settings.corpus, settings, known=known):
+        synonyms = read_synonyms(settings.corpus)  # its problems reported like a file's
+        extra = [synonyms.report] if synonyms.report else []
+        for report in itertools.chain(ingest(settings.corpus, settings, known=known), extra):
             reports.append(report)
             if on_file:
                 on_file(report)
@@ -167,6 +173,7 @@ def build(
             and problems == base.problems
             and settings_record(settings) == base.settings
             and _stored_tokens_fit(base)
+            and base.vocabulary.get("sha256") == digest(synonyms.groups)
         ):
             seconds = time.perf_counter() - started
             return BuildReport(
@@ -205,6 +212,7 @@ def build(
                 problems=problems,
                 previous=reuse,
                 rows=rows,
+                synonyms=synonyms.groups,
             )
         finally:
             if previous is not None:
@@ -234,6 +242,7 @@ def write_index(
     problems: tuple[Problem, ...] = (),
     previous: Store | None = None,
     rows: Sequence[int] = (),
+    synonyms: Sequence[Group] = (),
 ) -> Manifest:
     """Tokenize, write a complete new generation, then point the manifest at it.
 
@@ -247,17 +256,20 @@ def write_index(
         problems: The corpus files' problems, for the manifest.
         previous: An index whose stored tokens may be reused.
         rows: The first ``len(rows)`` chunks are these rows of ``previous``.
+        synonyms: The corpus's own synonym groups, added to the shipped lexicon.
 
     Returns:
         The manifest now in force.
     """
+    texts = [c.text for c in chunks] + [d.source.title for d in documents]
+    vocabulary = Vocabulary.collect(synonyms, texts, segment)
     words = dictionary_words(
         (d.source.title for d in documents),
         (d.source.issuer for d in documents),
         (c.text for c in chunks),
     )
     tokens = _chunk_tokens(chunks, words, previous, rows)
-    contents = Contents(documents, chunks, vectors, units, tokens, words)
+    contents = Contents(documents, chunks, vectors, units, tokens, words, vocabulary)
     generation, dense = STORES[DEFAULT_STORE].write(settings.index, contents, settings.flat_limit)
     chunk_ids: dict[str, list[str]] = {}
     for c in chunks:
@@ -278,6 +290,7 @@ def write_index(
         ),
         problems=problems,
         store=DEFAULT_STORE,
+        vocabulary=vocabulary.summary(),
     )
     write_manifest(settings.index, manifest)
     return manifest

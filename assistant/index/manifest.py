@@ -82,6 +82,8 @@ class Manifest:
         files: Every indexed file, in corpus order.
         problems: Every corpus file that had a problem.
         store: The name of the store that holds the data (see ``assistant.index.stores``).
+        vocabulary: The vocabulary's digest and sizes (see
+            ``assistant.index.vocabulary.Vocabulary.summary``); empty before there was one.
     """
 
     format: int | None
@@ -97,6 +99,7 @@ class Manifest:
     files: tuple[IndexedFile, ...] = field(repr=False, default=())
     problems: tuple[Problem, ...] = ()
     store: str = "file"
+    vocabulary: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object written to ``manifest.json``."""
@@ -129,6 +132,7 @@ class Manifest:
                 for p in data["problems"]
             ),
             store=data.get("store", "file"),
+            vocabulary=data.get("vocabulary", {}),
         )
 
 

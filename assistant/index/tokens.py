@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -217,3 +218,19 @@ class Tokens:
     def id_lists(self) -> list[list[int]]:
         """The token ids of every chunk, as bm25s takes them."""
         return [part.tolist() for part in np.split(self.ids, self.offsets[1:-1])]
+
+
+def segment(text: str) -> list[str]:
+    """The words of ``text`` in jieba's accurate mode, with jieba's own dictionary."""
+    return _segmenter().lcut(text)
+
+
+@functools.cache
+def _segmenter() -> Any:
+    """A jieba tokenizer on the main dictionary, without user words (shared, read-only)."""
+    import jieba
+
+    segmenter = jieba.Tokenizer()
+    segmenter.FREQ, segmenter.total = _base_dictionary()
+    segmenter.initialized = True
+    return segmenter

@@ -9,7 +9,7 @@ build (:mod:`assistant.index.builder`) decides what goes in; the manifest
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from ...types import Chunk, DocumentInfo
 from ..manifest import Manifest
 from ..tokens import Tokenizer, Tokens
 from ..units import Units
+from ..vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Contents:
         units: Their sentence units' vectors (see :mod:`assistant.index.units`).
         tokens: Their BM25 tokens.
         words: The jieba user dictionary the tokens were made with.
+        vocabulary: The citizens' vocabulary that expands questions.
     """
 
     documents: list[DocumentInfo]
@@ -40,6 +42,7 @@ class Contents:
     units: Units
     tokens: Tokens
     words: list[str]
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
 
 class Store(Protocol):
@@ -50,12 +53,15 @@ class Store(Protocol):
         documents: The indexed documents; row ``i`` is document ``i``.
         chunk_docs: The document row of every chunk.
         tokenizer: The BM25 tokenizer with this generation's user dictionary.
+        vocabulary: The vocabulary that expands questions (empty for a
+            generation written before there was one).
     """
 
     manifest: Manifest
     documents: list[DocumentInfo]
     chunk_docs: np.ndarray
     tokenizer: Tokenizer
+    vocabulary: Vocabulary
 
     @classmethod
     def write(cls, index_dir: Path, contents: Contents, flat_limit: int) -> tuple[str, dict]:

@@ -18,6 +18,9 @@ names it::
     vocab.jsonl        one token a line, as a JSON string
     bm25/              bm25s index of the chunks' tokens (memory-mapped when searching)
     userdict.txt       the jieba words kept whole
+    vocabulary.json    the citizens' vocabulary: synonym groups, abbreviations, term
+                       counts (optional: a generation written before it is read
+                       with an empty one, and the next build writes it)
 
 No pickle. Everything is written and synced before the manifest names it.
 """
@@ -40,6 +43,7 @@ from ...types import Chunk, DocumentInfo
 from ..manifest import MANIFEST, Manifest, fsync
 from ..tokens import Tokenizer, Tokens, load_words, save_words
 from ..units import Units, best_per_chunk
+from ..vocabulary import Vocabulary
 from .base import Contents
 
 FILES = (
@@ -58,6 +62,7 @@ FILES = (
     "bm25",
     "userdict.txt",
 )
+VOCABULARY = "vocabulary.json"  # not in FILES: older generations lack it (see above)
 # np.load parses each .npy header with ast.literal_eval, and on CPython 3.11 two threads
 # doing that at once can fail with "SystemError: AST constructor recursion depth
 # mismatch" (python/cpython#106905): a rebuild thread and a reader opening the index
@@ -97,6 +102,9 @@ class FileStore:
         with _LOADING:
             self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
         self.tokenizer = Tokenizer(load_words(folder / "userdict.txt"))
+        self.vocabulary = Vocabulary()
+        if manifest.vocabulary or (folder / VOCABULARY).exists():  # missing: damaged
+            self.vocabulary = Vocabulary.load(folder / VOCABULARY)
         self._chunks = (folder / "chunks.jsonl").open("rb")  # closed by close() or on drop
 
     @classmethod
@@ -228,6 +236,7 @@ class FileStore:
 
         tokens = contents.tokens
         save_words(contents.words, target / "userdict.txt")
+        contents.vocabulary.save(target / VOCABULARY)
         _save_npy(target / "tokens.npy", tokens.ids)
         _save_npy(target / "token_offsets.npy", tokens.offsets)
         _write_jsonl(target / "vocab.jsonl", tokens.vocab)

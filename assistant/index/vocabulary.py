@@ -1,0 +1,213 @@
+"""The citizens' vocabulary of an index, and how it expands a question.
+
+A :class:`Vocabulary` is collected by every build (:meth:`Vocabulary.collect`)
+from the shipped lexicon, the corpus's ``synonyms.csv`` and the abbreviations
+the documents define (see :mod:`assistant.index.lexicon`), with how often each
+term occurs in the indexed text; the store saves it beside the chunks
+(:meth:`Vocabulary.save`) and search reads it back (:meth:`Vocabulary.load`).
+
+At search time it expands a question, never a document: :meth:`Vocabulary.expand`
+finds the question's terms that have equivalents occurring in the documents
+(低保 → 最低生活保障, 长期护理保险 → 长护险) and its numbers written the other way
+(二十四个月 ↔ 24个月, 3个月 → 三个月). Search adds the equivalents' BM25 tokens,
+down-weighted (``assistant.answering.search.EXPANSION_WEIGHT``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .lexicon import Group, abbreviations, lexicon
+
+FORMAT = 1
+MAX_EQUIVALENTS = 3  # per term of a question, the most frequent in the documents
+# Numbers next to these units are matched in both writings (二十四个月 ↔ 24个月).
+_UNITS = (
+    "个工作日 工作日 个月 周岁 周年 小时 千元 万元 岁 年 月 日 天 周 元 万 人 倍 项 条 级 档 "
+    "类 套 户 名 孩 胎"
+).split()
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_CN_DIGITS = "零〇一二两三四五六七八九十百千"
+_CN_NUMBER = re.compile(rf"(?<![{_CN_DIGITS}])([{_CN_DIGITS}]+)({_UNIT})(?!性)")
+_CN_PERCENT = re.compile(rf"百分之([{_CN_DIGITS}]+)")
+_NUMBER = re.compile(rf"(?<![\d.%-])(\d{{1,2}})(?=({_UNIT})(?!性))")
+_TWO_AS_LIANG = frozenset("个工作日 个月 周岁 周年 小时 岁 年 天 周 人 倍 项 类 套 户".split())
+_NOT_SPELLED = frozenset("月 日 元 千元 万元 万".split())  # 5月, 10日, 20元 stay digits
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A term of a question and what else the documents call it.
+
+    Attributes:
+        term: The term as it is in the question.
+        equivalents: The other wordings that occur in the documents, most frequent first.
+    """
+
+    term: str
+    equivalents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Groups of equivalent terms, and how often each term occurs in an index.
+
+    Attributes:
+        groups: The lexicon's and ``synonyms.csv``'s groups, as given.
+        abbreviations: (short, full) forms the documents define.
+        counts: Occurrences in the indexed text of each term that occurs.
+        digest: The sha256 of ``groups``: a build whose groups differ writes a
+            new generation (see :func:`digest`).
+    """
+
+    groups: tuple[Group, ...] = ()
+    abbreviations: tuple[tuple[str, str], ...] = ()
+    counts: dict[str, int] = field(default_factory=dict, hash=False)
+    digest: str = ""
+
+    @classmethod
+    def collect(
+        cls,
+        synonyms: Sequence[Group],
+        texts: Sequence[str],
+        segment: Callable[[str], list[str]],
+    ) -> Vocabulary:
+        """The vocabulary of an index: lexicon + ``synonyms``, the abbreviations ``texts``
+        define, and how often every term occurs in ``texts``.
+
+        Args:
+            synonyms: The corpus's own groups (``synonyms.csv``).
+            texts: The indexed text: chunks and document titles.
+            segment: Cuts a text into words (for the abbreviations' full forms).
+        """
+        groups = (*lexicon(), *synonyms)
+        defined = tuple(abbreviations(texts, segment))
+        terms = {t for g in groups for t in g} | {t for pair in defined for t in pair}
+        joined = "\n".join(texts)
+        counts = {t: n for t in sorted(terms) if (n := joined.count(t))}
+        return cls(groups, defined, counts, digest(synonyms))
+
+    def save(self, path: Path) -> None:
+        """Write the vocabulary as one UTF-8 JSON file."""
+        data = {
+            "format": FORMAT,
+            "digest": self.digest,
+            "groups": [list(g) for g in self.groups],
+            "abbreviations": [list(pair) for pair in self.abbreviations],
+            "counts": self.counts,
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        """Read a file written by :meth:`save`.
+
+        Raises:
+            ValueError: Not such a file, or of another format.
+        """
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"不是词表文件 not a vocabulary file: {path}")
+        return cls(
+            tuple(tuple(g) for g in data["groups"]),
+            tuple((s, f) for s, f in data["abbreviations"]),
+            {str(t): int(n) for t, n in data["counts"].items()},
+            str(data["digest"]),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """What the manifest records: the digest and the sizes."""
+        return {
+            "sha256": self.digest,
+            "groups": len(self.groups),
+            "abbreviations": len(self.abbreviations),
+        }
+
+    def equivalents(self, term: str) -> tuple[str, ...]:
+        """Every other wording of ``term`` the vocabulary knows, whether or not it occurs."""
+        return tuple(self._equivalents.get(term, ()))
+
+    def expand(self, question: str) -> list[Expansion]:
+        """The question's terms that the documents also word otherwise, in order.
+
+        A term is matched longest first (社保卡 before 社保); equivalents that the
+        question holds already or that no document uses are left out.
+        """
+        found = []
+        if self._pattern is not None:
+            for match in self._pattern.finditer(question):
+                term = match.group()
+                others = [
+                    e for e in self._equivalents[term] if self.counts.get(e) and e not in question
+                ]
+                others.sort(key=lambda e: -self.counts[e])
+                if others:
+                    found.append(Expansion(term, tuple(others[:MAX_EQUIVALENTS])))
+        return found + numbers(question)
+
+    @functools.cached_property
+    def _equivalents(self) -> dict[str, dict[str, None]]:
+        """term → its other wordings (an ordered set), from every group and abbreviation."""
+        equivalents: dict[str, dict[str, None]] = {}
+        for group in (*self.groups, *self.abbreviations):
+            for term in group:
+                others = equivalents.setdefault(term, {})
+                others.update((other, None) for other in group if other != term)
+        return equivalents
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        """Every term with an equivalent, longest first."""
+        terms = sorted(self._equivalents, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, terms))) if terms else None
+
+
+def digest(synonyms: Sequence[Group]) -> str:
+    """The sha256 of the groups a build gives the vocabulary: the lexicon and ``synonyms``."""
+    groups = [list(g) for g in (*lexicon(), *synonyms)]
+    return hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def numbers(question: str) -> list[Expansion]:
+    """The question's counted numbers in the other writing: 二十四个月 ↔ 24个月, 百分之五 → 5%.
+
+    Digits are spelled out up to 99 (documents write 三个月, 六十周岁, 十五个工作日),
+    not before 月, 日 or an amount of money (5月, 10日, 20元 stay digits).
+    """
+    found = []
+    for match in _CN_PERCENT.finditer(question):
+        if (value := _from_chinese(match.group(1))) is not None:
+            found.append(Expansion(match.group(), (f"{value}%",)))
+    for match in _CN_NUMBER.finditer(question):
+        if (value := _from_chinese(match.group(1))) is not None:
+            found.append(Expansion(match.group(), (f"{value}{match.group(2)}",)))
+    for match in _NUMBER.finditer(question):
+        value, unit = int(match.group(1)), match.group(2)
+        if 0 < value and unit not in _NOT_SPELLED:
+            spelled = "两" if value == 2 and unit in _TWO_AS_LIANG else _to_chinese(value)
+            found.append(Expansion(match.group(1) + unit, (spelled + unit,)))
+    return found
+
+
+def _from_chinese(text: str) -> int | float | None:
+    """二十四 → 24, 一千五百 → 1500, 两 → 2 (``None`` when ``text`` is no number)."""
+    import cn2an
+
+    try:
+        return cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _to_chinese(value: int) -> str:
+    """24 → 二十四."""
+    import cn2an
+
+    return str(cn2an.an2cn(str(value)))
