@@ -137,15 +137,19 @@ class Vocabulary:
     def expand(self, question: str) -> list[Expansion]:
         """The question's terms that the documents also word otherwise, in order.
 
-        A term is matched longest first (社保卡 before 社保); equivalents that the
-        question holds already or that no document uses are left out.
+        A term is matched longest first (社保卡 before 社保). Left out: equivalents
+        that no document uses, that the question holds already, and those that hold
+        the term (养老保险 → 基本养老保险 would only add 基本: any passage with the
+        longer wording has the term already).
         """
         found = []
         if self._pattern is not None:
             for match in self._pattern.finditer(question):
                 term = match.group()
                 others = [
-                    e for e in self._equivalents[term] if self.counts.get(e) and e not in question
+                    e
+                    for e in self._equivalents[term]
+                    if self.counts.get(e) and e not in question and term not in e
                 ]
                 others.sort(key=lambda e: -self.counts[e])
                 if others:
