@@ -74,6 +74,13 @@ def test_the_lexicon_maps_dibao_both_ways() -> None:
     assert [e.equivalents for e in said.expand("最低生活保障怎么申请")] == [("低保",)]
 
 
+def test_a_formal_term_expands_only_to_wordings_the_documents_prefer() -> None:
+    text = "本市户籍居民凭户口簿办理；户籍所在地街道受理；非本市户籍人员另行办理。"
+    vocabulary = Vocabulary.collect((), [text], segment)
+    assert [e.equivalents for e in vocabulary.expand("户口在外地怎么办")] == [("户籍",)]
+    assert vocabulary.expand("户籍在外地怎么办") == []  # 户口 is the rarer wording here
+
+
 def test_longest_term_first() -> None:
     text = "社会保障卡 社会保险 社会保险基金管理局 医疗保障局 基本医疗保险"
     vocabulary = Vocabulary.collect((), [text], segment)

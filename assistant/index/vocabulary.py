@@ -7,8 +7,8 @@ term occurs in the indexed text; the store saves it beside the chunks
 (:meth:`Vocabulary.save`) and search reads it back (:meth:`Vocabulary.load`).
 
 At search time it expands a question, never a document: :meth:`Vocabulary.expand`
-finds the question's terms that have equivalents occurring in the documents
-(低保 → 最低生活保障, 长期护理保险 → 长护险) and its numbers written the other way
+finds the question's terms that the documents word otherwise (低保 → 最低生活保障,
+长期护理保险 → 长护险; see :meth:`Vocabulary.expand`) and its numbers written the other way
 (二十四个月 ↔ 24个月, 3个月 → 三个月). Search adds the equivalents' BM25 tokens,
 down-weighted (``assistant.answering.search.EXPANSION_WEIGHT``).
 """
@@ -137,19 +137,28 @@ class Vocabulary:
     def expand(self, question: str) -> list[Expansion]:
         """The question's terms that the documents also word otherwise, in order.
 
-        A term is matched longest first (社保卡 before 社保). Left out: equivalents
-        that no document uses, that the question holds already, and those that hold
-        the term (养老保险 → 基本养老保险 would only add 基本: any passage with the
-        longer wording has the term already).
+        A term is matched longest first (社保卡 before 社保). It expands to its
+        group's first term, the documents' term (退休金 → 基本养老金), to the other
+        form of an abbreviation the documents define (长护险 ↔ 长期护理保险), and to
+        any other wording of its group that the documents use more often than the
+        term itself (最低生活保障 → 低保 in documents that mostly say 低保): a formal
+        term's colloquial variants the documents hardly use only add noise. Left
+        out: equivalents that no document uses, that the question holds already,
+        and those that hold the term (养老保险 → 基本养老保险 would only add 基本:
+        any passage with the longer wording has the term already).
         """
         found = []
         if self._pattern is not None:
             for match in self._pattern.finditer(question):
                 term = match.group()
+                here = self.counts.get(term, 0)
                 others = [
                     e
                     for e in self._equivalents[term]
-                    if self.counts.get(e) and e not in question and term not in e
+                    if self.counts.get(e)
+                    and e not in question
+                    and term not in e
+                    and (e in self._formal.get(term, ()) or self.counts[e] > here)
                 ]
                 others.sort(key=lambda e: -self.counts[e])
                 if others:
@@ -165,6 +174,19 @@ class Vocabulary:
                 others = equivalents.setdefault(term, {})
                 others.update((other, None) for other in group if other != term)
         return equivalents
+
+    @functools.cached_property
+    def _formal(self) -> dict[str, set[str]]:
+        """term → the wordings it always expands to: its group's first term (the
+        documents' term) and, for an abbreviation, the other form."""
+        formal: dict[str, set[str]] = {}
+        for group in self.groups:
+            for term in group[1:]:
+                formal.setdefault(term, set()).add(group[0])
+        for short, full in self.abbreviations:
+            formal.setdefault(short, set()).add(full)
+            formal.setdefault(full, set()).add(short)
+        return formal
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str] | None:
