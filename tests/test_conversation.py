@@ -133,3 +133,10 @@ def test_evaluation_asks_a_question_with_its_history(searcher: Searcher) -> None
     (with_history,) = evaluate(searcher, [{**row, "history": history}], modes=("hybrid",))
     (bare,) = evaluate(searcher, [row], modes=("hybrid",))
     assert with_history.hits[1] == 1.0 and bare.hits[3] == 0.0
+
+
+def test_a_long_question_that_points_back_names_its_own_topic(tokenizer: Tokenizer) -> None:
+    conversation = Conversation(("低保标准是多少？",))
+    own = "关于电子居住证申领和签注办理流程的那份通知是哪天开始施行的？"
+    assert not conversation.understand(own, tokenizer).topic  # 那份 names what it says
+    assert conversation.understand("这笔钱什么时候到账？", tokenizer).topic  # short: points back

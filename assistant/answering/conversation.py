@@ -5,7 +5,8 @@ means the topic of the conversation. :meth:`Conversation.understand` decides whe
 a question lacks its own topic from generic signals, never from known phrases:
 
 * it opens by continuing: 那…, 那么…, 还有…, 另外…, 此外…;
-* it points back: 这笔钱, 那一年, 该项, 上述…;
+* it points back (这笔钱, 那一年, 该项, 上述…) and has at most :data:`POINTING_LONG`
+  characters of content terms (a long question that says 那份通知 names its own topic);
 * little is left once its question words (多久, 什么, 啥, 几月 …) are taken out: the
   index's tokenizer (its stopwords removed) gives at most :data:`SHORT` characters of
   content terms — words of two or more characters that are not function words such as
@@ -38,6 +39,8 @@ from .search import Filters, Searcher
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
 _OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
 SHORT = 2  # a question with at most this many characters of content terms names no topic
+# A question that points back (这笔钱, 那份通知) but has more content than this names its own topic.
+POINTING_LONG = 8
 TOPIC_HITS = 3  # the topic's documents: those of its best passages
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
@@ -114,9 +117,10 @@ class Conversation:
 
 def lacks_topic(question: str, tokenizer: Tokenizer) -> bool:
     """Whether a (normalized) question leaves its topic to the conversation (see above)."""
-    if _OPENER.match(question) or _POINTS_BACK.search(question):
+    if _OPENER.match(question):
         return True
-    return sum(len(term) for term in content_terms(question, tokenizer)) <= SHORT
+    content = sum(len(term) for term in content_terms(question, tokenizer))
+    return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
 
 
 def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
