@@ -89,7 +89,7 @@ class Units:
             return Units.empty(self.vectors.shape[1])
         starts = np.searchsorted(self.chunks, rows, side="left")
         ends = np.searchsorted(self.chunks, rows, side="right")
-        picked = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+        picked = unit_rows(starts, ends)
         renumbered = np.repeat(np.arange(len(rows), dtype=np.int32), ends - starts)
         return Units(np.asarray(self.vectors[picked], dtype=np.float32), renumbered)
 
@@ -99,6 +99,15 @@ class Units:
             np.concatenate([self.vectors, other.vectors]),
             np.concatenate([self.chunks, other.chunks]),
         )
+
+
+def unit_rows(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The rows ``starts[i] … ends[i] - 1`` of every ``i``, one range after another."""
+    counts = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
+    offsets = np.cumsum(counts) - counts  # where each range starts in the result
+    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, counts) + np.arange(
+        counts.sum(), dtype=np.int64
+    )
 
 
 def best_per_chunk(cosines: np.ndarray, unit_chunks: np.ndarray) -> dict[int, float]:

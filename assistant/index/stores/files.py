@@ -42,7 +42,7 @@ import numpy as np
 from ...types import Chunk, DocumentInfo
 from ..manifest import MANIFEST, Manifest, fsync
 from ..tokens import Tokenizer, Tokens, load_words, save_words
-from ..units import Units, best_per_chunk
+from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
 from .base import Contents
 
@@ -187,9 +187,7 @@ class FileStore:
         """The unit rows of chunk ``rows``, one chunk after another, and each chunk's count."""
         rows = np.asarray(rows, dtype=np.int64)
         starts, ends = self._unit_starts[rows], self._unit_starts[rows + 1]
-        ranges = [np.arange(s, e) for s, e in zip(starts, ends, strict=True)]
-        units = np.concatenate(ranges) if ranges else np.zeros(0)
-        return units.astype(np.int64), ends - starts
+        return unit_rows(starts, ends), ends - starts
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         """The BM25 score of every chunk for ``tokens`` (those the index knows)."""
