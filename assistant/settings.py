@@ -45,6 +45,9 @@ class Settings:
         top_k: Passages returned by a search.
         unit_weight: A chunk's dense score is ``1 - unit_weight`` times its own
             cosine plus ``unit_weight`` times its best unit's (0 = chunks only).
+        answer_weight: Hybrid search adds this to the fused score of a passage that
+            holds the kind of answer the question asks for (an amount for 多少钱, a
+            date for 哪天; see :func:`assistant.index.tokens.asked_types`; 0 = off).
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.
@@ -70,6 +73,7 @@ class Settings:
     max_file_mb: float = 50.0
     top_k: int = 5
     unit_weight: float = 0.5
+    answer_weight: float = 1.0
     dense_weight: float = 1.0
     bm25_weight: float = 0.5
     rrf_k: int = 60

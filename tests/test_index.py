@@ -16,13 +16,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.answering.question import Question
 from assistant.answering.search import CANDIDATES, Filters, Searcher
 from assistant.index import IndexUnavailable, build, open_index, read_manifest
 from assistant.index.builder import Progress
 from assistant.index.manifest import MANIFEST
 from assistant.index.stores.files import FILES as GENERATION_FILES
 from assistant.index.stores.files import VOCABULARY, FileStore
-from assistant.index.tokens import Tokenizer, keyword_text, load_words, normalize_text
+from assistant.index.tokens import (
+    Tokenizer,
+    answer_types,
+    asked_types,
+    keyword_text,
+    load_words,
+    normalize_text,
+)
 
 from .conftest import SEED, SHARED_CORPUS, hash_settings
 
@@ -177,7 +185,12 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
     units = searcher.index.units()
     assert len(units.vectors) > n  # long chunks have several sentence units
     w, s = settings.unit_weight, settings
-    for question in ("临时救助金最多多少", "2018年知识产权专项经费是多少", "政府信息公开申请"):
+    chunks = list(searcher.index.chunks())
+    for question in (
+        "临时救助金最多多少",
+        "2018年知识产权专项经费是多少",
+        "政府信息公开申请多少天内答复",
+    ):
         query = searcher.embedder.encode_queries([question])[0]
         best = np.full(n, -np.inf)
         np.maximum.at(best, units.chunks, np.asarray(units.vectors) @ query)
@@ -196,6 +209,13 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
             cosines[rows] = [r.dense for r in hybrid]
             expected = s.dense_weight / (60 + ranks(cosines))
             expected += s.bm25_weight / (60 + ranks(keywords))
+        # a passage holding the kind of answer asked for (多少 → an amount or a share) gains
+        asked = set(asked_types(Question.parse(question).text))
+        holds = np.array(
+            [bool(asked & set(answer_types(normalize_text(keyword_text(c))))) for c in chunks]
+        )
+        assert asked and holds.any() and not holds.all()
+        expected += s.answer_weight * holds
         np.testing.assert_allclose([r.score for r in hybrid], expected[rows], rtol=1e-5, atol=1e-6)
         assert [r.score for r in hybrid] == sorted((r.score for r in hybrid), reverse=True)
 

@@ -63,6 +63,11 @@ def test_passages_get_a_token_per_answer_they_hold(text: str, types: list[str]) 
         ("申请后多久能办好？", ["#年", "#月", "#天"]),
         ("办事大厅的电话是多少？", ["#电话"]),
         ("临时救助的对象有哪些？", []),
+        ("第二件能补多少？", ["#元", "#%"]),  # a bare 多少: an amount or a share
+        ("个人缴费的比例是多少？", ["#%"]),
+        ("一般在每年几月份？", ["#日期"]),  # a month of the year, not a count of months
+        ("钱几号前能到账？", ["#日期"]),
+        ("一签要签几年，每次多少元？", ["#年", "#元"]),
     ],
 )
 def test_questions_get_the_tokens_of_the_answers_they_ask_for(

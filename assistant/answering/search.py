@@ -25,6 +25,12 @@ the shortest ones (see :func:`assistant.tokens.keyword_text`).
 Citizens' words: BM25 also scores, at :data:`EXPANSION_WEIGHT`, the documents' other
 wordings of the question's terms (低保 → 最低生活保障, 二十四个月 → 24个月; see
 :mod:`assistant.index.vocabulary`).
+
+The kind of answer asked for: a passage that holds what the question asks — an
+amount for 多少钱, a share for 比例, a date for 哪天, a duration for 多久 (the
+index's answer-type tokens, see :func:`assistant.index.tokens.asked_types`) — gets
+``settings.answer_weight`` added to its fused score, so among passages on the topic
+the one that can answer ranks first.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from ..index import Store, open_index
+from ..index.tokens import asked_types
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
 from .place import Coverage
@@ -110,6 +117,7 @@ class Searcher:
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
+        self._holding = functools.lru_cache(maxsize=64)(self._chunks_holding)
 
     @functools.cached_property
     def places(self) -> Coverage:
@@ -208,10 +216,21 @@ class Searcher:
         else:  # "rrf" (Settings checks the name)
             fused = s.dense_weight / (s.rrf_k + _ranks(cosines))
             fused += s.bm25_weight / (s.rrf_k + _ranks(keywords))
+        asked = frozenset(asked_types(question))
+        if asked and s.answer_weight:
+            fused = fused + s.answer_weight * self._holding(asked)[rows]
         return [
             Ranked(row, float(f), float(c), float(b))
             for row, f, c, b in zip(rows, fused, cosines, keywords, strict=True)
         ]
+
+    def _chunks_holding(self, asked: frozenset[str]) -> np.ndarray:
+        """Whether each chunk holds one of the answer types ``asked`` (#元, #日期 …)."""
+        holds = np.zeros(len(self.index.chunk_docs), dtype=bool)
+        for token in asked:  # a chunk holds a type when its BM25 score for the type's token is > 0
+            holds |= self.index.bm25_scores([token]) > 0
+        holds.flags.writeable = False
+        return holds
 
     def _mask(self, filters: Filters) -> np.ndarray:
         allowed = np.array([filters.allows(d) for d in self.index.documents], dtype=bool)

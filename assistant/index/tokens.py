@@ -46,12 +46,20 @@ _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _QUANTITY = re.compile(rf"\d+(?:\.\d+)?({_UNIT})")
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
-# What a question asks for: 多少/几 + unit, money, a 文号, a date, a duration, a telephone.
-_ASKED_QUANTITY = re.compile(rf"(?:多少|几)({_UNIT})")
+# What a question asks for: 多少/几 + unit, money, a share, a 文号, a date, a duration, a
+# telephone. A bare 多少 (能补多少？比上一年多了多少？) asks for an amount or a share.
+_ASKED_QUANTITY = re.compile(rf"(?:多少|几)({_UNIT})(?!份)")
 _MONEY = re.compile(r"钱|元|金额|经费|资金|补贴|补助|费用|预算|工资|罚款|奖励|资助")
+_SHARE = re.compile(r"比例|费率|比率|百分之|几成|几折|打折")
+_BARE_HOW_MUCH = re.compile(rf"多少(?!{_UNIT})")
 _ASKED = (
     (re.compile(r"文号|发文字号"), ("#文号",)),
-    (re.compile(r"哪天|哪一天|哪年|哪一年|哪个月|什么时候|什么时间|何时|日期"), ("#日期",)),
+    (
+        re.compile(
+            r"哪天|哪一天|哪几天|哪年|哪一年|哪个月|几月份|几号|什么时候|什么时间|何时|日期"
+        ),
+        ("#日期",),
+    ),
     (re.compile(r"多久|多长时间|多长|期限|有效期"), ("#年", "#月", "#天")),
     (re.compile(r"电话|联系方式"), ("#电话",)),
 )
@@ -167,12 +175,16 @@ def asked_types(question: str) -> list[str]:
     ['#套', '#年']
     """
     types = ["#" + _UNIT_TYPE.get(unit, unit) for unit in _ASKED_QUANTITY.findall(question)]
-    if "多少" in question and _MONEY.search(question):
+    if _SHARE.search(question):
+        types.append("#%")
+    elif "多少" in question and _MONEY.search(question):
         types.append("#元")
     for pattern, asked in _ASKED:
         if pattern.search(question):
             types += asked
-    return types
+    if not types and _BARE_HOW_MUCH.search(question):  # 能补多少？ an amount or a share
+        types = ["#元", "#%"]
+    return list(dict.fromkeys(types))
 
 
 @functools.cache
