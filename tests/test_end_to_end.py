@@ -89,6 +89,31 @@ def test_search_reads_questions_from_stdin(index: Path) -> None:
     assert any("3119件" in h["text"] and h["page"] == 2 for h in pdf_hits)
 
 
+ELDERLY_MEALS = "老年人在社区长者饭堂吃饭，怎么申请助餐服务？"  # answered from the 助餐 办法
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "understood", "doc"),
+    [
+        # terms of its own, yet the topic's document answers it as well as any: a follow-up
+        ([ELDERLY_MEALS], "申请交上去以后多少天能审核完？", "老年人在社区长者饭堂吃饭", FILES[3]),
+        # it points back, but to a kind of document (函) the conversation's is not: fresh
+        (["临时救助应该向哪里提出申请？"], "这份答复函的联系人是谁？", "", SEED),
+        # a topic of its own that another document answers far better: fresh
+        ([ELDERLY_MEALS], "2018年知识产权专项经费是多少？", "", SEED),
+    ],
+)
+def test_a_question_is_read_in_its_conversation_when_it_continues_it(
+    index: Path, history: list[str], question: str, understood: str, doc: Path
+) -> None:
+    line = json.dumps({"question": question, "history": history}, ensure_ascii=False)
+    code, out = cli("search", "--index", str(index), "--json", "-k", "1", stdin=line + "\n")
+    assert code == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["question"] == question and row["understood"] == understood
+    assert row["hits"][0]["doc"] == doc.name
+
+
 def test_ask_answers_and_refuses(index: Path) -> None:
     questions = "2018年知识产权专项经费是多少？\n深圳市的人才住房租房补贴每个月能领多少钱？\n"
     code, out = cli("ask", "--index", str(index), "--json", stdin=questions)

@@ -14,8 +14,13 @@ a question lacks its own topic from generic signals, never from known phrases:
 
 Such a question inherits the topic of the most recent earlier turn that has its own:
 the search query is that turn without its question words, then the follow-up, and
-the reply says how it was understood (按“一次性创业补贴”理解). A question with its own
-topic starts fresh and is searched as it is.
+the reply says how it was understood (按“一次性创业补贴”理解) — unless it points to a
+kind of document the conversation's are not (这份答复函 after questions on a 细则).
+
+A question with terms of its own may still continue the conversation ("申请交上去以后多少天
+能审核完？" after a question on 长者饭堂): it does when the topic's documents answer it
+nearly as well as the whole index (:func:`continues`, by dense similarity). Otherwise it
+starts fresh and is searched as it is.
 
 :func:`search_in_conversation` also prefers the documents the topic was answered
 from: it ranks the query within the documents of the topic turn's best passages,
@@ -31,6 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer
 from ..types import Hit
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
@@ -42,6 +48,9 @@ SHORT = 2  # a question with at most this many characters of content terms names
 # A question that points back (这笔钱, 那份通知) but has more content than this names its own topic.
 POINTING_LONG = 8
 TOPIC_HITS = 3  # the topic's documents: those of its best passages
+# A question with its own topic continues the conversation when the topic's documents hold a
+# passage at most this much less similar to it (dense cosine) than the whole index's best.
+CLOSE = 0.02
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
 _ASKING = re.compile(
@@ -54,8 +63,18 @@ _ASKING = re.compile(
 _POINTS_BACK = re.compile(
     r"[这那该此][一两]?[个笔项种类份次条位家所些样年]|[上前]一年|同年|当年|上述|前面说|刚才"
 )
-# Words that say how something is asked, not what about (beyond the tokenizer's STOPWORDS).
-FUNCTION_WORDS = frozenset("要是 如果 假如 的话 还要 还能 才能 就是 一下".split())
+# A pointer to a document by its kind: 这份答复函, 该通知, 本办法 (see _other_document).
+_POINTS_TO_DOCUMENT = re.compile(
+    "[这那该此本][份个项篇]?[\u4e00-\u9fff]{0,4}?("
+    + "|".join(sorted(DOC_TYPES, key=len, reverse=True))
+    + ")"
+)
+# Words that say how or when something is asked, not what about (beyond the tokenizer's
+# STOPWORDS): auxiliaries, and adverbs of frequency, amount and time (一般在每年几月份？).
+FUNCTION_WORDS = frozenset(
+    "要是 如果 假如 的话 还要 还能 才能 就是 一下 "  # conditions and auxiliaries
+    "一般 通常 平时 每年 每月 每次 大概 大约 一共 总共 具体 现在 目前 今年 最多 最长 最晚".split()
+)
 _PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
 _CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
 
@@ -103,8 +122,13 @@ class Conversation:
         topic = self.topic(tokenizer) if self.history else ""
         if not topic or not lacks_topic(asked.text, tokenizer):
             return Understood(asked, asked)
-        query = Question(f"{_without_asking(topic)} {asked.text}")
-        return Understood(asked, query, topic, topic_label(topic, tokenizer))
+        return self.understand_as_follow_up(asked, topic, tokenizer)
+
+    @staticmethod
+    def understand_as_follow_up(question: Question, topic: str, tokenizer: Tokenizer) -> Understood:
+        """``question`` read in the topic of the earlier turn ``topic``."""
+        query = Question(f"{_without_asking(topic)} {question.text}")
+        return Understood(question, query, topic, topic_label(topic, tokenizer))
 
     def topic(self, tokenizer: Tokenizer) -> str:
         """The most recent earlier turn that has its own topic (normalized), or ``""``."""
@@ -162,19 +186,53 @@ def search_in_conversation(
 
     A follow-up is searched within the documents of its topic's best passages
     (:data:`TOPIC_HITS`), or in the whole index when its own content terms occur in
-    none of them. Without history, or with a topic of its own, this is
+    none of them. A question with a topic of its own is a follow-up too when the
+    topic's documents answer it about as well as the whole index does
+    (:func:`continues`). Without history, or otherwise, this is
     ``searcher.search(question, k, mode, filters)``.
 
     Raises:
         ValueError: Empty or over-long question, or an unknown mode.
     """
-    understood = Conversation(tuple(history)).understand(question, searcher.index.tokenizer)
+    tokenizer = searcher.index.tokenizer
+    conversation = Conversation(tuple(history))
+    understood = conversation.understand(question, tokenizer)
     filters = filters or Filters()
-    if understood.topic:
-        within = replace(filters, docs=topic_documents(searcher, understood.topic, mode, filters))
-        if within.docs and _covered(searcher, understood.question.text, within.docs):
+    topic = understood.topic or (conversation.topic(tokenizer) if history else "")
+    if not topic:
+        return understood, searcher.search(understood.query, k, mode, filters)
+    within = replace(filters, docs=topic_documents(searcher, topic, mode, filters))
+    asked = understood.question
+    if not within.docs:
+        return understood, searcher.search(understood.query, k, mode, filters)
+    if understood.topic:  # it lacks a topic of its own
+        if _other_document(searcher, asked.text, within.docs):
+            return Understood(asked, asked), searcher.search(asked, k, mode, filters)
+        if _covered(searcher, asked.text, within.docs):
             return understood, searcher.search(understood.query, k, mode, within)
-    return understood, searcher.search(understood.query, k, mode, filters)
+        return understood, searcher.search(understood.query, k, mode, filters)
+    if continues(searcher, asked, filters, within):
+        understood = conversation.understand_as_follow_up(asked, topic, tokenizer)
+        return understood, searcher.search(understood.query, k, mode, within)
+    return understood, searcher.search(asked, k, mode, filters)
+
+
+def continues(searcher: Searcher, question: Question, filters: Filters, within: Filters) -> bool:
+    """Whether a question with its own topic continues the conversation's.
+
+    It does when the best passage of the topic's documents (``within``) is nearly
+    as close to it as the best of all documents (``filters``) — a dense cosine at most
+    :data:`CLOSE` lower — and that best is close enough to answer it at all
+    (``settings.min_score``): "复核要多长时间出结果？" after a question on 居家养老
+    补助 means that 复核. A question that another document answers clearly better
+    starts fresh.
+    """
+    anywhere = searcher.rank(question, 1, "dense", filters)
+    here = searcher.rank(question, 1, "dense", within)
+    if not anywhere or not here:
+        return False
+    best = anywhere[0].dense or 0.0
+    return best >= searcher.settings.min_score and (here[0].dense or 0.0) >= best - CLOSE
 
 
 def topic_documents(searcher: Searcher, topic: str, mode: str, filters: Filters) -> frozenset[str]:
@@ -182,6 +240,21 @@ def topic_documents(searcher: Searcher, topic: str, mode: str, filters: Filters)
     index = searcher.index
     ranked = searcher.rank(topic, TOPIC_HITS, mode, filters)
     return frozenset(index.documents[int(index.chunk_docs[r.row])].path for r in ranked)
+
+
+def _other_document(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
+    """Whether ``question`` points to a kind of document none of ``docs`` is.
+
+    "这份答复函的联系人是谁？" after questions answered from a 细则 is about a 函,
+    not about the conversation's documents: it names its own topic.
+    """
+    pointed = _POINTS_TO_DOCUMENT.search(question)
+    if not pointed:
+        return False
+    kind = doc_type_of(pointed.group(1))
+    return bool(kind) and all(
+        d.source.doc_type != kind for d in searcher.index.documents if d.path in docs
+    )
 
 
 def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
