@@ -210,9 +210,12 @@ def sweep_rows(name: str, searcher: Searcher, questions: list[dict[str, Any]]) -
         history = q.get("history") or ()
         understood, hits = search_in_conversation(searcher, q["question"], history, 10)
         query = understood.query.text
+        unmentioned = searcher.unmentioned(query)
 
-        def refused(threshold: float, query: str = query, hits: list = hits) -> bool:
-            return not is_relevant(query, hits, threshold, searcher.places)
+        def refused(
+            threshold: float, query: str = query, hits: list = hits, unmentioned: list = unmentioned
+        ) -> bool:
+            return not is_relevant(query, hits, threshold, searcher.places, unmentioned)
 
         rows.append((name, bool(q.get("doc")), refused))
     return rows

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.answer import answer
 from assistant.answering.question import Question
 from assistant.answering.search import Searcher
 from assistant.app.cli import main
@@ -234,3 +235,25 @@ def test_a_chinese_numeral_question_finds_its_passage(searcher: Searcher) -> Non
 def test_a_colloquial_question_finds_the_documents_words(searcher: Searcher) -> None:
     top = searcher.search("老人卡能提前两个月办吗", 1, "bm25")[0].chunk.text
     assert "提前2个月" in top  # 老人卡 → 老年人优待卡, 两个月 → 2个月
+
+
+def test_a_term_no_document_mentions_in_any_wording_is_unmentioned() -> None:
+    text = "办理退休手续须提交身份证。电动车停放须规范。"
+    vocabulary = Vocabulary.collect((), [text], segment)
+    words = set(segment(text))
+
+    def mentioned(term: str) -> bool:  # every word of the term occurs in the text
+        return all(w in words for w in segment(term) if len(w) > 1)
+
+    question = "结婚登记和办退休要带什么？电瓶车呢？"
+    # 结婚登记: no wording and no word of it occurs; 办退休: 退休 occurs; 电瓶车: 电动车 does
+    assert vocabulary.unmentioned(question, mentioned) == ["结婚登记"]
+    assert vocabulary.unmentioned("办退休要带什么？", mentioned) == []
+
+
+def test_a_question_on_a_topic_no_document_mentions_is_refused_with_why(
+    searcher: Searcher,
+) -> None:
+    reply = answer(searcher, "在广州办结婚登记要带什么材料？")
+    assert not reply.found and "已收录的文件没有提到“结婚登记”" in reply.reason
+    assert searcher.unmentioned("老人卡能提前两个月办吗") == []  # 老年人优待卡 is mentioned

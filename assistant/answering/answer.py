@@ -61,29 +61,41 @@ def named_bodies(question: str) -> list[str]:
 
 
 def is_relevant(
-    question: str, hits: list[Hit], min_score: float, places: Coverage | None = None
+    question: str,
+    hits: list[Hit],
+    min_score: float,
+    places: Coverage | None = None,
+    unmentioned: Sequence[str] = (),
 ) -> bool:
     """Whether the passages found can answer ``question``.
 
     See :func:`answerable`: ``True`` when some passage can.
     """
-    return bool(answerable(question, hits, min_score, places))
+    return bool(answerable(question, hits, min_score, places, unmentioned))
 
 
 def answerable(
-    question: str, hits: list[Hit], min_score: float, places: Coverage | None = None
+    question: str,
+    hits: list[Hit],
+    min_score: float,
+    places: Coverage | None = None,
+    unmentioned: Sequence[str] = (),
 ) -> list[Hit]:
     """The passages of ``hits`` that may answer ``question``; empty when none can.
 
-    With ``places`` (the index's :class:`Coverage`), a question that names a place
-    (深圳, 天河区) keeps only the passages of documents that apply there. Then two
-    checks, both needed: the best dense cosine similarity of the passages kept
-    reaches ``min_score`` (comparable across questions, unlike RRF or BM25 scores),
-    and every other body the question names (教育局, 司法局) appears in them or their
-    documents' titles and issuers — a question about another agency is not answered
-    from a look-alike document. Without ``places``, named places are checked like
-    bodies, by their names.
+    None can when the question asks about a topic no document mentions
+    (``unmentioned``: its terms found by :meth:`Searcher.unmentioned`, such as
+    结婚登记 in a corpus without a word on marriage). With ``places`` (the index's
+    :class:`Coverage`), a question that names a place (深圳, 天河区) keeps only the
+    passages of documents that apply there. Then two checks, both needed: the best
+    dense cosine similarity of the passages kept reaches ``min_score`` (comparable
+    across questions, unlike RRF or BM25 scores), and every other body the question
+    names (教育局, 司法局) appears in them or their documents' titles and issuers — a
+    question about another agency is not answered from a look-alike document.
+    Without ``places``, named places are checked like bodies, by their names.
     """
+    if unmentioned:
+        return []
     bodies = named_bodies(question)
     if places is not None and (named := places.named(question)):
         hits = [h for h in hits if places.applies(h, named)]
@@ -152,9 +164,12 @@ def answer(
     asked, query = understood.question.text, understood.query  # as asked, normalized once
     # A follow-up's passages are on its topic already: its sentences are chosen for what
     # it asks, while relevance (the named places and bodies) is judged on all it means.
-    places = searcher.places
-    if usable := answerable(query.text, hits, searcher.settings.min_score, places):
+    places, min_score = searcher.places, searcher.settings.min_score
+    unmentioned = searcher.unmentioned(query)
+    if usable := answerable(query.text, hits, min_score, places, unmentioned):
         reply = compose(asked, usable, searcher.index.tokenizer)
+    elif unmentioned:
+        reply = not_found(asked, hits, f"已收录的文件没有提到“{'”“'.join(unmentioned)}”")
     elif missing := places.uncovered(places.named(query.text)):
         # The same topic in the documents of the places covered, as a pointer only.
         elsewhere = searcher.search(query, k, filters=filters, place=False)

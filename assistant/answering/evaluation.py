@@ -125,8 +125,9 @@ def _search(
     """Whether ``assistant ask`` would answer a question row, and its ``k`` best passages."""
     history = question.get("history") or ()
     understood, hits = search_in_conversation(searcher, question["question"], history, k, mode)
+    query = understood.query
     relevant = is_relevant(
-        understood.query.text, hits, searcher.settings.min_score, searcher.places
+        query.text, hits, searcher.settings.min_score, searcher.places, searcher.unmentioned(query)
     )
     return relevant, hits
 

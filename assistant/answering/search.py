@@ -118,6 +118,7 @@ class Searcher:
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
         self._holding = functools.lru_cache(maxsize=64)(self._chunks_holding)
+        self._mentions = functools.lru_cache(maxsize=4096)(self._mentioned_word)
 
     @functools.cached_property
     def places(self) -> Coverage:
@@ -153,6 +154,24 @@ class Searcher:
             ValueError: Empty or over-long question, or an unknown mode.
         """
         return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
+
+    def unmentioned(self, question: str | Question) -> list[str]:
+        """The question's service terms (结婚登记, 住房公积金贷款) that no document mentions
+        in any wording (:meth:`~assistant.index.vocabulary.Vocabulary.unmentioned`):
+        the documents do not cover what it asks about."""
+        index = self.index
+
+        def mentioned(term: str) -> bool:
+            words = [w for w in index.tokenizer.words(term) if len(w) > 1]
+            return all(self._mentions(w) for w in words)
+
+        return index.vocabulary.unmentioned(Question.parse(question).text, mentioned)
+
+    def _mentioned_word(self, word: str) -> bool:
+        """Whether a passage or a title of the index holds ``word``."""
+        index = self.index
+        titles = any(word in d.source.title for d in index.documents)
+        return titles or bool((index.bm25_scores([word]) > 0).any())
 
     def hit(self, ranked: Ranked) -> Hit:
         """Read a ranked result's chunk from the index."""

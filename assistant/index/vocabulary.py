@@ -165,6 +165,28 @@ class Vocabulary:
                     found.append(Expansion(term, tuple(others[:MAX_EQUIVALENTS])))
         return found + numbers(question)
 
+    def unmentioned(self, question: str, mentioned: Callable[[str], bool]) -> list[str]:
+        """The question's terms whose topic the documents never mention, in order.
+
+        A term of the vocabulary (结婚登记, 住房公积金贷款) is unmentioned when no
+        wording of it occurs in the indexed text and ``mentioned`` says the documents
+        lack some word of it (结婚 of 结婚登记): they are not about it at all. "办退休"
+        is mentioned although no document says it: every word of it (退休) occurs.
+
+        Args:
+            question: The (normalized) question.
+            mentioned: Whether the documents use every word of a term.
+        """
+        if self._pattern is None:
+            return []
+        found = []
+        for match in self._pattern.finditer(question):
+            term = match.group()
+            wordings = (term, *self._equivalents[term])
+            if not any(self.counts.get(w) for w in wordings) and not mentioned(term):
+                found.append(term)
+        return found
+
     @functools.cached_property
     def _equivalents(self) -> dict[str, dict[str, None]]:
         """term → its other wordings (an ordered set), from every group and abbreviation."""
