@@ -265,11 +265,14 @@ class Quote:
         marker: Its citation number: ``[marker]`` points to ``citations[marker - 1]``.
         start: Where the sentence starts in the cited chunk's ``text``.
         end: Where it ends (exclusive).
+        emphasis: Spans of the chunk's text inside it to emphasize: the figures a
+            direct answer gives (an amount, a date).
     """
 
     marker: int
     start: int
     end: int
+    emphasis: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,10 +288,15 @@ class Answer:
         found: Whether the documents answer it.
         citations: When found, the cited hits in marker order; otherwise the
             nearest documents' best passages, offered as "the closest documents".
-        quotes: The quoted sentences in answer order (empty when not found).
+        quotes: What is quoted under the direct answer, in answer order: the clause
+            the direct answer belongs to and nearly as good sentences of other
+            passages (empty when not found, or when the clause is the direct answer).
         reason: When not found, why, in Chinese.
         understood: For a follow-up that did not name its topic, the topic it was
             taken in (shown as 按“…”理解); empty for a question with its own topic.
+        direct: When found, the sentence that answers, quoted on the first line.
+        kind: What the question asks for (``amount``, ``time``, ``condition`` …; see
+            :mod:`assistant.answering.kinds`); empty when not found.
     """
 
     question: str
@@ -297,6 +305,8 @@ class Answer:
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     reason: str = ""
     understood: str = ""
+    direct: Quote | None = None
+    kind: str = ""
 
     def quoted(self, marker: int) -> list[Quote]:
         """The quotes of citation ``marker`` (1-based), in passage order."""

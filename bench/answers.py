@@ -1,15 +1,19 @@
-"""Answer benchmark: how often the composed 1–3 sentence answer quotes the gold answer.
+"""Answer benchmark: how often the answer holds the gold answer, on its first line and in all.
 
 For every answerable question (policy = seed + policy sets, colloquial, followup — each
 follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans), it asks
-:func:`assistant.answer.answer` and reports:
+:func:`assistant.answer.answer` and reports, per set and per question kind
+(:mod:`assistant.answering.kinds`: amount, time, condition, procedure, metadata, other):
 
 * retrieved — a top-k passage is a hit (:func:`assistant.evaluation.is_hit`: the right
   document, the gold answer in it) — the most the composer can do;
 * answered  — the assistant did not refuse;
 * quoted    — the answer text (before its source lines) contains the gold answer, both
   compared as ``is_hit`` does; "of retrieved" divides by the retrieved questions;
-* length    — mean characters of the answer text;
+* first line — the direct answer alone (the first line) contains it;
+* ROUGE-L   — character ROUGE-L (LCS, β = 1.2 as in DuReader) of the first line against
+  the gold answer;
+* chars     — mean characters of the answer text;
 * ms/q      — time of :func:`~assistant.answer.answer` per question (search included).
 
 Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
@@ -20,8 +24,10 @@ Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval import SETS  # bench/ is on sys.path when this file is run
@@ -29,6 +35,8 @@ from retrieval import SETS  # bench/ is on sys.path when this file is run
 from assistant.answering.answer import answer
 from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import compact, is_hit, table
+from assistant.answering.kinds import KINDS, question_kind
+from assistant.answering.question import normalize_question
 from assistant.answering.render import body
 from assistant.answering.search import Searcher
 from assistant.index import build
@@ -54,42 +62,93 @@ def main() -> None:
         settings = settings.with_(corpus=corpus, index=index)
         build(settings)
         searcher = Searcher.open(settings)
-        retrieved = answered = quoted = quoted_of_retrieved = 0
-        lengths = []
-        seconds = 0.0  # answering only; the check search below is not timed
-        for q in questions:
-            gold = compact(q["answer"])
-            started = time.perf_counter()
-            history = q.get("history") or ()
-            reply = answer(searcher, q["question"], history=history)
-            seconds += time.perf_counter() - started
-            hits = search_in_conversation(searcher, q["question"], history)[1]
-            in_passages = any(is_hit(q, h.chunk) for h in hits)
-            said = body(reply)
-            hit = reply.found and gold in compact(said)
-            retrieved += in_passages
-            answered += reply.found
-            quoted += hit
-            quoted_of_retrieved += hit and in_passages
-            lengths.append(len(said))
-            if args.show_misses and in_passages and not hit:
-                print(f"- {q['question']}  gold={q['answer']}\n  {said[:200]!r}")
-        n = len(questions)
-        rows.append(
-            [
-                name,
-                str(n),
-                f"{retrieved / n:.3f}",
-                f"{answered / n:.3f}",
-                f"{quoted / n:.3f}",
-                f"{quoted_of_retrieved / max(1, retrieved):.3f}",
-                f"{statistics.mean(lengths):.0f}",
-                f"{1000 * seconds / n:.0f}",
-            ]
-        )
-    header = ["set", "questions", "retrieved", "answered", "quoted", "of retrieved"]
-    header += ["chars", "ms/q"]
+        results = [ask(searcher, q, args.show_misses) for q in questions]
+        for kind in ("all", *KINDS):
+            picked = [r for r in results if kind in ("all", r.kind)]
+            if picked and (kind == "all" or len(args.sets) < 4 or name != "cmrc"):
+                rows.append(row(name, kind, picked))
+    header = ["set", "kind", "questions", "retrieved", "answered", "quoted", "of retrieved"]
+    header += ["first line", "ROUGE-L", "chars", "ms/q"]
     print(table(rows, header))
+
+
+MARKERS = re.compile(r"\s*\[\d+\]\s*$")  # a line's citation marker
+
+
+@dataclass(frozen=True)
+class Result:
+    """One question's answer, scored."""
+
+    kind: str
+    retrieved: bool
+    answered: bool
+    quoted: bool
+    first_line: bool
+    rouge: float
+    chars: int
+    seconds: float
+
+
+def ask(searcher: Searcher, q: dict, show_misses: bool) -> Result:
+    """Answer one question and score the answer against its gold span."""
+    gold = compact(q["answer"])
+    history = q.get("history") or ()
+    started = time.perf_counter()
+    reply = answer(searcher, q["question"], history=history)
+    seconds = time.perf_counter() - started
+    hits = search_in_conversation(searcher, q["question"], history)[1]
+    in_passages = any(is_hit(q, h.chunk) for h in hits)
+    said = body(reply)
+    first = compact(MARKERS.sub("", said.split("\n")[0])) if reply.found else ""
+    quoted = reply.found and gold in compact(said)
+    if show_misses and in_passages and not quoted:
+        print(f"- {q['question']}  gold={q['answer']}\n  {said[:200]!r}")
+    return Result(
+        reply.kind or question_kind(normalize_question(q["question"])),
+        in_passages,
+        reply.found,
+        quoted,
+        bool(first) and gold in first,
+        rouge_l(first, gold),
+        len(said),
+        seconds,
+    )
+
+
+def rouge_l(candidate: str, reference: str, beta: float = 1.2) -> float:
+    """Character ROUGE-L F-score of ``candidate`` against ``reference`` (DuReader's β)."""
+    if not candidate or not reference:
+        return 0.0
+    previous = [0] * (len(reference) + 1)
+    for a in candidate:
+        current = [0]
+        for j, b in enumerate(reference):
+            current.append(previous[j] + 1 if a == b else max(previous[j + 1], current[j]))
+        previous = current
+    lcs = previous[-1]
+    if not lcs:
+        return 0.0
+    precision, recall = lcs / len(candidate), lcs / len(reference)
+    return (1 + beta**2) * precision * recall / (recall + beta**2 * precision)
+
+
+def row(name: str, kind: str, results: list[Result]) -> list[str]:
+    """One table row: the shares and means of ``results``."""
+    n = len(results)
+    retrieved = sum(r.retrieved for r in results)
+    return [
+        name,
+        kind,
+        str(n),
+        f"{retrieved / n:.3f}",
+        f"{sum(r.answered for r in results) / n:.3f}",
+        f"{sum(r.quoted for r in results) / n:.3f}",
+        f"{sum(r.quoted and r.retrieved for r in results) / max(1, retrieved):.3f}",
+        f"{sum(r.first_line for r in results) / n:.3f}",
+        f"{statistics.mean(r.rouge for r in results):.3f}",
+        f"{statistics.mean(r.chars for r in results):.0f}",
+        f"{1000 * statistics.mean(r.seconds for r in results):.0f}",
+    ]
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.answer import (
     NOT_FOUND,
     answer,
@@ -11,8 +13,10 @@ from assistant.answering.answer import (
     not_found,
     sentences,
 )
-from assistant.answering.render import as_text, citation
+from assistant.answering.kinds import question_kind
+from assistant.answering.render import as_markdown, as_text, citation
 from assistant.answering.search import Searcher
+from assistant.documents.sentences import clause
 from assistant.index import build
 from assistant.types import Chunk, Hit
 
@@ -138,3 +142,84 @@ def test_answer_reads_the_question_normalized_like_the_search(
     assert plain.found and "2018年安排知识产权专项经费484万元。" in as_text(plain)
     for variant in ("二〇一八年知识产权专项经费是多少？", "２０１８年知识产权专项经费是多少？"):
         assert as_text(answer(searcher, variant)) == as_text(plain)
+
+
+LIST = (
+    "三、申请资料\n申请就业见习基地提交材料：\n1.申请表；\n2.岗位需求信息表；\n"
+    "3.营业执照复印件。\n四、其他"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "limit", "expected"),
+    [
+        # an item: the intro and every sibling item, whole
+        (
+            "2.岗位需求信息表；",
+            120,
+            "申请就业见习基地提交材料：\n1.申请表；\n2.岗位需求信息表；\n3.营业执照复印件。",
+        ),
+        (
+            "申请就业见习基地提交材料：",
+            120,
+            "申请就业见习基地提交材料：\n1.申请表；\n2.岗位需求信息表；\n3.营业执照复印件。",
+        ),
+        # too long for the limit: its own item first, then those after it; no item cut
+        ("2.岗位需求信息表；", 24, "2.岗位需求信息表；\n3.营业执照复印件。"),
+        ("四、其他", 120, "四、其他"),  # a paragraph: its line
+    ],
+)
+def test_the_clause_of_a_sentence_is_its_paragraph_or_its_list_by_whole_items(
+    sentence: str, limit: int, expected: str
+) -> None:
+    start = LIST.index(sentence)
+    a, b = clause(LIST, start, start + len(sentence), limit)
+    assert LIST[a:b] == expected
+
+
+def test_a_long_paragraph_is_trimmed_to_whole_sentences_around_the_sentence() -> None:
+    text = (
+        "甲" * 50
+        + "。"
+        + "乙" * 50
+        + "。补贴标准为每人3000元。"
+        + "丙" * 50
+        + "。"
+        + "丁" * 50
+        + "。"
+    )
+    start = text.index("补贴标准")
+    a, b = clause(text, start, start + 14, 120)
+    assert text[start : start + 14] in text[a:b] and b - a <= 120
+    assert text[a:b].startswith(("甲", "乙", "补")) and text[a:b].endswith("。")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("天河区港澳青年实施办法的文号是什么？", "metadata"),
+        ("引进人才入户管理办法是什么时候印发的？", "metadata"),
+        ("公租房合同到期要提前多久申请？", "time"),
+        ("失业金一个月能领多少钱？", "amount"),
+        ("退休金认证怎么办理？要带什么材料？", "procedure"),
+        ("外地户口能否申请公租房？", "condition"),
+        ("放弃了有什么影响？", "other"),
+    ],
+)
+def test_question_kinds_come_from_the_questions_own_words(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_the_direct_answer_is_the_sentence_holding_the_asked_figure() -> None:
+    text = (
+        "第二十六条 居家老年人接受助餐配餐服务可享受就餐补贴。"
+        "补贴标准为每人每次就餐费用的四分之一，最高不超过3元。就餐补贴在老年人给付就餐费用时自动扣减。"
+    )
+    reply = compose("老年人就餐补贴标准是多少？", [make_hit(text, 0.93)], tokens)
+    assert reply.kind == "amount" and reply.direct is not None
+    first_line = as_text(reply).splitlines()[0]
+    assert first_line == "补贴标准为每人每次就餐费用的四分之一，最高不超过3元。 [1]"
+    assert as_markdown(reply).startswith(
+        "补贴标准为每人每次就餐费用的四分之一，最高不超过**3元**。"
+    )
+    assert "……" not in as_text(reply)  # the clause is quoted whole

@@ -20,6 +20,7 @@ FILES = [
     SHARED_CORPUS / "pdf" / "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf",
     SHARED_CORPUS / "html" / "29_广州市临时救助实施细则_穗府办规2021-19号.html",
     SHARED_CORPUS / "html" / "30_老年人助餐配餐服务管理办法_穗民规字2024-3号.html",
+    SHARED_CORPUS / "html" / "16_一次性创业补贴_市人社局.html",
 ]
 HIT_KEYS = {
     "doc",
@@ -112,6 +113,23 @@ def test_a_question_is_read_in_its_conversation_when_it_continues_it(
     (row,) = [json.loads(line) for line in out.splitlines()]
     assert row["question"] == question and row["understood"] == understood
     assert row["hits"][0]["doc"] == doc.name
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("老年人就餐补贴标准是多少？", "最高不超过3元"),
+        ("一次性创业资助的补贴标准是多少钱？", "10000元"),
+    ],
+)
+def test_the_direct_answer_holds_the_asked_figure_on_its_first_line(
+    index: Path, question: str, figure: str
+) -> None:
+    code, out = cli("ask", "--index", str(index), "--json", stdin=question + "\n")
+    (reply,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and reply["found"] and reply["kind"] == "amount"
+    assert figure in reply["direct"] and reply["answer"].startswith(reply["direct"])
+    assert "……" not in reply["answer"].split("\n\n来源：")[0]
 
 
 def test_ask_answers_and_refuses(index: Path) -> None:

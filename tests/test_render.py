@@ -80,7 +80,9 @@ def test_html_marks_the_quote_and_escapes_document_text(hostile: str) -> None:
 def test_json_shape_of_ask() -> None:
     reply = Answer("q", True, (hit(),), (quote("2017年安排专项经费401万元。"),))
     data = as_json(reply)
-    assert list(data) == ["question", "understood", "found", "answer", "citations"]
+    assert list(data) == [
+        "question", "understood", "found", "kind", "direct", "answer", "citations"
+    ]  # fmt: skip
     assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
     assert data["understood"] == ""
     json.dumps(data, ensure_ascii=False)
@@ -135,3 +137,20 @@ def test_manifest_round_trip() -> None:
     assert data["counts"] == {"documents": 1, "chunks": 3}
     assert data["documents"] == [{"path": "a.txt", "sha256": "ab", "chunks": ["c1", "c2", "c3"]}]
     assert Manifest.from_json(data) == manifest
+
+
+def test_the_direct_answer_comes_first_with_its_figure_emphasized() -> None:
+    sentence = "2018年安排专项经费484万元。"
+    start = TEXT.index(sentence)
+    figure = start + sentence.index("484万元")
+    direct = Quote(1, start, start + len(sentence), ((figure, figure + len("484万元")),))
+    reply = Answer(
+        "q", True, (hit(),), (quote("2.加大投入。2017年安排专项经费401万元。"),), direct=direct
+    )
+    assert body(reply).splitlines()[0] == f"{sentence} [1]"
+    assert as_markdown(reply).startswith("2018年安排专项经费**484万元**。 [1]")
+    page = as_html(reply)
+    assert '<p class="direct">2018年安排专项经费<strong>484万元</strong>。' in page
+    # the source card marks the direct answer's sentence, not the clause around it
+    assert f"<mark>{sentence}</mark>" in page and "<mark>2.加大投入" not in page
+    assert as_json(reply)["direct"] == sentence

@@ -9,10 +9,13 @@ Entry point: :func:`answer`; :mod:`.render` turns its structured result into tex
     # 来源：
     # [1] 《…答复的函》 官市监函〔2020〕18号 · … · 二、… › （一）… › 2.…
 
-No language model writes anything: the answer is 1–3 sentences copied from the
-passages (numbers never rewritten), chosen by how much of the question they
-contain — its terms, numbers and dates weighing most, its character bigrams,
-the same with the sentence's context — and how well their passage ranked.
+No language model writes anything: the answer is copied from the passages
+(numbers never rewritten). Its first line is the direct answer, the one sentence
+chosen by how much of the question it contains — its terms, numbers and dates
+weighing most, its character bigrams, the same with the sentence's context —, how
+well its passage ranked, its dense similarity to the question and whether it holds
+what the question asks for (:mod:`.kinds`); under it, the clause it belongs to and
+nearly as good sentences of other passages (:func:`compose`).
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ..documents.sentences import sentences
+import numpy as np
+
+from ..documents.sentences import clause, sentences
+from ..index.units import passage_text
 from ..types import Answer, Hit, Quote
 from .conversation import search_in_conversation
+from .kinds import figures, fits, question_kind, wanted_types
 from .place import Coverage, place_reason
+from .question import Question
 from .search import Filters, Searcher
 
 NOT_FOUND = "未在已收录的文件中找到与该问题直接相关的内容"
@@ -42,7 +50,10 @@ _NAMED = re.compile(
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
 # Chosen on the visible question sets (bench/answers.py); the share each signal gets.
-_WEIGHTS = {"terms": 0.5, "bigrams": 0.5, "context": 0.3, "rank": 0.2}
+_WEIGHTS = {"terms": 0.5, "bigrams": 0.5, "context": 0.3, "rank": 0.2, "kind": 0.3, "dense": 0.5}
+# The dense similarity of sentences (their hit, start and end) to the question.
+Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
+OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
 
 
 @dataclass(frozen=True)
@@ -107,20 +118,46 @@ def answerable(
     return hits if all(name in context for name in bodies) else []
 
 
-def compose(question: str, hits: list[Hit], terms: Callable[[str], list[str]]) -> Answer:
-    """Quote the 1–3 sentences of ``hits`` that best answer ``question``, cited.
+def compose(
+    question: str,
+    hits: list[Hit],
+    terms: Callable[[str], list[str]],
+    similarity: Similarity | None = None,
+) -> Answer:
+    """The direct answer — the one sentence that best answers ``question`` — and its clause.
+
+    The direct answer is the best sentence of the passages (see :func:`_candidates`),
+    quoted verbatim with the figures asked for emphasized (an amount for 多少钱, a
+    date for 哪天; :mod:`.kinds`). Under it, the clause it belongs to — its
+    paragraph, or its list quoted by whole items (:func:`~assistant.documents.sentences.clause`)
+    — and up to two more sentences of other passages nearly as good.
 
     Args:
         question: The question (normalized).
         hits: Relevant passages, best first.
         terms: Splits text into search terms (the index's tokenizer).
+        similarity: The dense similarity of each sentence (its span in its hit) to
+            the question (:func:`sentence_similarity`); ``None`` leaves it out.
     """
-    chosen = _choose(_candidates(question, hits, terms), hits)
-    markers: dict[int, int] = {}
+    kind = question_kind(question)
+    types = wanted_types(question, kind)
+    candidates = _candidates(question, hits, terms, kind, types)
+    if similarity is not None and candidates:
+        candidates = _with_similarity(candidates, similarity)
+    answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
+    best = max(answers, key=lambda c: c.score)
+    text = hits[best.hit].chunk.text
+    start, end = clause(text, best.start, best.end)
+    chosen = [] if (start, end) == (best.start, best.end) else [replace(best, start=start, end=end)]
+    chosen += _others(candidates, hits, best)
+    markers: dict[int, int] = {best.hit: 1}
     for c in chosen:
         markers.setdefault(c.hit, len(markers) + 1)
+    sentence = text[best.start : best.end]
+    emphasis = tuple((best.start + a, best.start + b) for a, b in figures(sentence, types))
+    direct = Quote(markers[best.hit], best.start, best.end, emphasis)
     quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
-    return Answer(question, True, tuple(hits[i] for i in markers), quotes)
+    return Answer(question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=kind)
 
 
 def not_found(question: str, hits: list[Hit], why: str = "") -> Answer:
@@ -167,7 +204,8 @@ def answer(
     places, min_score = searcher.places, searcher.settings.min_score
     unmentioned = searcher.unmentioned(query)
     if usable := answerable(query.text, hits, min_score, places, unmentioned):
-        reply = compose(asked, usable, searcher.index.tokenizer)
+        similarity = sentence_similarity(searcher, query, usable)
+        reply = compose(asked, usable, searcher.index.tokenizer, similarity)
     elif unmentioned:
         reply = not_found(asked, hits, f"已收录的文件没有提到“{'”“'.join(unmentioned)}”")
     elif missing := places.uncovered(places.named(query.text)):
@@ -180,15 +218,20 @@ def answer(
 
 
 def _candidates(
-    question: str, hits: list[Hit], terms: Callable[[str], list[str]]
+    question: str,
+    hits: list[Hit],
+    terms: Callable[[str], list[str]],
+    kind: str = "other",
+    types: tuple[str, ...] = (),
 ) -> list[Candidate]:
     """Every sentence of every hit, scored.
 
     The score adds up: the share of the question's terms in the sentence (longer
     terms and numbers weigh more), the share of its character bigrams (robust to
     word-splitting differences such as 救助金/救助), the share of its terms in the
-    sentence with its context (title, section path, previous sentence), and the
-    passage's rank.
+    sentence with its context (title, section path, previous sentence), the
+    passage's rank, and whether the sentence holds what the question asks for
+    (:func:`.kinds.fits`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否).
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
@@ -210,6 +253,7 @@ def _candidates(
                 + _WEIGHTS["bigrams"] * bigrams
                 + _WEIGHTS["context"] * coverage(context + sentence)
                 + _WEIGHTS["rank"] / (rank + 1)
+                + _WEIGHTS["kind"] * fits(text[start:end], kind, types)
             )
             candidates.append(Candidate(rank, start, end, score))
             before = start
@@ -226,24 +270,46 @@ def _term_weight(term: str) -> float:
     return 3.0 if any(ch.isdigit() for ch in term) else float(min(len(term), 4))
 
 
-def _choose(candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
-    """The best sentence, plus up to two nearly as good ones, in reading order."""
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    best = ranked[0]
-    chosen = [best]
+def _with_similarity(candidates: list[Candidate], similarity: Similarity) -> list[Candidate]:
+    """``candidates`` with their dense similarity to the question added, rescaled to 0–1
+    among them, at ``_WEIGHTS["dense"]``."""
+    cosines = similarity([(c.hit, c.start, c.end) for c in candidates])
+    low, high = float(cosines.min()), float(cosines.max())
+    scaled = (cosines - low) / (high - low) if high > low else np.zeros_like(cosines)
+    gains = (_WEIGHTS["dense"] * scaled).tolist()
+    return [replace(c, score=c.score + g) for c, g in zip(candidates, gains, strict=True)]
+
+
+def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit]) -> Similarity:
+    """The dense similarity of sentences of ``hits`` to ``question``: each sentence is
+    embedded with its passage's title and section path, as the index's units are."""
+
+    def similarity(spans: list[tuple[int, int, int]]) -> np.ndarray:
+        texts = [passage_text(hits[i].chunk, hits[i].chunk.text[a:b]) for i, a, b in spans]
+        return searcher.embedder.encode_passages(texts) @ searcher.query_vector(question)[0]
+
+    return similarity
+
+
+def _may_answer(hit: Hit, c: Candidate) -> bool:
+    """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？) and
+    not the document's title repeated in its text."""
+    sentence = hit.chunk.text[c.start : c.end].strip()
+    return not sentence.endswith(("？", "?")) and sentence != hit.chunk.source.title
+
+
+def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> list[Candidate]:
+    """Up to two more sentences of other passages, nearly as good as ``best`` (in rank order)."""
+    chosen: list[Candidate] = []
     seen = {_key(hits, best)}
-    length = best.end - best.start
-    for c in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or c.score < 0.7 * best.score:
+    for c in sorted(candidates, key=lambda c: -c.score):
+        if len(chosen) == MAX_SENTENCES - 1 or c.score < OTHERS * best.score:
             break
-        key = _key(hits, c)
-        if key in seen or length + c.end - c.start > MAX_ANSWER_CHARS:
+        if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
             continue
         chosen.append(c)
-        seen.add(key)
-        length += c.end - c.start
-    order = {c.hit: i for i, c in reversed(list(enumerate(chosen)))}
-    return sorted(chosen, key=lambda c: (order[c.hit], c.start))
+        seen.add(_key(hits, c))
+    return sorted(chosen, key=lambda c: (c.hit, c.start))
 
 
 def _key(hits: list[Hit], c: Candidate) -> str:

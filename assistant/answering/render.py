@@ -8,9 +8,10 @@ string that comes from a document, so a ``<script>`` in a document never runs.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
-from ..types import Answer, Hit, Source
+from ..types import Answer, Hit, Quote, Source
 from .place import place_label
 
 SOURCES_HEAD = "来源："
@@ -59,24 +60,42 @@ def said(reply: Answer) -> list[tuple[int, str]]:
     return lines
 
 
+def direct_line(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
+    """The direct answer's sentence, its figures passed through ``emphasize``; ``""`` if none."""
+    if reply.direct is None:
+        return ""
+    quote = reply.direct
+    text = reply.citations[quote.marker - 1].chunk.text
+    parts, at = [], quote.start
+    for start, end in quote.emphasis:
+        parts += [text[at:start], emphasize(text[start:end])]
+        at = end
+    parts.append(text[at : quote.end])
+    return "".join(parts)
+
+
 def understood_line(reply: Answer) -> str:
     """按“一次性创业补贴”理解 for a follow-up taken in its conversation's topic, else ``""``."""
     return f"按“{reply.understood}”理解" if reply.understood else ""
 
 
-def body(reply: Answer) -> str:
-    """What is said, without the source lines: quotes with markers, one line per passage.
+def body(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
+    """What is said, without the source lines: the direct answer on the first line, then
+    the quotes with markers, one line per passage.
 
     A refusal: its reason, then the nearest documents.
     """
     if not reply.found:
         return reply.reason + "。" + (f"\n\n{nearest(reply)}" if reply.citations else "")
-    return "\n".join(f"{line} [{marker}]" for marker, line in said(reply))
+    lines = [f"{line} [{marker}]" for marker, line in said(reply)]
+    if reply.direct is not None:
+        lines.insert(0, f"{direct_line(reply, emphasize)} [{reply.direct.marker}]")
+    return "\n".join(lines)
 
 
-def as_text(reply: Answer) -> str:
+def as_text(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
     """The answer as plain text: how a follow-up was understood, :func:`body`, the sources."""
-    text = body(reply)
+    text = body(reply, emphasize)
     if reply.found:
         sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(reply.citations, 1))
         text = f"{text}\n\n{SOURCES_HEAD}\n{sources}"
@@ -91,7 +110,7 @@ def nearest(reply: Answer) -> str:
 
 def as_markdown(reply: Answer) -> str:
     """The answer as Markdown for API clients: :func:`as_text` with hard line breaks."""
-    return as_text(reply).replace("\n", "  \n")
+    return as_text(reply, lambda figure: f"**{figure}**").replace("\n", "  \n")
 
 
 def as_json(reply: Answer) -> dict[str, Any]:
@@ -100,6 +119,8 @@ def as_json(reply: Answer) -> dict[str, Any]:
         "question": reply.question,
         "understood": reply.understood,
         "found": reply.found,
+        "kind": reply.kind,
+        "direct": direct_line(reply),
         "answer": as_text(reply),
         "citations": [hit.to_dict() for hit in reply.citations],
     }
@@ -121,11 +142,20 @@ def as_html(reply: Answer) -> str:
     body = "<br>".join(
         f'{escape(line)} <span class="marker">[{marker}]</span>' for marker, line in said(reply)
     )
+    if reply.direct is not None:
+        line = direct_line(reply, lambda figure: f"\0{figure}\1")
+        strong = escape(line).replace("\0", "<strong>").replace("\1", "</strong>")
+        marker = f'<span class="marker">[{reply.direct.marker}]</span>'
+        body = f'<p class="direct">{strong} {marker}</p>' + (
+            f'<p class="clause">{body}</p>' if body else ""
+        )
+    else:
+        body = f"<p>{body}</p>"
     cards = []
     for marker, hit in enumerate(reply.citations, 1):
         text = hit.chunk.text
         passage, at = [], 0
-        for quote in reply.quoted(marker):
+        for quote in _highlighted(reply, marker):
             quoted = escape(text[quote.start : quote.end])
             passage += [escape(text[at : quote.start]), f"<mark>{quoted}</mark>"]
             at = quote.end
@@ -134,7 +164,15 @@ def as_html(reply: Answer) -> str:
             f'<details class="source"><summary>[{marker}] {escape(citation(hit))}</summary>'
             f'<div class="passage">{"".join(passage)}</div></details>'
         )
-    return f'<div class="answer">{head}<p>{body}</p>{"".join(cards)}</div>'
+    return f'<div class="answer">{head}{body}{"".join(cards)}</div>'
+
+
+def _highlighted(reply: Answer, marker: int) -> list[Quote]:
+    """What a source card marks in its passage: the direct answer's sentence in its own
+    passage (not the whole clause around it), the quoted sentences in the others."""
+    if reply.direct is not None and reply.direct.marker == marker:
+        return [reply.direct]
+    return reply.quoted(marker)
 
 
 def escape(text: str) -> str:

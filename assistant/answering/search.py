@@ -173,6 +173,10 @@ class Searcher:
         titles = any(word in d.source.title for d in index.documents)
         return titles or bool((index.bm25_scores([word]) > 0).any())
 
+    def query_vector(self, question: str | Question) -> np.ndarray:
+        """The question's embedding (one row), as search uses it (cached)."""
+        return self._query_vector(Question.parse(question).text)
+
     def hit(self, ranked: Ranked) -> Hit:
         """Read a ranked result's chunk from the index."""
         return Hit(self.index.chunk(ranked.row), ranked.score, ranked.dense, ranked.bm25)

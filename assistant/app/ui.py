@@ -44,6 +44,9 @@ CSS = """
 .answer mark {background: #fff3b0; color: inherit}
 .answer .nearest {color: var(--body-text-color-subdued)}
 .answer .understood {color: var(--body-text-color-subdued); font-size: 0.92em}
+.answer .direct {font-size: 1.15em; font-weight: 500; margin-bottom: 6px}
+.answer .direct strong {color: var(--color-accent)}
+.answer .clause {color: var(--body-text-color-subdued); font-size: 0.95em}
 """
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .headings import heading_kind
+
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
 _HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
@@ -61,3 +63,85 @@ def units(text: str, min_chars: int) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+CLAUSE_CHARS = 120  # the context under a direct answer: its paragraph or list, at most this long
+
+
+def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[int, int]:
+    """The span of the paragraph or list that the sentence ``text[start:end]`` belongs to.
+
+    A paragraph is its line. A list is a line ending in ：, its numbered items (1.,
+    （一）, ① …: the heading grammar of :mod:`.headings`) and the sentence's sibling
+    items. The span is trimmed to ``limit`` characters by whole items — the
+    sentence's own first, then those after it, then those before — so that no item
+    is cut; a long paragraph is trimmed by whole sentences around the sentence.
+    The span always holds the sentence.
+    """
+    lines = _lines(text)
+    at = next(i for i, (a, b) in enumerate(lines) if a <= start < b or (a >= start and b >= end))
+    first = last = at
+    if lines[at][1] - lines[at][0] > limit:
+        return _around(text, lines[at], (start, end), limit)
+    is_item = [heading_kind(text[a:b]) in _ITEMS for a, b in lines]
+    if text[lines[at][0] : lines[at][1]].rstrip().endswith(("：", ":")):
+        stop = at + 1  # an intro: the items that follow it
+        while stop < len(lines) and is_item[stop]:
+            stop += 1
+        candidates_after = range(at + 1, stop)
+        candidates_before: range = range(0)
+    elif is_item[at]:
+        top = at  # an item: its siblings, and the intro above them
+        while top > 0 and is_item[top - 1]:
+            top -= 1
+        if top > 0 and text[lines[top - 1][0] : lines[top - 1][1]].rstrip().endswith(("：", ":")):
+            top -= 1
+        bottom = at + 1
+        while bottom < len(lines) and is_item[bottom]:
+            bottom += 1
+        candidates_after, candidates_before = range(at + 1, bottom), range(at - 1, top - 1, -1)
+    else:
+        return lines[at]
+    for i in candidates_after:  # whole items, while they fit
+        if lines[i][1] - lines[first][0] > limit:
+            break
+        last = i
+    for i in candidates_before:
+        if lines[last][1] - lines[i][0] > limit:
+            break
+        first = i
+    return lines[first][0], lines[last][1]
+
+
+_ITEMS = frozenset({"paren_cn", "arabic", "paren_arabic", "circled", "shi"})
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty lines of ``text``, surrounding whitespace excluded."""
+    spans = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        left = match.start() + len(line) - len(line.lstrip())
+        right = match.start() + len(line.rstrip())
+        if right > left:
+            spans.append((left, right))
+    return spans
+
+
+def _around(
+    text: str, line: tuple[int, int], sentence: tuple[int, int], limit: int
+) -> tuple[int, int]:
+    """Whole sentences of ``line`` around ``sentence``, within ``limit`` characters."""
+    spans = [(line[0] + a, line[0] + b) for a, b in sentences(text[line[0] : line[1]])]
+    spans = spans or [sentence]
+    at = next((i for i, (a, b) in enumerate(spans) if a <= sentence[0] < b), 0)
+    first = last = at
+    while True:
+        grown = False
+        if last + 1 < len(spans) and spans[last + 1][1] - spans[first][0] <= limit:
+            last, grown = last + 1, True
+        if first > 0 and spans[last][1] - spans[first - 1][0] <= limit:
+            first, grown = first - 1, True
+        if not grown:
+            break
+    return min(spans[first][0], sentence[0]), max(spans[last][1], sentence[1])

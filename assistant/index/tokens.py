@@ -168,13 +168,37 @@ def answer_types(text: str) -> list[str]:
     return types + ["#电话"] * len(_PHONE.findall(rest))
 
 
+def answer_spans(text: str, types: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``text`` holds answers of the given types (see :func:`answer_types`), in order.
+
+    >>> answer_spans("自2019年7月1日起实施，补贴3000元", ["#元", "#日期"])
+    [(1, 10), (16, 21)]
+    """
+    types = set(types)
+    found = [m.span() for m in _DATE.finditer(text)] if "#日期" in types else []
+    rest = _DATE.sub(lambda m: " " * len(m.group()), text)  # dates are not amounts
+    found += [
+        m.span() for m in _QUANTITY.finditer(rest) if "#" + _UNIT_TYPE.get(m[1], m[1]) in types
+    ]
+    if "#文号" in types:
+        found += [m.span() for m in DOC_NUMBER.finditer(text)]
+    if "#电话" in types:
+        found += [m.span() for m in _PHONE.finditer(rest)]
+    return sorted(found)
+
+
+def quantity_types(question: str) -> list[str]:
+    """The answer types of the units a question counts in (几年 → ``#年``, 多少套 → ``#套``)."""
+    return ["#" + _UNIT_TYPE.get(unit, unit) for unit in _ASKED_QUANTITY.findall(question)]
+
+
 def asked_types(question: str) -> list[str]:
     """The answer-type tokens a question asks for (see :func:`answer_types`).
 
     >>> asked_types("一共多少套房？一次可以领几年？")
     ['#套', '#年']
     """
-    types = ["#" + _UNIT_TYPE.get(unit, unit) for unit in _ASKED_QUANTITY.findall(question)]
+    types = quantity_types(question)
     if _SHARE.search(question):
         types.append("#%")
     elif "多少" in question and _MONEY.search(question):
