@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,14 @@ class Settings:
             (``IndexFlatIP``); above it, HNSW.
         min_score: Questions whose best dense similarity is below this are
             answered "not found".
+        llm_url: Base URL of an OpenAI-compatible server ending in ``/v1``
+            (``ASSISTANT_LLM_URL``, e.g. ``http://127.0.0.1:11434/v1``); empty = no
+            LLM answer (see :mod:`assistant.answering.llm`).
+        llm_model: Model name sent to that server (``ASSISTANT_LLM_MODEL``).
+        llm_api_key: Optional bearer token for it (``ASSISTANT_LLM_API_KEY``); never
+            stored in the index manifest nor shown in ``repr``.
+        llm_timeout: Seconds the whole reply may take, connection and streaming
+            included (``ASSISTANT_LLM_TIMEOUT``); past it the extractive answer is used.
     """
 
     corpus: Path = Path("corpus")
@@ -81,6 +89,10 @@ class Settings:
     title_weight: float = 0.5
     flat_limit: int = 50_000
     min_score: float = 0.86
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 30.0
 
     @property
     def max_file_bytes(self) -> int:

@@ -171,8 +171,16 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
 
 
 def settings_record(settings: Settings) -> dict[str, Any]:
-    """The settings as the manifest stores them (the paths and the thread count left out)."""
-    return {k: v for k, v in settings.to_dict().items() if k not in ("corpus", "index", "threads")}
+    """The settings as the manifest stores them.
+
+    Left out: the paths, the thread count and the ``llm_*`` settings, which do not shape
+    an index (and ``llm_api_key`` is a secret).
+    """
+    return {
+        k: v
+        for k, v in settings.to_dict().items()
+        if k not in ("corpus", "index", "threads") and not k.startswith("llm_")
+    }
 
 
 def check_compatible(
