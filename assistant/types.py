@@ -295,6 +295,10 @@ class Answer:
         understood: For a follow-up that did not name its topic, the topic it was
             taken in (shown as 按“…”理解); empty for a question with its own topic.
         direct: When found, the sentence that answers, quoted on the first line.
+        generated: A language model's plain-language answer, with ``[n]`` markers of
+            ``citations``, shown above the quotes only once verified against them
+            (:mod:`assistant.answering.llm`); empty without one.
+        note: Why a configured model's answer is not shown (未采用模型回答：…, 模型回答超时…).
         kind: What the question asks for (``amount``, ``time``, ``condition`` …; see
             :mod:`assistant.answering.kinds`); empty when not found.
     """
@@ -307,6 +311,13 @@ class Answer:
     understood: str = ""
     direct: Quote | None = None
     kind: str = ""
+    generated: str = ""
+    note: str = ""
+
+    @property
+    def answered_by(self) -> str:
+        """``llm`` when a verified model answer leads the reply, else ``extractive``."""
+        return "llm" if self.generated else "extractive"
 
     def quoted(self, marker: int) -> list[Quote]:
         """The quotes of citation ``marker`` (1-based), in passage order."""

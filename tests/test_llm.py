@@ -1,24 +1,22 @@
 """The optional LLM answer: a real local OpenAI-compatible server, real passages of the seed letter.
 
-The server (:class:`ScriptedServer`) answers each request by the script registered for its
-model name, as server-sent events when the request asks for a stream, and records the requests.
+The server is :class:`tests.llm_server.ScriptedServer`, a real HTTP server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
-import threading
+import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from assistant.answering.answer import answer
 from assistant.answering.llm import (
     Generated,
     LLMError,
@@ -28,127 +26,51 @@ from assistant.answering.llm import (
     stream,
     verify,
 )
+from assistant.answering.render import (
+    MODEL_HEAD,
+    QUOTES_HEAD,
+    as_html,
+    as_json,
+    as_text,
+    direct_line,
+)
 from assistant.answering.search import Searcher
+from assistant.app.cli import main as cli_main
 from assistant.index import build
 from assistant.settings import Settings
 from assistant.types import Chunk, Hit, Source
 
 from .conftest import SEED, hash_settings
+from .llm_server import Script, ScriptedServer, serving
 
 QUESTION = "2018年知识产权专项经费是多少？"
 KEY = "sk-test-secret-0123456789"
 
 
-@dataclass
-class Script:
-    """What the server does for one model name.
-
-    Attributes:
-        pieces: The answer, one SSE event per piece (joined for a JSON reply).
-        status: HTTP status; not 200 sends ``error_message`` as an OpenAI error object.
-        json_only: Reply with one JSON object even when a stream is asked for.
-        delay: Seconds to wait before the headers.
-        stall: Seconds to wait after the first piece.
-        error_message: The error object's message for a status other than 200.
-        raw: A body sent as it is, instead of an answer.
-    """
-
-    pieces: tuple[str, ...] = ()
-    status: int = 200
-    json_only: bool = False
-    delay: float = 0.0
-    stall: float = 0.0
-    error_message: str = "internal error"
-    raw: bytes = b""
-
-
-class ScriptedServer:
-    """A real HTTP server on 127.0.0.1 speaking the chat-completions protocol."""
-
-    def __init__(self) -> None:
-        self.scripts: dict[str, Script] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def settings(self, model: str, script: Script, **changes: Any) -> Settings:
-        """Register ``script`` for ``model``; settings pointing at this server."""
-        self.scripts[model] = script
-        return Settings(llm_url=self.url, llm_model=model, llm_timeout=10.0).with_(**changes)
-
-
-def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # chunked streaming, as Ollama and vLLM send it
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            server.requests.append({"path": self.path, "headers": dict(self.headers), **body})
-            script = server.scripts[body["model"]]
-            if server.stopping.wait(script.delay):
-                return
-            if script.raw:
-                return self.send(200, "text/plain", script.raw)
-            if script.status != 200:
-                error = {"error": {"message": script.error_message, "type": "server_error"}}
-                return self.send(script.status, "application/json", json.dumps(error).encode())
-            if not body.get("stream") or script.json_only:
-                message = {"role": "assistant", "content": "".join(script.pieces)}
-                reply = {"object": "chat.completion", "choices": [{"message": message}]}
-                return self.send(200, "application/json", json.dumps(reply).encode())
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.chunk(b'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n')
-            for n, piece in enumerate(script.pieces):
-                delta = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-                self.chunk(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
-                if n == 0 and server.stopping.wait(script.stall):
-                    return
-            self.chunk(b"data: [DONE]\n\n")
-            self.wfile.write(b"0\r\n\r\n")
-
-        def send(self, status: int, kind: str, data: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def chunk(self, data: bytes) -> None:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-
-    return Handler
-
-
 @pytest.fixture()
 def server() -> Iterator[ScriptedServer]:
     """A :class:`ScriptedServer`, shut down after the test."""
-    scripted = ScriptedServer()
-    scripted.thread.start()
+    scripted = serving()
     yield scripted
-    scripted.stopping.set()
-    scripted.httpd.shutdown()
-    scripted.httpd.server_close()
+    scripted.stop()
 
 
 @pytest.fixture(scope="module")
-def hits(tmp_path_factory: pytest.TempPathFactory) -> list[Hit]:
-    """The seed letter's best three passages for :data:`QUESTION` (``hash`` embedder)."""
+def letter(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The seed letter indexed with the ``hash`` embedder, no refusal threshold."""
     assert SEED is not None, "tests read the seed letter of ../shared/corpus"
     corpus = tmp_path_factory.mktemp("llm") / "corpus"
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     settings = hash_settings(corpus, min_score=0.0)
     build(settings)
-    found = Searcher.open(settings).search(QUESTION, 3)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def hits(letter: Settings) -> list[Hit]:
+    """The seed letter's best three passages for :data:`QUESTION`."""
+    found = Searcher.open(letter).search(QUESTION, 3)
     assert "2018年安排知识产权专项经费484万元" in found[0].chunk.text
     return found
 
@@ -376,3 +298,75 @@ def test_the_manifest_never_holds_the_llm_settings(tmp_path: Path) -> None:
     build(settings)
     manifest = (settings.index / "manifest.json").read_text(encoding="utf-8")
     assert KEY not in manifest and "llm_" not in manifest
+
+
+# answer(): the model's answer leads when it holds, the quotes are always there
+
+
+def model_settings(server: ScriptedServer, letter: Settings, script: Script) -> Settings:
+    server.scripts["model"] = script
+    return letter.with_(llm_url=server.url, llm_model="model", llm_timeout=5.0)
+
+
+def test_answer_leads_with_the_verified_model_answer_and_keeps_the_quotes(
+    server: ScriptedServer, letter: Settings
+) -> None:
+    pieces = ("2018年安排的知识产权专项经费是", "484万元[1]。")
+    settings = model_settings(server, letter, Script(pieces))
+    streamed: list[str] = []
+    reply = answer(Searcher.open(settings), QUESTION, on_text=streamed.append)
+    assert reply.answered_by == "llm" and reply.generated == "".join(pieces)
+    assert streamed == list(pieces) and not reply.note
+    text = as_text(reply)
+    assert text.startswith(f"{MODEL_HEAD}\n{''.join(pieces)}\n\n{QUOTES_HEAD}\n")
+    assert "484万元" in direct_line(reply) and "\n\n来源：\n[1] 《" in text
+    # the model saw the quoted passages first (their markers kept), then the others found
+    assert (
+        len(reply.citations) >= 3
+        and reply.citations[0].chunk.text
+        in server.requests[0]["messages"][-1]["content"].split("[2] ")[0]
+    )
+    assert as_json(reply)["answered_by"] == "llm"
+
+
+@pytest.mark.parametrize(
+    ("script", "note"),
+    [
+        (
+            Script(("2018年安排知识产权专项经费4840万元[1]。",)),
+            "未采用模型回答：数字与原文不符：“4840万元”",
+        ),
+        (Script(("经费逐年增加。",)), "未采用模型回答：有句子没有标注出处"),
+        (Script(status=500), "模型服务不可用（HTTP 500"),
+        (Script(("484万元[1]。",), delay=3.0), "模型回答超时，以下为摘录答案"),
+    ],
+)
+def test_answer_falls_back_to_the_quotes_with_a_note(
+    server: ScriptedServer, letter: Settings, script: Script, note: str
+) -> None:
+    settings = model_settings(server, letter, script).with_(llm_timeout=1.0)
+    reply = answer(Searcher.open(settings), QUESTION)
+    assert reply.found and reply.answered_by == "extractive" and not reply.generated
+    assert reply.note.startswith(note)
+    assert as_text(reply).startswith(f"（{reply.note}）\n") and "484万元" in as_text(reply)
+    assert '<p class="note">' in as_html(reply) and as_json(reply)["note"] == reply.note
+
+
+def test_cli_ask_reports_which_path_answered(
+    server: ScriptedServer, letter: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.scripts["cli-model"] = Script(("2018年安排知识产权专项经费484万元[1]。",))
+    monkeypatch.setenv("ASSISTANT_LLM_URL", server.url)
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "cli-model")
+    monkeypatch.setenv("ASSISTANT_MODEL", "hash")  # as the index was built
+    monkeypatch.setenv("ASSISTANT_MIN_SCORE", "0")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(QUESTION + "\n"))
+    out = io.StringIO()
+    assert cli_main(["ask", "--index", str(letter.index), "--json"], stdout=out) == 0
+    reply = json.loads(out.getvalue())
+    assert reply["answered_by"] == "llm" and reply["answer"].startswith(MODEL_HEAD)
+    monkeypatch.delenv("ASSISTANT_LLM_URL")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(QUESTION + "\n"))
+    out = io.StringIO()
+    assert cli_main(["ask", "--index", str(letter.index), "--json"], stdout=out) == 0
+    assert json.loads(out.getvalue())["answered_by"] == "extractive"

@@ -20,7 +20,7 @@ import pytest
 from assistant.answering.evaluation import compact, read_questions
 from assistant.documents.chunking import chunk
 from assistant.documents.ingest import load_document
-from assistant.index import IndexUnavailable, build, open_index, passage_text
+from assistant.index import IndexUnavailable, open_index, passage_text
 from assistant.index.embedders import E5_PROMPTS, bundled, onnx
 from assistant.index.embedders.onnx import OnnxEmbedder
 from assistant.index.embedders.pytorch import SentenceTransformerEmbedder
@@ -181,7 +181,11 @@ def onnx_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     shutil.copy(SEED, work / "corpus" / SEED.name)
     settings = Settings(corpus=work / "corpus", index=work / "index")
     assert settings.backend == "onnx-int8"
-    build(settings)
+    # built by a process like the one that asks below, with this process's environment (the
+    # model cache may have been redirected by an earlier session fixture): any export happens
+    # here, and the ask finds the cached graph
+    command = ["build", "--corpus", str(settings.corpus), "--index", str(settings.index)]
+    subprocess.run([sys.executable, "-m", "assistant", *command], check=True, timeout=600)
     return settings
 
 

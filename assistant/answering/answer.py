@@ -28,7 +28,9 @@ import numpy as np
 
 from ..documents.sentences import clause, sentences
 from ..index.units import passage_text
+from ..settings import Settings
 from ..types import Answer, Hit, Quote
+from . import llm
 from .conversation import search_in_conversation
 from .kinds import figures, fits, question_kind, wanted_types
 from .place import Coverage, place_reason
@@ -182,8 +184,13 @@ def answer(
     filters: Filters | None = None,
     *,
     history: Sequence[str] = (),
+    on_text: Callable[[str], None] | None = None,
 ) -> Answer:
     """Answer ``question`` from the index, citing every sentence used.
+
+    With an LLM configured (``settings.llm_url``, :mod:`.llm`), a found answer also
+    carries the model's plain-language answer when it passes verification, or the
+    note saying why it was not used; the extractive answer is always there.
 
     Args:
         searcher: The opened index.
@@ -193,6 +200,8 @@ def answer(
         history: The user's earlier questions in the conversation, oldest first: a
             follow-up that does not name its topic is taken in the topic of the
             latest one that does (see :mod:`.conversation`), and the answer says so.
+        on_text: Called with each piece of the model's answer as it streams in,
+            before it is verified (show it as provisional).
 
     Raises:
         ValueError: Empty or over-long question.
@@ -206,6 +215,7 @@ def answer(
     if usable := answerable(query.text, hits, min_score, places, unmentioned):
         similarity = sentence_similarity(searcher, query, usable)
         reply = compose(asked, usable, searcher.index.tokenizer, similarity)
+        reply = _with_model(searcher.settings, reply, usable, history, on_text)
     elif unmentioned:
         reply = not_found(asked, hits, f"已收录的文件没有提到“{'”“'.join(unmentioned)}”")
     elif missing := places.uncovered(places.named(query.text)):
@@ -215,6 +225,27 @@ def answer(
     else:
         reply = not_found(asked, hits)
     return replace(reply, understood=understood.label)
+
+
+def _with_model(
+    settings: Settings,
+    reply: Answer,
+    hits: list[Hit],
+    history: Sequence[str],
+    on_text: Callable[[str], None] | None,
+) -> Answer:
+    """``reply`` with the model's verified answer, or the note why there is none.
+
+    The model sees the reply's cited passages first, so their markers stay, then the
+    other passages found; an accepted answer cites among all of them.
+    """
+    if not llm.configured(settings):
+        return reply
+    passages = (*reply.citations, *(h for h in hits if h not in reply.citations))
+    got = llm.generate(settings, reply.question, history, passages, on_text)
+    if got.accepted:
+        return replace(reply, citations=passages, generated=got.text.strip())
+    return replace(reply, note=got.note)
 
 
 def _candidates(

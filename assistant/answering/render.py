@@ -17,6 +17,8 @@ from .place import place_label
 SOURCES_HEAD = "来源："
 NEAREST_HEAD = "最接近的文件（可能不含答案）："
 ELISION = "……"
+MODEL_HEAD = "模型回答（数字与出处已与原文核对）："
+QUOTES_HEAD = "原文摘录："
 
 
 def document_line(source: Source) -> str:
@@ -90,6 +92,10 @@ def body(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
     lines = [f"{line} [{marker}]" for marker, line in said(reply)]
     if reply.direct is not None:
         lines.insert(0, f"{direct_line(reply, emphasize)} [{reply.direct.marker}]")
+    if reply.generated:  # the model's answer first, the quotes it was checked against under it
+        lines[:0] = [MODEL_HEAD, reply.generated, "", QUOTES_HEAD]
+    elif reply.note:
+        lines.insert(0, f"（{reply.note}）")
     return "\n".join(lines)
 
 
@@ -120,6 +126,8 @@ def as_json(reply: Answer) -> dict[str, Any]:
         "understood": reply.understood,
         "found": reply.found,
         "kind": reply.kind,
+        "answered_by": reply.answered_by,
+        "note": reply.note,
         "direct": direct_line(reply),
         "answer": as_text(reply),
         "citations": [hit.to_dict() for hit in reply.citations],
@@ -142,6 +150,12 @@ def as_html(reply: Answer) -> str:
     body = "<br>".join(
         f'{escape(line)} <span class="marker">[{marker}]</span>' for marker, line in said(reply)
     )
+    if reply.generated:
+        model = f'<p class="model-head">{escape(MODEL_HEAD)}</p>'
+        model += f'<div class="generated">{escape(reply.generated)}</div>'
+        head += model + f'<p class="model-head">{escape(QUOTES_HEAD)}</p>'
+    elif reply.note:
+        head += f'<p class="note">{escape(reply.note)}</p>'
     if reply.direct is not None:
         line = direct_line(reply, lambda figure: f"\0{figure}\1")
         strong = escape(line).replace("\0", "<strong>").replace("\1", "</strong>")

@@ -15,6 +15,9 @@ Markdown does not reinterpret it either.
 from __future__ import annotations
 
 import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..answering.answer import answer
@@ -22,6 +25,7 @@ from ..answering.render import as_html, as_markdown, escape
 from ..answering.search import Filters
 from ..index import IndexUnavailable
 from ..settings import Settings
+from ..types import Answer
 from .admin import Library, check_password
 
 CITIZEN_EXAMPLES = [
@@ -35,6 +39,7 @@ STAFF_EXAMPLES = [
     "广州市老年人助餐配餐服务管理办法的文号是什么？",
 ]
 ALL = "全部"
+PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
 .answer details.source {border: 1px solid var(--border-color-primary); border-radius: 6px;
@@ -47,6 +52,9 @@ CSS = """
 .answer .direct {font-size: 1.15em; font-weight: 500; margin-bottom: 6px}
 .answer .direct strong {color: var(--color-accent)}
 .answer .clause {color: var(--body-text-color-subdued); font-size: 0.95em}
+.answer .generated {font-size: 1.1em; white-space: pre-wrap; margin-bottom: 6px}
+.answer .provisional {color: var(--body-text-color-subdued)}
+.answer .model-head, .answer .note {color: var(--body-text-color-subdued); font-size: 0.9em}
 """
 
 
@@ -69,14 +77,17 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
 
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
-    ) -> tuple[str, list[dict[str, Any]]]:
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         filters = _filters(doc_type, issuer, year)
         asked = _user_turns(history)
-        try:
-            reply = as_html(answer(library.ready(), question, filters=filters, history=asked))
-        except ValueError as error:
-            reply = f'<div class="answer"><p><b>{escape(str(error))}</b></p></div>'
-        return "", [*history, _message("user", question), _message("assistant", reply)]
+        turn = [*history, _message("user", question)]
+
+        def ask(on_text: Callable[[str], None]) -> Answer:
+            searcher = library.ready()
+            return answer(searcher, question, filters=filters, history=asked, on_text=on_text)
+
+        for reply in _replies(ask):
+            yield "", [*turn, _message("assistant", reply)]
 
     def ask_api(
         question: str,
@@ -228,6 +239,36 @@ def serve(settings: Settings | None = None) -> None:
     """Start the app (with no index yet, it serves while :func:`create_app` builds one)."""
     settings = settings or Settings.from_env()
     create_app(settings).launch(css=CSS, max_file_size=settings.max_file_bytes)
+
+
+def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
+    """The reply as HTML blocks: while a model streams its answer, the text so far, marked as
+    not yet checked; then the final reply (``ask`` runs in a thread and gets the callback)."""
+    pieces: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+    done: list[str] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(as_html(ask(pieces.put)))
+        except ValueError as error:
+            done.append(f'<div class="answer"><p><b>{escape(str(error))}</b></p></div>')
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            failed.append(error)
+        finally:
+            pieces.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    text = ""
+    while (piece := pieces.get()) is not None:
+        text += piece
+        yield (
+            f'<div class="answer"><p class="model-head">{PROVISIONAL}</p>'
+            f'<div class="generated provisional">{escape(text)}</div></div>'
+        )
+    if failed:
+        raise failed[0]
+    yield done[0]
 
 
 def _filters(doc_type: str, issuer: str, year: str) -> Filters:

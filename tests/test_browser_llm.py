@@ -1,0 +1,101 @@
+"""A model's answer streamed into the chat tab, then shown verified above the quotes, or not.
+
+The app (``python -m assistant serve``, bundled model, the seed letter) is configured with
+``ASSISTANT_LLM_URL`` pointing at a real local chat-completions server in this process
+(:class:`tests.llm_server.ScriptedServer`); headless Chromium asks as a user would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from assistant.app.launch import running
+from assistant.index import build
+from assistant.settings import Settings
+from tests.conftest import SEED
+from tests.llm_server import Script, ScriptedServer, serving
+
+CHROMIUM = "/usr/bin/chromium"
+TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes loading the model
+QUESTION = "2018年知识产权专项经费是多少？"
+PIECES = ("2018年官渡区安排的知识产权专项经费是", "484万元[1]。")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[ScriptedServer]:
+    scripted = serving()
+    yield scripted
+    scripted.stop()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, model: ScriptedServer) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("llm-app")
+    (work / "corpus").mkdir()
+    assert SEED is not None
+    shutil.copy(SEED, work / "corpus" / SEED.name)
+    build(Settings(corpus=work / "corpus", index=work / "index"))
+    env = {
+        "ASSISTANT_CORPUS": str(work / "corpus"),
+        "ASSISTANT_INDEX": str(work / "index"),
+        "ASSISTANT_LLM_URL": model.url,
+        "ASSISTANT_LLM_MODEL": "office-llm",
+        "ASSISTANT_LLM_TIMEOUT": "20",
+    }
+    with running(env, log=work / "app.log") as url:
+        yield url
+
+
+@pytest.fixture
+def page(app: str) -> Iterator[Page]:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser: Browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT)
+        page.goto(app)
+        yield page
+        browser.close()
+
+
+def send(page: Page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+
+
+def test_the_model_answer_streams_then_shows_verified_above_the_quotes(
+    page: Page, model: ScriptedServer
+) -> None:
+    model.scripts["office-llm"] = Script(PIECES, stall=3.0)  # a pause after the first piece
+    send(page, QUESTION)
+    provisional = page.locator("#chat .answer .provisional")
+    provisional.wait_for()
+    assert PIECES[0] in provisional.inner_text() and "尚未与原文核对" in page.inner_text("#chat")
+    final = page.locator("#chat .answer .generated:not(.provisional)")
+    final.wait_for()
+    assert final.inner_text() == "".join(PIECES)
+    reply = page.locator("#chat .answer").last
+    assert "已与原文核对" in reply.inner_text() and "原文摘录" in reply.inner_text()
+    assert "484万元" in reply.locator(".direct strong").all_inner_texts()  # the quote stays
+    assert "官市监函〔2020〕18号" in reply.locator("details.source summary").first.inner_text()
+
+
+def test_a_model_answer_that_does_not_hold_is_replaced_by_the_quotes_with_a_note(
+    page: Page, model: ScriptedServer
+) -> None:
+    model.scripts["office-llm"] = Script(("2018年安排的知识产权专项经费是4840万元[1]。",))
+    send(page, QUESTION)
+    note = page.locator("#chat .answer .note")
+    note.wait_for()
+    assert note.inner_text() == "未采用模型回答：数字与原文不符：“4840万元”"
+    reply = page.locator("#chat .answer").last
+    assert "4840万元" not in reply.locator(".direct").inner_text()
+    assert "484万元" in reply.locator(".direct").inner_text()
+    assert reply.locator(".generated").count() == 0
