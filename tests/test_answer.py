@@ -223,3 +223,11 @@ def test_the_direct_answer_is_the_sentence_holding_the_asked_figure() -> None:
         "补贴标准为每人每次就餐费用的四分之一，最高不超过**3元**。"
     )
     assert "……" not in as_text(reply)  # the clause is quoted whole
+
+
+def test_a_quoted_list_intro_comes_with_its_items() -> None:
+    intro = "申请认定就业见习基地，应当提交下列材料：\n（一）申请表；\n（二）岗位需求信息表。"
+    first = make_hit("申请认定就业见习基地须向市就业服务机构提交材料。", 0.93)
+    second = make_hit(intro, 0.92, id="c2", doc="seed/b.txt")
+    reply = compose("申请认定就业见习基地要提交哪些材料？", [first, second], tokens)
+    assert intro in as_text(reply)  # the intro is never quoted without its items

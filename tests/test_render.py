@@ -155,3 +155,19 @@ def test_the_direct_answer_comes_first_with_its_figure_emphasized() -> None:
     # the source card marks the direct answer's sentence, not the clause around it
     assert f"<mark>{sentence}</mark>" in page and "<mark>2.加大投入" not in page
     assert as_json(reply)["direct"] == sentence
+
+
+def test_source_cards_are_one_per_document_with_each_cited_passage() -> None:
+    other = "3.强化保护。2019年查处侵权案件18件。"
+    second = Hit(Chunk("c2", "seed/a.txt", SOURCE, ("二、成效", "3.强化保护"), other, 0, 1), 0.9)
+    elsewhere = Source("另一份文件", "穗府办规〔2021〕19号", "广州市人民政府办公厅")
+    third = Hit(
+        Chunk("c3", "b.txt", elsewhere, (), "临时救助金额累计最高不得超过5万元。", 0, 1), 0.8
+    )
+    quotes = (quote("2017年安排专项经费401万元。"), Quote(2, 6, len(other)), Quote(3, 0, 17))
+    page = as_html(Answer("q", True, (hit(), second, third), quotes))
+    assert page.count('<details class="source">') == 2
+    assert "<summary>[1][2] 《关于政协第94049号提案答复的函》" in page
+    assert "<summary>[3] 《另一份文件》 穗府办规〔2021〕19号" in page
+    assert '<p class="where">[2] 二、成效 › 3.强化保护</p>' in page
+    assert page.index("[1] 二、成效 › 2.加大投入") < page.index("[2] 二、成效")

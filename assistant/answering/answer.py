@@ -330,7 +330,8 @@ def _may_answer(hit: Hit, c: Candidate) -> bool:
 
 
 def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> list[Candidate]:
-    """Up to two more sentences of other passages, nearly as good as ``best`` (in rank order)."""
+    """Up to two more sentences of other passages, nearly as good as ``best`` (in rank order);
+    one that opens a list (…提交下列材料：) comes with its items."""
     chosen: list[Candidate] = []
     seen = {_key(hits, best)}
     for c in sorted(candidates, key=lambda c: -c.score):
@@ -338,8 +339,11 @@ def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> li
             break
         if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
             continue
-        chosen.append(c)
         seen.add(_key(hits, c))
+        text = hits[c.hit].chunk.text
+        if text[c.start : c.end].rstrip().endswith(("：", ":")):  # a list's intro: with its items
+            c = replace(c, end=clause(text, c.start, c.end)[1])
+        chosen.append(c)
     return sorted(chosen, key=lambda c: (c.hit, c.start))
 
 

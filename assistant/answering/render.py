@@ -137,8 +137,9 @@ def as_json(reply: Answer) -> dict[str, Any]:
 def as_html(reply: Answer) -> str:
     """The answer as one HTML block: quotes with markers, then collapsible source cards.
 
-    Each card shows the citation line and the passage, the quoted sentences
-    marked. Every document string is escaped.
+    One card per cited document (its citation head once, then each cited passage with
+    its marker, section path and page), the quoted sentences marked. Every document
+    string is escaped.
     """
     understood = understood_line(reply)
     head = f'<p class="understood">{escape(understood)}</p>' if understood else ""
@@ -165,20 +166,37 @@ def as_html(reply: Answer) -> str:
         )
     else:
         body = f"<p>{body}</p>"
-    cards = []
+    cards = "".join(_card(reply, markers) for markers in _by_document(reply).values())
+    return f'<div class="answer">{head}{body}{cards}</div>'
+
+
+def _by_document(reply: Answer) -> dict[str, list[int]]:
+    """The citation markers of each cited document, documents in order of first citation."""
+    groups: dict[str, list[int]] = {}
     for marker, hit in enumerate(reply.citations, 1):
-        text = hit.chunk.text
-        passage, at = [], 0
+        groups.setdefault(hit.chunk.doc, []).append(marker)
+    return groups
+
+
+def _card(reply: Answer, markers: list[int]) -> str:
+    """One collapsible source card per document: its citation head, then each cited passage
+    under its marker, section path and page, the quoted sentences marked."""
+    first = reply.citations[markers[0] - 1]
+    head = "".join(f"[{m}]" for m in markers) + " " + document_line(first.chunk.source)
+    passages = []
+    for marker in markers:
+        hit = reply.citations[marker - 1]
+        text, parts, at = hit.chunk.text, [], 0
         for quote in _highlighted(reply, marker):
             quoted = escape(text[quote.start : quote.end])
-            passage += [escape(text[at : quote.start]), f"<mark>{quoted}</mark>"]
+            parts += [escape(text[at : quote.start]), f"<mark>{quoted}</mark>"]
             at = quote.end
-        passage.append(escape(text[at:]))
-        cards.append(
-            f'<details class="source"><summary>[{marker}] {escape(citation(hit))}</summary>'
-            f'<div class="passage">{"".join(passage)}</div></details>'
+        parts.append(escape(text[at:]))
+        where = f"[{marker}] " + " · ".join(x for x in (hit.chunk.section, page_label(hit)) if x)
+        passages.append(
+            f'<p class="where">{escape(where)}</p><div class="passage">{"".join(parts)}</div>'
         )
-    return f'<div class="answer">{head}{body}{"".join(cards)}</div>'
+    return f'<details class="source"><summary>{escape(head)}</summary>{"".join(passages)}</details>'
 
 
 def _highlighted(reply: Answer, marker: int) -> list[Quote]:

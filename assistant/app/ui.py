@@ -45,13 +45,14 @@ CSS = """
 .answer details.source {border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: 4px 8px; margin-top: 6px}
 .answer details.source summary {cursor: pointer; font-size: 0.92em}
-.answer .passage {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px}
+.answer .passage {white-space: pre-wrap; font-size: 0.92em; margin-top: 2px}
+.answer .where {color: var(--body-text-color-subdued); font-size: 0.85em; margin: 8px 0 0}
 .answer mark {background: #fff3b0; color: inherit}
 .answer .nearest {color: var(--body-text-color-subdued)}
 .answer .understood {color: var(--body-text-color-subdued); font-size: 0.92em}
 .answer .direct {font-size: 1.15em; font-weight: 500; margin-bottom: 6px}
 .answer .direct strong {color: var(--color-accent)}
-.answer .clause {color: var(--body-text-color-subdued); font-size: 0.95em}
+.answer .clause {font-size: 0.95em}
 .answer .generated {font-size: 1.1em; white-space: pre-wrap; margin-bottom: 6px}
 .answer .provisional {color: var(--body-text-color-subdued)}
 .answer .model-head, .answer .note {color: var(--body-text-color-subdued); font-size: 0.9em}

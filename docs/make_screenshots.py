@@ -1,0 +1,62 @@
+"""Screenshots of real replies in the 问答 tab, for the README and issue notes.
+
+Runs the app on an existing index of ``../shared/corpus`` (``--corpus``, ``--index``), asks
+each question in headless Chromium (Debian's ``/usr/bin/chromium``) and saves the last reply as
+``docs/reply-<n>.png``. Usage::
+
+    python docs/make_screenshots.py --corpus CORPUS --index INDEX
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from assistant.app.launch import running
+
+QUESTIONS = (
+    ["老年人就餐补贴标准是多少？"],
+    ["我想申请就业见习基地，要提交哪些材料？"],
+    ["公租房合同到期了还想接着租，能续吗？", "那要提前多久申请？"],
+)
+
+UNSCROLL = (
+    "#chat, #chat * {max-height: none !important; height: auto !important;"
+    " overflow: visible !important}"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    args = parser.parse_args()
+    out = Path(__file__).parent
+    env = {"ASSISTANT_CORPUS": str(args.corpus), "ASSISTANT_INDEX": str(args.index)}
+    flags = ["--headless", "--no-sandbox", "--disable-gpu"]
+    with running(env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        for n, turns in enumerate(QUESTIONS, 1):
+            page = browser.new_page(viewport={"width": 1100, "height": 1000})
+            page.set_default_timeout(240_000)
+            page.goto(url)
+            for question in turns:
+                before = page.locator("#chat .answer").count()
+                page.locator("#question textarea").fill(question)
+                page.locator("#send").click()
+                page.wait_for_function(
+                    f"document.querySelectorAll('#chat .answer').length > {before}"
+                )
+            # the chat box scrolls at a fixed height: let it grow so the whole reply shows
+            page.add_style_tag(content=UNSCROLL)
+            reply = page.locator("#chat .answer").last
+            reply.locator("details.source").first.locator("summary").click()
+            reply.screenshot(path=out / f"reply-{n}.png")
+            page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
