@@ -39,6 +39,13 @@ class Script:
     raw: bytes = b""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that time out close the connection mid-reply: expected here, not printed."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
 class ScriptedServer:
     """A real HTTP server on 127.0.0.1 speaking the chat-completions protocol."""
 
@@ -46,7 +53,7 @@ class ScriptedServer:
         self.scripts: dict[str, Script] = {}
         self.requests: list[dict[str, Any]] = []
         self.stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
