@@ -27,12 +27,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..documents.sentences import clause, sentences
+from ..index.tokens import answer_spans
 from ..index.units import passage_text
 from ..settings import Settings
 from ..types import Answer, Hit, Quote
 from . import llm
 from .conversation import search_in_conversation
-from .kinds import figures, fits, question_kind, wanted_types
+from .kinds import fits, question_kind, wanted_types
 from .place import Coverage, place_reason
 from .question import Question
 from .search import Filters, Searcher
@@ -156,7 +157,7 @@ def compose(
     for c in chosen:
         markers.setdefault(c.hit, len(markers) + 1)
     sentence = text[best.start : best.end]
-    emphasis = tuple((best.start + a, best.start + b) for a, b in figures(sentence, types))
+    emphasis = tuple((best.start + a, best.start + b) for a, b in answer_spans(sentence, types))
     direct = Quote(markers[best.hit], best.start, best.end, emphasis)
     quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
     return Answer(question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=kind)

@@ -18,15 +18,15 @@
 A sentence fits an amount, time or metadata question when it holds an answer of a
 type the question asks for (the index's answer types, :func:`~assistant.index.tokens.asked_types`,
 or the kind's own: 元 and % for an amount …); a procedure or condition question when
-it holds one of the kind's cue words. :func:`fits` says which; :func:`figures` finds
-the figures to emphasize in a direct answer.
+it holds one of the kind's cue words. :func:`fits` says which; the figures a direct
+answer emphasizes are the same answers' spans (:func:`~assistant.index.tokens.answer_spans`).
 """
 
 from __future__ import annotations
 
 import re
 
-from ..index.tokens import answer_spans, answer_types, asked_types, quantity_types
+from ..index.tokens import answer_spans, asked_types, quantity_types
 
 KINDS = ("metadata", "time", "amount", "procedure", "condition", "other")
 _DURATION_UNITS = r"(?:个)?(?:工作日|天|日|个月|月|年|周|小时)"
@@ -77,11 +77,6 @@ def wanted_types(question: str, kind: str) -> tuple[str, ...]:
 def fits(sentence: str, kind: str, types: tuple[str, ...]) -> bool:
     """Whether ``sentence`` holds what a question of ``kind`` asking for ``types`` wants."""
     if types:
-        return bool(set(types) & set(answer_types(sentence)))
+        return bool(answer_spans(sentence, types))
     cue = _CUES.get(kind)
     return bool(cue and cue.search(sentence))
-
-
-def figures(sentence: str, types: tuple[str, ...]) -> list[tuple[int, int]]:
-    """The spans of ``sentence`` that hold the asked figures (amounts, dates, 文号 …)."""
-    return answer_spans(sentence, types)

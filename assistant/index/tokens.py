@@ -161,11 +161,7 @@ def answer_types(text: str) -> list[str]:
     >>> answer_types("自2019年7月1日起实施，有效期5年，总套数554套")
     ['#日期', '#年', '#套']
     """
-    types = ["#日期"] * len(_DATE.findall(text))
-    rest = _DATE.sub(" ", text)
-    types += ["#" + _UNIT_TYPE.get(unit, unit) for unit in _QUANTITY.findall(rest)]
-    types += ["#文号"] * len(DOC_NUMBER.findall(text))
-    return types + ["#电话"] * len(_PHONE.findall(rest))
+    return [kind for kind, _ in _answers(text)]
 
 
 def answer_spans(text: str, types: Iterable[str]) -> list[tuple[int, int]]:
@@ -175,16 +171,18 @@ def answer_spans(text: str, types: Iterable[str]) -> list[tuple[int, int]]:
     [(1, 10), (16, 21)]
     """
     types = set(types)
-    found = [m.span() for m in _DATE.finditer(text)] if "#日期" in types else []
+    return sorted(span for kind, span in _answers(text) if kind in types)
+
+
+def _answers(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Each answer in ``text`` with its type token and span: dates first (so that
+    "2019年7月1日" is a date, not a count of years, months and days), then amounts and
+    telephone numbers outside the dates, and 文号."""
+    found = [("#日期", m.span()) for m in _DATE.finditer(text)]
     rest = _DATE.sub(lambda m: " " * len(m.group()), text)  # dates are not amounts
-    found += [
-        m.span() for m in _QUANTITY.finditer(rest) if "#" + _UNIT_TYPE.get(m[1], m[1]) in types
-    ]
-    if "#文号" in types:
-        found += [m.span() for m in DOC_NUMBER.finditer(text)]
-    if "#电话" in types:
-        found += [m.span() for m in _PHONE.finditer(rest)]
-    return sorted(found)
+    found += [("#" + _UNIT_TYPE.get(m[1], m[1]), m.span()) for m in _QUANTITY.finditer(rest)]
+    found += [("#文号", m.span()) for m in DOC_NUMBER.finditer(text)]
+    return found + [("#电话", m.span()) for m in _PHONE.finditer(rest)]
 
 
 def quantity_types(question: str) -> list[str]:
