@@ -8,6 +8,7 @@ A document's citation fields live in one :class:`Source`, shared by its chunks.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
@@ -56,6 +57,15 @@ _STATUS_MARKS = {
 }
 
 
+class Validity(StrEnum):
+    """Whether a document is in force, as its own text (or ``metadata.csv``) says."""
+
+    CURRENT = "现行有效"
+    EXPIRED = "已过期"
+    REPEALED = "已废止"
+    UNKNOWN = "未注明"
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a passage comes from: the citation fields of its document.
@@ -69,6 +79,10 @@ class Source:
         jurisdiction: Where the document applies, as a full place name
             (``广东省广州市天河区``, ``全国``; see :mod:`assistant.documents.places`);
             empty when unknown.
+        url: Where the original is published (``出处链接`` of ``metadata.csv``).
+        effective_on: 施行日期 as ``YYYY-MM-DD`` ("自…起施行"); empty when not stated.
+        expires_on: The last day in force as ``YYYY-MM-DD`` ("有效期5年", "有效期至…").
+        repealed_by: The document that repeals this one (its title or 文号).
     """
 
     title: str = ""
@@ -77,6 +91,21 @@ class Source:
     issued_on: str = ""
     doc_type: str = ""
     jurisdiction: str = ""
+    url: str = ""
+    effective_on: str = ""
+    expires_on: str = ""
+    repealed_by: str = ""
+
+    def validity(self, today: dt.date | None = None) -> Validity:
+        """Repealed, expired (after ``expires_on``), current (a stated date), or unknown."""
+        today = today or dt.date.today()
+        if self.repealed_by:
+            return Validity.REPEALED
+        if self.expires_on and dt.date.fromisoformat(self.expires_on) < today:
+            return Validity.EXPIRED
+        if self.expires_on or self.effective_on:
+            return Validity.CURRENT
+        return Validity.UNKNOWN
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
