@@ -22,7 +22,7 @@ from .readers import EmptyFile, LoadError, read, sha256_file
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 5  # 5: every document's jurisdiction
+PIPELINE_VERSION = 6  # 6: 出处链接 and validity dates in Source
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"

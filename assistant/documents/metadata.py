@@ -140,7 +140,8 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
     corpus), ``文档标题``/``title``, ``文号``/``doc_number``, ``发文机关``/``issuer``,
     ``发布日期``/``issued_on``, ``文种``/``doc_type``, ``管辖范围``/``地区``/``jurisdiction``
     (a place such as 天河区 or 广东省广州市, or 全国; written in full when the
-    place is known, kept as written otherwise). Other columns are ignored; a 文号
+    place is known, kept as written otherwise), ``出处链接``/``url`` (the original's
+    web address; only ``http(s)://``). Other columns are ignored; a 文号
     cell that is not a real 文号 (e.g. "（年度方案）") is ignored too.
     """
     path = corpus / SIDECAR
@@ -155,6 +156,7 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
         "文种": "doc_type",
         "管辖范围": "jurisdiction",
         "地区": "jurisdiction",
+        "出处链接": "url",
     }
     overrides: dict[str, Source] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -172,6 +174,9 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
                 issued_on=parse_date(row.get("issued_on", "")),
                 doc_type=row.get("doc_type", ""),
                 jurisdiction=_place(row.get("jurisdiction", "")),
+                url=row.get("url", "")
+                if row.get("url", "").startswith(("http://", "https://"))
+                else "",
             )
     return overrides
 
