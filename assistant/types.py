@@ -114,6 +114,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Stated:
+    """What a file says about itself outside its text, as written (dates not yet parsed).
+
+    A government web page carries a publication line ("发布日期：2025-10-17 来源：广州市民政局")
+    and often a 基本信息 box (文号, 实施日期, 失效日期, 发布机关).
+
+    Attributes:
+        doc_number: The box's 文号.
+        issuer: The box's 发布机关.
+        published_on: The page's publication date (发布日期, 发表时间 …).
+        publisher: The page's 来源 / 信息来源.
+        effective_on: The box's 实施日期.
+        expires_on: The box's 失效日期.
+    """
+
+    doc_number: str = ""
+    issuer: str = ""
+    published_on: str = ""
+    publisher: str = ""
+    effective_on: str = ""
+    expires_on: str = ""
+
+
+@dataclass(frozen=True)
 class Extracted:
     """What a reader gets from one file, before cleaning.
 
@@ -123,12 +147,14 @@ class Extracted:
         paginated: Whether ``pages`` are real pages (PDF) whose numbers are cited.
         title: A title hint from the file itself (HTML ``<title>``, PDF metadata).
         warnings: Problems worth reporting that did not stop the extraction.
+        stated: What the file says about itself outside its text (a web page's head).
     """
 
     pages: tuple[str, ...]
     paginated: bool = False
     title: str = ""
     warnings: tuple[str, ...] = ()
+    stated: Stated = Stated()
 
 
 @dataclass(frozen=True)
@@ -141,6 +167,7 @@ class DocumentInfo:
         source: Its citation fields.
         pages: Number of pages, 0 for formats without pages.
         warnings: Problems found while loading and cleaning.
+        repeals: Titles and 文号 of the documents it says it repeals.
     """
 
     path: str
@@ -148,6 +175,7 @@ class DocumentInfo:
     source: Source
     pages: int = 0
     warnings: tuple[str, ...] = ()
+    repeals: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A flat JSON row (the citation fields beside the path)."""
@@ -157,6 +185,7 @@ class DocumentInfo:
             **asdict(self.source),
             "warnings": list(self.warnings),
             "pages": self.pages,
+            "repeals": list(self.repeals),
         }
 
     @classmethod
@@ -168,6 +197,7 @@ class DocumentInfo:
             Source.from_dict(data),
             int(data.get("pages") or 0),
             tuple(data.get("warnings", ())),
+            tuple(data.get("repeals", ())),
         )
 
 
@@ -182,6 +212,7 @@ class Document:
         text: The cleaned text that chunks point into.
         page_starts: Offset in ``text`` where each page begins (PDF only).
         warnings: Problems found while loading and cleaning.
+        repeals: Titles and 文号 of the documents it says it repeals.
     """
 
     path: str
@@ -190,6 +221,7 @@ class Document:
     text: str
     page_starts: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    repeals: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -204,7 +236,9 @@ class Document:
 
     def info(self) -> DocumentInfo:
         """The document without its text, as the index keeps it."""
-        return DocumentInfo(self.path, self.sha256, self.source, self.pages, self.warnings)
+        return DocumentInfo(
+            self.path, self.sha256, self.source, self.pages, self.warnings, self.repeals
+        )
 
 
 @dataclass(frozen=True)

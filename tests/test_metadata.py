@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.documents.cleaning import clean
+from assistant.documents.ingest import load_document
 from assistant.documents.metadata import (
     doc_type_of,
     extract,
@@ -15,6 +16,7 @@ from assistant.documents.metadata import (
     parse_date,
     read_sidecar,
 )
+from assistant.documents.official import compare, files_of, read_official
 from assistant.documents.readers import read
 from assistant.types import Source
 
@@ -40,10 +42,30 @@ def test_doc_number_from_the_file_name() -> None:
     assert meta.title == "公共租赁住房保障办法"
     assert meta.doc_type == "办法"
     assert extract("x", "37_条例_国务院令746号.html").doc_number == ""
-    assert (
-        extract("中华人民共和国国务院令第746号\n条例", "a.html").doc_number
-        == "中华人民共和国国务院令第746号"
-    )
+    assert extract("中华人民共和国国务院令第746号\n条例", "a.html").doc_number == "国务院令第746号"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # in the head, on a line of its own, in brackets, after the issuer, cut in two
+        ("穗府办规〔2024〕13号\n广州市人民政府办公厅关于印发…的通知", "穗府办规〔2024〕13号"),
+        ("（2021年7月27日中华人民共和国国务院令第746号公布）\n第一章 总则", "国务院令第746号"),
+        ("广州市人民政府令\n第179号\n《广州市老年人优待办法》已经…通过", "广州市人民政府令第179号"),
+        ("广州市民政局 穗民规字〔2024〕3号\n各区民政局：", "穗民规字〔2024〕3号"),
+        # cited in a sentence: not the document's own
+        ("根据《国务院办公厅关于…的意见》（国办发〔2024〕38号），现将有关事项通告如下", ""),
+        ("依据穗天教规字〔2024〕1号，制定本指引。", ""),
+    ],
+)  # fmt: skip
+def test_own_doc_number_not_a_cited_one(text: str, number: str) -> None:
+    assert extract(text, "page.html").doc_number == number
+
+
+def test_page_text_glued_before_the_number_yields_to_the_file_name() -> None:
+    text = "点击查看：关于《办法》的解读穗天科工信规字〔2023〕1号\n区属各单位："
+    name = "17_天河港澳青年办法_穗天科工信规字2023-1号.html"
+    assert extract(text, name).doc_number == "穗天科工信规字〔2023〕1号"
 
 
 @pytest.mark.parametrize(
@@ -85,3 +107,53 @@ def test_sidecar_overrides(tmp_path: Path) -> None:
         doc_type="办法",
     )
     assert read_sidecar(tmp_path / "none") == {}
+
+
+# Where the extraction differs from the official table, and why (checked by hand).
+KNOWN_MISMATCHES = {
+    # signed 2023-10-19 (成文日期 in the page's box), published 19 days later
+    ("08_家庭医生实施方案_穗卫函2023-1930号.html", "issued_on"),
+    # 公布 2021-07-27 (国务院令第746号); the table gives the 施行 date 2022-03-01
+    ("37_市场主体登记管理条例_国务院令746号.html", "issued_on"),
+    # the table names the portal (广州市人民政府门户); the page's 来源 names the bodies
+    ("09_生育津贴直接发放个人_2025.html", "issuer"),
+    # the table: 门户（省医保局解读）; the page's 来源: 广州日报
+    ("10_广东医保新措_大病保险门特结算.html", "issuer"),
+}
+
+
+def test_own_metadata_agrees_with_the_official_table(shared_corpus: Path) -> None:
+    """文号 ≥ 95%, issuer ≥ 90% of the official table's HTML pages; every mismatch known."""
+    rows = read_official(shared_corpus / "html" / "meta" / "官方文件表.csv")
+    files = files_of(rows, sorted((shared_corpus / "html").glob("*.html")))
+    assert len(files) >= 35
+    mismatches, numbers, dates, issuers = set(), [], [], []
+    for row, path in files.items():
+        found = compare(row, load_document(path, shared_corpus).source)
+        for name, agrees in (
+            ("doc_number", found.doc_number),
+            ("issued_on", found.issued_on),
+            ("issuer", found.issuer),
+        ):
+            if agrees is False:
+                mismatches.add((path.name, name))
+        numbers += [found.doc_number] if found.doc_number is not None else []
+        dates.append(found.issued_on)
+        issuers.append(found.issuer)
+    assert len(numbers) >= 14 and sum(numbers) / len(numbers) >= 0.95
+    assert sum(issuers) / len(issuers) >= 0.90
+    assert sum(dates) / len(dates) >= 0.94  # target 0.95: two known disagreements of 36
+    assert mismatches <= KNOWN_MISMATCHES, sorted(mismatches - KNOWN_MISMATCHES)
+
+
+def test_web_page_head_and_box(shared_corpus: Path) -> None:
+    page = shared_corpus / "html" / "26_最低生活保障及相关社会救助标准通知_穗民规字2025-2号.html"
+    stated = read(page).stated
+    assert (stated.doc_number, stated.issuer) == ("穗民规字〔2025〕2号", "广州市民政局")
+    assert (stated.effective_on, stated.expires_on) == ("2025年06月01日", "2026年06月01日")
+    page = shared_corpus / "html" / "06_城乡居民医保集中参保缴费通告.html"
+    stated = read(page).stated
+    assert (stated.published_on, stated.publisher) == ("2025-10-17", "广州市医疗保障局")
+    source = load_document(page, shared_corpus).source
+    assert source.doc_number == ""  # 国办发〔2024〕38号 is cited, not its own
+    assert source.issued_on == "2025-10-14"  # signed, three days before the page

@@ -19,6 +19,7 @@ from .cleaning import clean
 from .metadata import SIDECAR, extract, merge, read_sidecar
 from .places import jurisdiction
 from .readers import EmptyFile, LoadError, read, sha256_file
+from .validity import repeals
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
@@ -90,7 +91,7 @@ def load_document(
     garbled = len(_GARBLED.findall(text)) / len(text)
     if garbled > GARBLED_LIMIT and not any("garbled" in w for w in warnings):
         warnings.append(f"疑似乱码 (garbled text {garbled:.0%})")
-    source = merge(extract(text, path.name, extracted.title), override)
+    source = merge(extract(text, path.name, extracted.title, extracted.stated), override)
     if not source.jurisdiction:  # metadata.csv may set it; else from issuer, title, 文号, text
         where = jurisdiction(source.title, source.issuer, source.doc_number, text)
         source = replace(source, jurisdiction=where)
@@ -101,6 +102,7 @@ def load_document(
         text=text,
         page_starts=page_starts,
         warnings=tuple(warnings),
+        repeals=repeals(text),
     )
 
 

@@ -11,11 +11,14 @@ import re
 from dataclasses import fields, replace
 from pathlib import Path
 
-from ..types import Source
+from ..types import Source, Stated
+from .dates import CN_DATE, DATE, parse_date
 from .places import gazetteer
+from .validity import in_force
 
 SIDECAR = "metadata.csv"
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
+# The 有效期至 of a document metadata.csv marks 现行有效 with no end date.
+NO_END = "9999-12-31"
 _OPEN, _CLOSE = "〔[【(（［", "〕]】)）］"
 DOC_NUMBER = re.compile(
     rf"(?:[\u4e00-\u9fff]{{1,12}}[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\s*[{re.escape(_CLOSE)}]"
@@ -24,11 +27,12 @@ DOC_NUMBER = re.compile(
 # Words a 文号 match may drag in from the sentence before it ("…的解读穗天科工信规字〔2023〕1号").
 _LEADING_WORDS = re.compile(r"^.*[的日于据照按见及与、是为在由号：:]+(?=[\u4e00-\u9fff]{2})")
 _FILE_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12}?)((?:19|20)\d{2})-(\d{1,5})号")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_CN_DATE = re.compile(
-    r"([〇○零一二三四五六七八九O]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
+# "广州市人民政府办公厅秘书处2024年7月29日印发": the date the document was printed and sent.
+_PRINTED = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?=印发$)")
+# What may stand beside a document's own 文号 on its line: brackets, 公布/发布 with a date.
+_NUMBER_LINE_REST = re.compile(
+    r"^[\s（(【\[]*(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日?)?[\s（(【\[]*$|^[\s）)】\]]*(?:公布|发布|印发)?[\s）)】\]]*$"
 )
-_ISO_DATE = re.compile(r"^((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _ISSUER_END = (
     "局",
     "委员会",
@@ -81,44 +85,53 @@ DOC_TYPES = (
 _TYPE_NAMES = {"实施细则": "细则", "答复的函": "函", "解答": "问答"}
 
 
-def extract(text: str, file_name: str, title_hint: str = "") -> Source:
+def extract(
+    text: str, file_name: str, title_hint: str = "", stated: Stated | None = None
+) -> Source:
     """Read citation metadata from a document's cleaned text and file name.
+
+    A document's own 文号 stands in its head (a line of its own, or after the
+    issuer) or its signature block; one cited in a sentence ("根据《…》（国办发〔2024〕38号）")
+    is not its own. The date is the signature's, else the 印发 line's, else the
+    page's publication date. What the file states about itself (a web page's
+    基本信息 box: 文号, 发布机关, 实施日期, 失效日期) is preferred to what the text implies.
 
     Args:
         text: The cleaned text (one paragraph per line).
         file_name: The file's name, used for the title and 文号 when the text lacks them.
         title_hint: A title from the file format (HTML ``<title>``, PDF metadata).
+        stated: What the file states about itself outside its text.
     """
+    stated = stated or Stated()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    head = lines[:15]
-    title = _title(head, file_name, title_hint)
+    number = _box_number(stated.doc_number) or _doc_number(lines, file_name)
+    title = _title(lines[:15], file_name, title_hint)
+    printed = parse_date(
+        next((m.group() for line in lines[-8:] if (m := _PRINTED.search(line))), "")
+    )
+    signed = _issued_on(lines) or printed  # a page's date may be a repost's: not for 施行
+    effective_on, expires_on = in_force(text, issued_on=signed, printed_on=printed)
     return Source(
         title=title,
-        doc_number=_doc_number(head, file_name),
-        issuer=_issuer(lines, title),
-        issued_on=_issued_on(lines, file_name),
+        doc_number=number,
+        issuer=_signers(lines)
+        or _box_issuer(stated.issuer)
+        or _issuer(lines[:3], title)
+        or _decree_issuer(number)
+        or _publisher(stated.publisher),
+        issued_on=signed or parse_date(stated.published_on),
         doc_type=doc_type_of(title or Path(file_name).stem),
+        effective_on=parse_date(stated.effective_on) or effective_on,
+        expires_on=parse_date(stated.expires_on) or expires_on,
     )
 
 
 def normalize_doc_number(value: str) -> str:
-    """Write a 文号 the standard way: ``穗府办规[2024] 13 号`` → ``穗府办规〔2024〕13号``."""
+    """Write a 文号 the standard way: ``穗府办规[2024] 13 号`` → ``穗府办规〔2024〕13号``,
+    ``中华人民共和国国务院令第746号`` → ``国务院令第746号``."""
     value = re.sub(r"\s+", "", value)
-    value = _LEADING_WORDS.sub("", value)
+    value = _LEADING_WORDS.sub("", value).removeprefix("中华人民共和国")
     return re.sub(rf"[{re.escape(_OPEN)}]((?:19|20)\d{{2}})[{re.escape(_CLOSE)}]", r"〔\1〕", value)
-
-
-def parse_date(value: str) -> str:
-    """Return ``YYYY-MM-DD`` for "2020年8月31日", "二〇二〇年八月三十一日" or "2020-08-31"."""
-    value = value.strip()
-    if m := _ISO_DATE.match(value) or _DATE.search(value):
-        year, month, day = (int(g) for g in m.groups())
-    elif m := _CN_DATE.search(value):
-        year = int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
-        month, day = _cn_number(m.group(2)), _cn_number(m.group(3))
-    else:
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
 
 
 def doc_type_of(title: str) -> str:
@@ -141,7 +154,10 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
     ``发布日期``/``issued_on``, ``文种``/``doc_type``, ``管辖范围``/``地区``/``jurisdiction``
     (a place such as 天河区 or 广东省广州市, or 全国; written in full when the
     place is known, kept as written otherwise), ``出处链接``/``url`` (the original's
-    web address; only ``http(s)://``). Other columns are ignored; a 文号
+    web address; only ``http(s)://``), ``有效期至``/``expires_on`` (the last day in
+    force) and ``状态``/``status``: ``已废止`` (optionally with the repealing document in
+    brackets: ``已废止（穗民规字〔2025〕2号）``) or ``现行有效`` (in force: with no
+    ``有效期至``, with no end, written :data:`NO_END`). Other columns are ignored; a 文号
     cell that is not a real 文号 (e.g. "（年度方案）") is ignored too.
     """
     path = corpus / SIDECAR
@@ -157,6 +173,8 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
         "管辖范围": "jurisdiction",
         "地区": "jurisdiction",
         "出处链接": "url",
+        "有效期至": "expires_on",
+        "状态": "status",
     }
     overrides: dict[str, Source] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -177,8 +195,18 @@ def read_sidecar(corpus: Path) -> dict[str, Source]:
                 url=row.get("url", "")
                 if row.get("url", "").startswith(("http://", "https://"))
                 else "",
+                **_status(row.get("status", ""), parse_date(row.get("expires_on", ""))),
             )
     return overrides
+
+
+def _status(status: str, expires_on: str) -> dict[str, str]:
+    """The validity fields a ``状态`` and ``有效期至`` cell set."""
+    if m := re.fullmatch(r"已?废止(?:[（(](.+)[)）])?", status):
+        return {"repealed_by": m.group(1) or "新规定", "expires_on": expires_on}
+    if status == "现行有效":
+        return {"expires_on": expires_on or NO_END}
+    return {"expires_on": expires_on}
 
 
 def merge(found: Source, override: Source | None) -> Source:
@@ -197,15 +225,6 @@ def _place(value: str) -> str:
     """A jurisdiction cell written in full (天河区 → 广东省广州市天河区), or as it is."""
     place = gazetteer().resolve(value) if value else None
     return place.full if place else value
-
-
-def _cn_number(text: str) -> int:
-    if text == "十":
-        return 10
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-    return _CN_DIGITS[text]
 
 
 def _file_title(file_name: str) -> str:
@@ -243,10 +262,31 @@ def _title(head: list[str], file_name: str, hint: str) -> str:
     return from_name
 
 
-def _doc_number(head: list[str], file_name: str) -> str:
-    for line in head:
-        if m := DOC_NUMBER.search(line):
-            return normalize_doc_number(m.group())
+def _doc_number(lines: list[str], file_name: str) -> str:
+    """The 文号 of the head or the signature block, else the one in the file name.
+
+    A head line may be cut in two ("广州市人民政府令" / "第179号"). When the file name
+    holds a 文号 that the text's ends with, the file name's wins: page text glued
+    before the 文号 ("…的解读穗天科工信规字〔2023〕1号") is not part of it.
+    """
+    named = _file_number(file_name)
+    head, tail = lines[:8], lines[-8:]
+    joined = [a + b for a, b in zip(head, head[1:], strict=False) if a.endswith("令")]
+    for line in [*head, *joined, *tail]:
+        for m in DOC_NUMBER.finditer(line):
+            before, after = line[: m.start()], line[m.end() :]
+            if _NUMBER_LINE_REST.match(after) and (
+                _NUMBER_LINE_REST.match(before) or _is_issuer(before.strip())
+            ):
+                return normalize_doc_number(m.group())
+            number = normalize_doc_number(m.group())
+            if named and number.endswith(named) and not after.strip():
+                return named
+    return named
+
+
+def _file_number(file_name: str) -> str:
+    """A 文号 written in a file name: "…_穗府办规2024-13号" → 穗府办规〔2024〕13号."""
     stem = Path(file_name).stem
     if m := DOC_NUMBER.search(stem):
         return normalize_doc_number(m.group())
@@ -256,24 +296,56 @@ def _doc_number(head: list[str], file_name: str) -> str:
     return ""
 
 
+def _box_number(value: str) -> str:
+    number = normalize_doc_number(value)
+    return number if DOC_NUMBER.fullmatch(number) else ""
+
+
+def _box_issuer(value: str) -> str:
+    """A 基本信息 box's 发布机关 ("A,B,C") as our issuers are written: "A、B、C"."""
+    return "、".join(p for p in re.split(r"[,，、\s]+", value) if p)
+
+
+def _publisher(value: str) -> str:
+    """A page's 来源 as an issuer, bodies joined by "、" ("市人社局 社保中心" →
+    "市人社局、社保中心"), without the site's words ("本网…", "…官网", "（加挂…牌子）")."""
+    value = re.sub(r"[（(][^）)]*[）)]|^本网|官网$", "", value.strip())
+    bodies = [p for p in re.split(r"[、\s]+", value) if p]
+    return "、".join(bodies) if all(b.endswith(_ISSUER_END) for b in bodies) else value
+
+
+def _decree_issuer(number: str) -> str:
+    """The body that issues a 令: 广州市人民政府令第179号 → 广州市人民政府."""
+    m = re.fullmatch(r"(.{2,20}?)令第\d+号", number)
+    return m.group(1) if m else ""
+
+
 def _is_issuer(line: str) -> bool:
     return (
         3 <= len(line) <= 40 and line.endswith(_ISSUER_END) and not re.search(r"[，。；：:]", line)
     )
 
 
-def _issuer(lines: list[str], title: str) -> str:
-    """The signature above the closing date, else the letterhead, else the title's prefix."""
-    for i in range(len(lines) - 1, max(0, len(lines) - 12), -1):
-        if _DATE.fullmatch(lines[i]) or _CN_DATE.fullmatch(lines[i]):
-            signers = []
+def _signers(lines: list[str]) -> str:
+    """The signature above the closing date (at the end, or at the top of a page
+    that shows the notice before its attachment); signers on one line
+    ("广州市民政局 广州市财政局") are split."""
+    near_end = range(len(lines) - 1, max(0, len(lines) - 12), -1)
+    for i in [*near_end, *range(min(12, len(lines)))]:
+        if DATE.fullmatch(lines[i]) or CN_DATE.fullmatch(lines[i]):
+            signers: list[str] = []
             for line in reversed(lines[max(0, i - 3) : i]):
                 if not _is_issuer(line):
                     break
-                signers.insert(0, line)
+                signers[:0] = line.split()
             if signers:
                 return "、".join(signers)
-    for line in lines[:3]:
+    return ""
+
+
+def _issuer(head: list[str], title: str) -> str:
+    """The letterhead among the first lines, else the title's prefix."""
+    for line in head:
         if _is_issuer(line):
             return re.sub(r"(办公室|文件)$", "", line) if line.endswith("局办公室") else line
     issuer = r"人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|街道办事处|局|院|厅|部"
@@ -282,15 +354,17 @@ def _issuer(lines: list[str], title: str) -> str:
     return ""
 
 
-def _issued_on(lines: list[str], file_name: str) -> str:
+def _issued_on(lines: list[str]) -> str:
     """The date on its own line at the end (the signature date), else one near the top."""
     for line in reversed(lines[-12:]):
-        if _DATE.fullmatch(line) or _CN_DATE.fullmatch(line):
+        if DATE.fullmatch(line) or CN_DATE.fullmatch(line):
             return parse_date(line)
     for line in lines[:10]:
+        if m := re.fullmatch(r"[（(]((?:19|20)\d{2}年\d{1,2}月\d{1,2}日).*公布[）)]", line):
+            return parse_date(m.group(1))  # "（2021年7月27日中华人民共和国国务院令第746号公布）"
         if (
-            _DATE.fullmatch(line)
-            or _CN_DATE.fullmatch(line)
+            DATE.fullmatch(line)
+            or CN_DATE.fullmatch(line)
             or re.fullmatch(r"[（(]?.{0,8}[\d〇一二三四五六七八九十]+日[^，。]{0,6}[)）]?", line)
         ):
             if date := parse_date(line):

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ...types import Extracted
+from ...types import Extracted, Stated
 from .base import CorruptFile, EmptyFile, decode_text, garbled_warnings, quiet, read_bytes
 
 _CELL = "\u2409"  # ␉ marks a tab in table rows while trafilatura runs (it drops tabs/PUA)
@@ -35,6 +35,61 @@ _SITE_AFFIXES = (re.compile(_SEP + _SITE + "$"), re.compile("^" + _SITE + _SEP))
 # Characters XML forbids: lxml parses them from a damaged page but cannot set them back.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*>")
+
+
+# The page head's labels: 基本信息 box (文号, 实施日期, 失效日期, 发布机关) and publication line.
+_LABELS = {
+    "文号": "doc_number",
+    "发文字号": "doc_number",
+    "发布机关": "issuer",
+    "发布日期": "published_on",
+    "发表时间": "published_on",
+    "发布时间": "published_on",
+    "时间": "published_on",
+    "信息来源": "publisher",
+    "文章来源": "publisher",
+    "来源": "publisher",
+    "实施日期": "effective_on",
+    "失效日期": "expires_on",
+}
+_LABEL = re.compile(
+    r"(?:^|(?<=\s))("
+    + "|".join(r"\s*".join(k) for k in sorted(_LABELS, key=len, reverse=True))
+    + r")\s*[:：]\s*"
+)
+_DAY = r"(?:19|20)\d{2}\s*(?:-\s*\d{1,2}\s*-\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+_VALUES = {
+    "doc_number": re.compile(r"\S.{2,30}?号"),
+    "issuer": re.compile(r"[\u4e00-\u9fff（）(),，、 ]{3,80}?(?=\s{2}|$)"),
+    "publisher": re.compile(r"[^\s：:].{1,40}?(?=\s{2}|\s*浏览|\s*分享|\s*字号|$)"),
+}
+_DATE_LINE = re.compile(rf"({_DAY})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?")
+
+
+def _stated(root: Any) -> Stated:
+    """The page head: publication date and 来源, and the 基本信息 box when there is one.
+
+    The first value of each label counts; a value must look like what it names
+    (a date for 日期, a 文号 ending in 号). A page whose publication line is a bare
+    date (gz.gov.cn: "2025-10-17 09:00:00" before "来源：…") gets that date.
+    """
+    found: dict[str, str] = {}
+    lines = _render(root).split("\n")
+    for i, line in enumerate(lines):
+        labels = list(_LABEL.finditer(line))
+        for m, after in zip(labels, [*labels[1:], None], strict=False):
+            field = _LABELS[re.sub(r"\s", "", m.group(1))]
+            value = line[m.end() : after.start() if after else len(line)].strip()
+            if field in found or not value:
+                continue
+            pattern = _VALUES.get(field, re.compile(_DAY))
+            if v := pattern.match(value):
+                found[field] = " ".join(v.group().split())
+        if "published_on" not in found and (m := _DATE_LINE.match(line.strip())):
+            rest = line.strip()[m.end() :].strip() or (lines[i + 1] if i + 1 < len(lines) else "")
+            if _LABEL.match(rest.strip()):
+                found["published_on"] = m.group(1)
+    return Stated(**found)
 
 
 def _decode_html(data: bytes) -> str:
@@ -177,7 +232,7 @@ def read_html(path: Path) -> Extracted:
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # noqa: BLE001 - lxml raises ParserError or ValueError
         raise CorruptFile(path, f"无法解析 HTML：{path.name}（{exc}）") from exc
-    title, found = _html_title(root), []
+    title, found, stated = _html_title(root), [], _stated(_without_scripts(root))
     if _prune(root):
         found.append("duplicate text removed: 页面中重复的正文只保留第一份")
     with quiet("trafilatura", "htmldate", "courlan"):
@@ -192,4 +247,15 @@ def read_html(path: Path) -> Extracted:
     if not lines:
         raise EmptyFile(path, f"网页中没有正文：{path.name}")
     result = "\n".join(lines)
-    return Extracted(pages=(result,), title=title, warnings=(*found, *garbled_warnings(result)))
+    warnings = (*found, *garbled_warnings(result))
+    return Extracted(pages=(result,), title=title, warnings=warnings, stated=stated)
+
+
+def _without_scripts(root: Any) -> Any:
+    """A copy of the page without scripts and styles (their text is not the page's)."""
+    import copy
+
+    page = copy.deepcopy(root)
+    for el in list(page.iter("script", "style", "noscript", "template")):
+        el.drop_tree()
+    return page
