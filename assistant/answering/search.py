@@ -35,16 +35,18 @@ the one that can answer ranks first.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from ..documents.validity import successors
 from ..index import Store, open_index
 from ..index.tokens import asked_types
 from ..settings import Settings
-from ..types import DocumentInfo, Hit
+from ..types import DocumentInfo, Hit, Validity
 from .place import Coverage
 from .question import Question
 
@@ -119,6 +121,8 @@ class Searcher:
         self._titles = _title_index(index) if settings.title_weight else None
         self._holding = functools.lru_cache(maxsize=64)(self._chunks_holding)
         self._mentions = functools.lru_cache(maxsize=4096)(self._mentioned_word)
+        self._outdated = functools.lru_cache(maxsize=2)(self._outdated_documents)
+        self._successors = successors(index.documents)
 
     @functools.cached_property
     def places(self) -> Coverage:
@@ -178,8 +182,13 @@ class Searcher:
         return self._query_vector(Question.parse(question).text)
 
     def hit(self, ranked: Ranked) -> Hit:
-        """Read a ranked result's chunk from the index."""
-        return Hit(self.index.chunk(ranked.row), ranked.score, ranked.dense, ranked.bm25)
+        """Read a ranked result's chunk from the index, cited with its document's
+        source as the index knows it now (repealed by a document indexed later)."""
+        chunk = self.index.chunk(ranked.row)
+        source = self.index.documents[int(self.index.chunk_docs[ranked.row])].source
+        if chunk.source != source:
+            chunk = replace(chunk, source=source)
+        return Hit(chunk, ranked.score, ranked.dense, ranked.bm25)
 
     def rank(
         self,
@@ -208,7 +217,37 @@ class Searcher:
             ranked = self._hybrid(question, mask)
         if place:  # a small adjustment after fusion: by the places the question names
             ranked = self._by_place(question, ranked)
+        if self.settings.outdated_penalty:
+            ranked = self._by_validity(ranked)
         return sorted(ranked, key=lambda r: -r.score)[:k]
+
+    def _by_validity(self, ranked: list[Ranked]) -> list[Ranked]:
+        """``ranked`` with the passages of expired or repealed documents lowered by
+        ``outdated_penalty`` standard deviations of the scores; and a repealed
+        document's below the best of the document that repealed it."""
+        docs = [int(self.index.chunk_docs[r.row]) for r in ranked]
+        lowered = self._outdated(dt.date.today())[docs]
+        if not lowered.any() or len(ranked) < 2:
+            return ranked
+        drop = self.settings.outdated_penalty * float(np.std([r.score for r in ranked]))
+        ranked = [
+            replace(r, score=r.score - drop) if d else r
+            for r, d in zip(ranked, lowered, strict=True)
+        ]
+        best: dict[int, float] = {}
+        for r, doc in zip(ranked, docs, strict=True):
+            best[doc] = max(best.get(doc, -np.inf), r.score)
+        return [
+            replace(r, score=min(r.score, best[self._successors[doc]] - 1e-6))
+            if self._successors.get(doc) in best
+            else r
+            for r, doc in zip(ranked, docs, strict=True)
+        ]
+
+    def _outdated_documents(self, today: dt.date) -> np.ndarray:
+        """Whether each document is expired or repealed on ``today``."""
+        done = (Validity.EXPIRED, Validity.REPEALED)
+        return np.array([d.source.validity(today) in done for d in self.index.documents])
 
     def _by_place(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         """``ranked`` with scores moved by place (see :meth:`Coverage.shifts`)."""

@@ -10,6 +10,7 @@ answering or app stages. Entry points: :func:`build` and :func:`open_index`.
 
 from __future__ import annotations
 
+from ..documents.validity import link_repeals
 from ..settings import Settings
 from .builder import BuildReport, build
 from .manifest import IndexUnavailable, Manifest, check_compatible, read_manifest
@@ -47,7 +48,9 @@ def open_index(settings: Settings) -> Store:
             f"请重建 rebuild: assistant build --index {settings.index}"
         )
     try:
-        return STORES[manifest.store].open(settings.index, manifest)
+        store = STORES[manifest.store].open(settings.index, manifest)
+        store.documents = link_repeals(store.documents)  # as of this index: not stored
+        return store
     except (OSError, RuntimeError, ValueError, KeyError) as error:
         latest = read_manifest(settings.index)
         if latest and latest.generation != manifest.generation:
