@@ -15,9 +15,12 @@ import pytest
 from assistant.answering.answer import answer
 from assistant.answering.render import as_html, as_text
 from assistant.app.admin import Library, check_password, safe_name
+from assistant.documents.ingest import corpus_files, ingest
 from assistant.index import build
+from assistant.types import FileStatus
 
-from .conftest import CorpusWriter
+from .conftest import ROOT, CorpusWriter, hash_settings
+from .test_bad_inputs import OLE
 
 SUFFIXES = Library.UPLOAD_SUFFIXES
 
@@ -155,3 +158,45 @@ def test_rebuilds_do_not_leave_old_index_files_open(library: Library) -> None:
         library.rebuild()
     gc.collect()
     assert open_chunk_stores() == before == 1
+
+
+# What a document is
+
+
+def test_the_shipped_corpus_indexes_its_documents_but_not_its_sources_note() -> None:
+    corpus = ROOT / "corpus"
+    assert (corpus / "SOURCES.md").is_file()  # it stays where it is …
+    found = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)]
+    assert "SOURCES.md" not in found and "metadata.csv" not in found  # … and is no document
+    assert len(found) == 18 and {p.split("/")[0] for p in found} == {"html", "pdf", "seed"}
+
+
+def test_project_notes_and_hidden_files_are_skipped_and_other_types_reported(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    files = {
+        "通知.txt": "关于图书角的通知\n图书角周一闭馆。",
+        "uploads/关于X的函.doc": OLE,
+        "README.md": "说明",
+        "sub/readme.txt": "说明",
+        "LICENSE": "许可",
+        "License.txt": "许可",
+        "Sources.md": "来源",
+        "sub/SOURCES.txt": "来源",
+        "metadata.csv": "文件,文号\n",
+        "synonyms.csv": "低保,最低生活保障\n",
+        "sub/Metadata.CSV": "文件\n",
+        ".hidden.txt": "隐藏",
+        ".trash/20260101-120000_旧通知.txt": "关于旧图书角的通知",
+        "sub/.held/x.txt": "暂存",
+    }
+    for name, content in files.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (corpus / name).write_bytes(data)
+    reports = list(ingest(corpus, hash_settings(corpus)))
+    assert [r.path for r in reports] == ["uploads/关于X的函.doc", "通知.txt"]
+    doc, notice = reports
+    assert doc.status == FileStatus.FAILED and "请另存为 .docx 或 PDF" in doc.problems[0]
+    assert notice.status == FileStatus.OK

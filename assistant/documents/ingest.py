@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ..settings import Settings
 from ..types import Chunk, Document, FileStatus, Source
@@ -27,6 +27,9 @@ PIPELINE_VERSION = 6  # 6: 出处链接 and validity dates in Source
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"
+# Project notes beside the documents, never indexed (by lower-case name, in any folder).
+NOTE_FILES = (SIDECAR, SYNONYMS)
+NOTE_PREFIXES = ("readme", "sources", "license")
 _GARBLED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 GARBLED_LIMIT = 0.05
 
@@ -58,15 +61,23 @@ class FileReport:
 
 
 def corpus_files(corpus: Path) -> list[Path]:
-    """Every file under ``corpus``, sorted: hidden files, ``metadata.csv`` and
-    ``synonyms.csv`` (at the corpus root) excluded."""
+    """Every file under ``corpus`` that is meant as a document, sorted.
+
+    Project notes are never documents: hidden files and folders (``.trash/``),
+    ``README*``, ``SOURCES*``, ``LICENSE*``, ``metadata.csv`` and ``synonyms.csv``,
+    in any folder, in any case. Files of other types stay, so that a build
+    reports them (a ``.doc`` with the hint to save it as ``.docx``).
+    """
     return sorted(
-        p
-        for p in corpus.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-        and p.relative_to(corpus).as_posix() not in (SIDECAR, SYNONYMS)
+        p for p in corpus.rglob("*") if p.is_file() and is_document_path(p.relative_to(corpus))
     )
+
+
+def is_document_path(relative: PurePath) -> bool:
+    """Whether the file at ``relative`` (to the corpus root) is a document, not a project note."""
+    name = relative.name.lower()
+    hidden = any(part.startswith(".") for part in relative.parts)
+    return not hidden and name not in NOTE_FILES and not name.startswith(NOTE_PREFIXES)
 
 
 def load_document(
