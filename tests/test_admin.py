@@ -1,28 +1,32 @@
-"""The app's admin side without a browser: password, upload names and sizes, rebuild and swap.
+"""The app's admin side without a browser: what a document is, password, uploads checked on
+arrival and refused in Chinese, replacing a document, removing one, rebuild and swap.
 
-A real index (hash embedder, real FAISS and BM25) on a tiny corpus; the browser
-tests in ``test_browser.py`` drive the same code through the page.
+A real index (hash embedder, real FAISS and BM25) on a tiny corpus, real files
+(empty, random bytes, encrypted, scanned, .doc); the browser tests in
+``test_browser.py`` and ``test_browser_admin.py`` drive the same code through the page.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import random
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assistant.answering.answer import answer
 from assistant.answering.render import as_html, as_text
-from assistant.app.admin import Library, check_password, safe_name
+from assistant.app.admin import Library, check_password, in_chinese
+from assistant.app.files import Change, safe_name
 from assistant.documents.ingest import corpus_files, ingest
 from assistant.index import build
 from assistant.types import FileStatus
 
 from .conftest import ROOT, CorpusWriter, hash_settings
-from .test_bad_inputs import OLE
-
-SUFFIXES = Library.UPLOAD_SUFFIXES
+from .test_bad_inputs import OLE, encrypted_pdf, png_as_txt, scanned_pdf, write
 
 
 @pytest.fixture
@@ -48,38 +52,15 @@ def test_password_is_checked_exactly_and_an_empty_one_never_matches() -> None:
     ["../../x.pdf", "/etc/x.pdf", "a/b.pdf", "..\\x.pdf", "C:\\x.pdf", ".hidden.pdf", "", ".."],
 )
 def test_unsafe_upload_names_are_refused(name: str) -> None:
-    with pytest.raises(ValueError, match="不安全"):
-        safe_name(name, SUFFIXES)
+    with pytest.raises(ValueError, match="文件名不安全"):
+        safe_name(name)
 
 
 def test_upload_names_keep_chinese_spaces_and_brackets_but_not_control_characters() -> None:
-    assert safe_name("城市书房 补助〔2026〕1号.TXT", SUFFIXES) == "城市书房 补助〔2026〕1号.TXT"
-    assert safe_name("报告\x00\x1f.pdf", SUFFIXES) == "报告.pdf"
-    for name in ("x.doc", "x.exe", "x.pdf.sh", "x"):
-        with pytest.raises(ValueError, match="不支持的文件类型"):
-            safe_name(name, SUFFIXES)
+    assert safe_name("城市书房 补助〔2026〕1号.TXT") == "城市书房 补助〔2026〕1号.TXT"
+    assert safe_name("报告\x00\x1f.pdf") == "报告.pdf"
     with pytest.raises(ValueError, match="过长"):
-        safe_name("长" * 200 + ".txt", SUFFIXES)
-
-
-def test_uploads_land_in_the_corpus_only(library: Library, tmp_path: Path) -> None:
-    source = tmp_path / "新文件.txt"
-    source.write_text("城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
-    corpus = library.settings.corpus
-    assert library.save_upload(source).startswith("已保存 uploads/新文件.txt")
-    assert (corpus / "uploads" / "新文件.txt").read_bytes() == source.read_bytes()
-    assert "替换" in library.save_upload(source)
-    assert library.save_upload(source, "../../逃逸.txt").startswith("未保存")
-    assert not (tmp_path / "逃逸.txt").exists() and not (corpus.parent / "逃逸.txt").exists()
-    files = sorted(p.name for p in corpus.rglob("*"))
-    assert files == ["a.txt", "uploads", "新文件.txt"]  # no temporary file left behind
-
-
-def test_uploads_over_the_size_limit_are_refused(library: Library, tmp_path: Path) -> None:
-    big = tmp_path / "big.txt"
-    big.write_bytes(b"x" * (library.settings.max_file_bytes + 1))
-    assert "文件过大" in library.save_upload(big)
-    assert not (library.settings.corpus / "uploads" / "big.txt").exists()
+        safe_name("长" * 200 + ".txt")
 
 
 def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
@@ -88,7 +69,7 @@ def test_rebuild_swaps_in_the_new_index_and_reports_every_new_file(
     old = library.searcher
     source = tmp_path / "书房.txt"
     source.write_text("城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
-    library.save_upload(source)
+    library.save_uploads([source])
     (library.settings.corpus / "坏.pdf").write_bytes(b"%PDF-1.4 broken")
     (library.settings.corpus / "<img src=x onerror=1>|x.pdf").write_bytes(b"%PDF-1.4 broken")
     steps: list[str] = []
@@ -200,3 +181,154 @@ def test_project_notes_and_hidden_files_are_skipped_and_other_types_reported(
     doc, notice = reports
     assert doc.status == FileStatus.FAILED and "请另存为 .docx 或 PDF" in doc.problems[0]
     assert notice.status == FileStatus.OK
+
+
+# Uploads are read on arrival and refused in Chinese before they reach the corpus
+
+
+def random_bytes(path: Path) -> None:
+    path.write_bytes(b"%PDF-1.7\n" + random.Random(15).randbytes(4000))
+
+
+ENGLISH_CODES = re.compile(r"\b(empty|corrupt|encrypted|unsupported|needs|too large|unsafe)\b")
+REFUSED = [
+    ("空文件.txt", write(b""), "文件为空"),
+    ("空白.txt", write(" \n\u3000\n".encode()), "文件为空"),
+    ("随机字节.pdf", random_bytes, "文件已损坏"),
+    ("照片.txt", png_as_txt, "文件已损坏"),
+    ("加密〔2024〕1号.pdf", encrypted_pdf, "文件已加密，请去掉密码后再上传"),
+    ("扫描件.pdf", scanned_pdf, "扫描件没有文字层"),
+    ("关于X的函.doc", write(OLE), "不支持的文件格式 .doc（请另存为 .docx 或 PDF）"),
+    ("电子公文.ofd", write(b"PK\x03\x04 ofd"), "请导出为 PDF"),
+    ("假的.docx", write(OLE), "文件实际是旧版 .doc 格式"),
+    ("README.md", write("本目录说明".encode()), "说明文件的名字"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_bad_uploads_are_refused_with_a_chinese_reason_and_never_saved(
+    library: Library, tmp_path: Path, name: str, make: Callable[[Path], None], reason: str
+) -> None:
+    source = tmp_path / "upload" / name
+    source.parent.mkdir()
+    make(source)
+    before = corpus_listing(library)
+    [message] = library.save_uploads([source])
+    assert message.startswith(f"未保存 {name}：") and reason in message
+    assert not ENGLISH_CODES.search(message) and "—" not in message
+    assert corpus_listing(library) == before
+
+
+def test_uploads_over_the_size_limit_are_refused(library: Library, tmp_path: Path) -> None:
+    small = Library(library.settings.with_(max_file_mb=0.5))
+    big = tmp_path / "big.txt"
+    big.write_bytes("城市书房。".encode() * 60_000)  # 0.9 MB
+    assert small.save_uploads([big]) == ["未保存 big.txt：文件过大（0.9 MB，上限 0.5 MB）"]
+    assert not (library.settings.corpus / "uploads" / "big.txt").exists()
+
+
+def test_uploads_land_in_the_corpus_only(library: Library, tmp_path: Path) -> None:
+    source = tmp_path / "新文件.txt"
+    source.write_text("城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
+    corpus = library.settings.corpus
+    assert library.save_uploads([source]) == ["已保存 uploads/新文件.txt，重建索引后生效"]
+    assert (corpus / "uploads" / "新文件.txt").read_bytes() == source.read_bytes()
+    for name in ("../../逃逸.txt", "/tmp/逃逸.txt", "..\\逃逸.txt", ".逃逸.txt"):
+        [message] = [library.files.receive(source, name)]
+        assert message.startswith("未保存：文件名不安全"), message
+    assert not (tmp_path / "逃逸.txt").exists() and not (corpus.parent / "逃逸.txt").exists()
+    assert corpus_listing(library) == ["a.txt", "uploads/新文件.txt"]  # nothing else left
+
+
+def test_a_same_name_upload_is_held_until_the_replacement_is_confirmed(
+    library: Library, tmp_path: Path
+) -> None:
+    corpus, files = library.settings.corpus, library.files
+    old = corpus / "a.txt"
+    original = old.read_bytes()
+    source = tmp_path / "a.txt"
+    source.write_text("关于社区图书角的说明\n社区图书角每周开放七天。", encoding="utf-8")
+    [message] = library.save_uploads([source])
+    assert "a.txt 与已有文件 a.txt 同名，尚未保存" in message and "替换同名文件" in message
+    assert old.read_bytes() == original and files.held() == ["a.txt"]
+    assert files.pending() == []  # a held file is not in the corpus
+    assert files.discard(["a.txt"]) == ["未替换 a.txt：保留原文件，上传的文件未保存"]
+    assert old.read_bytes() == original and files.held() == []
+
+    library.save_uploads([source])
+    assert files.replace(["a.txt", "../a.txt", "b.txt"]) == [
+        f"已替换 a.txt（原文件已移到 {trashed(library)[0]}），重建索引后生效"
+    ]
+    assert old.read_bytes() == source.read_bytes() and files.held() == []
+    assert (corpus / trashed(library)[0]).read_bytes() == original
+    assert files.pending() == [Change("a.txt", "已替换")]
+    library.rebuild()
+    assert files.pending() == []
+    assert "七天" in as_text(answer(library.ready(), "社区图书角每周开放几天？"))
+    assert corpus_listing(library) == ["a.txt"]
+
+
+def test_a_removed_document_is_pending_then_gone_from_search_after_the_rebuild(
+    library: Library, tmp_path: Path
+) -> None:
+    source = tmp_path / "书房.txt"
+    source.write_text("关于城市书房的通知\n城市书房建设补助标准为每间8.8万元。", encoding="utf-8")
+    library.save_uploads([source])
+    assert library.files.pending() == [Change("uploads/书房.txt", "新增")]
+    library.rebuild()
+    question = "城市书房建设补助标准是多少？"
+    assert "每间8.8万元" in as_text(answer(library.ready(), question))
+    assert library.files.documents() == ["a.txt", "uploads/书房.txt"]
+
+    for outside in ("../a.txt", "/etc/passwd", ".trash", "uploads", ""):
+        assert library.files.remove(outside).startswith("未移除"), outside
+    message = library.files.remove("uploads/书房.txt")
+    [where] = trashed(library)
+    assert message == f"已移除 uploads/书房.txt（文件已移到 {where}），重建索引后生效"
+    assert re.fullmatch(r"\.trash/\d{8}-\d{6}_书房\.txt", where)
+    assert (library.settings.corpus / where).read_bytes() == source.read_bytes()
+    assert library.files.pending() == [Change("uploads/书房.txt", "已移除")]
+    assert "每间8.8万元" in as_text(answer(library.ready(), question))  # until the rebuild
+
+    report = library.rebuild()
+    assert "| uploads/书房.txt | 已删除 |" in report
+    assert library.files.pending() == [] and library.files.documents() == ["a.txt"]
+    assert "8.8万元" not in as_text(answer(library.ready(), question))
+    assert [row[0] for row in library.rows()] == ["a"]
+
+
+def test_the_rebuild_report_has_no_english_codes(library: Library) -> None:
+    corpus = library.settings.corpus
+    (corpus / "空.txt").write_bytes(b"")
+    (corpus / "大.txt").write_bytes("图书角。".encode() * 100_000)
+    (corpus / "副本.txt").write_bytes((corpus / "a.txt").read_bytes())
+    report = Library(library.settings.with_(max_file_mb=0.5)).rebuild()
+    assert "| 空.txt | 未收录 | 文件为空（0 字节）：空.txt |" in report
+    assert "| 大.txt | 未收录 | 文件过大：1.1 MB，超过上限 0.5 MB |" in report
+    assert "| 副本.txt | 重复，未重复收录 | 与 a.txt 内容相同，只收录一次 |" in report
+    assert not ENGLISH_CODES.search(report) and "duplicate" not in report
+
+
+def test_problems_are_shown_without_their_english_codes() -> None:
+    assert in_chinese("empty — 文件为空（0 字节）：a.txt") == "文件为空（0 字节）：a.txt"
+    assert in_chinese("no text layer — needs OCR — 扫描件：b.pdf") == "扫描件：b.pdf"
+    assert in_chinese("no text layer — needs OCR: 第2页无文本层") == "第2页无文本层"
+    assert in_chinese("疑似乱码 (garbled text 12%)") == "疑似乱码"
+    assert in_chinese("garbled text 12%") == "疑似乱码（12%）"
+    assert in_chinese("corrupt — PDF 已损坏，无法解析：c.pdf（EOF marker not found）") == (
+        "PDF 已损坏，无法解析：c.pdf"
+    )
+    assert in_chinese("文件为空：报告 (draft).txt") == "文件为空：报告 (draft).txt"
+
+
+def corpus_listing(library: Library) -> list[str]:
+    """Every file of the corpus but the trash, relative to it (held uploads included)."""
+    corpus = library.settings.corpus
+    found = (p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_file())
+    return sorted(p for p in found if not p.startswith(".trash/"))
+
+
+def trashed(library: Library) -> list[str]:
+    """The files in the corpus's trash, relative to the corpus."""
+    trash = library.settings.corpus / ".trash"
+    return sorted(f".trash/{p.name}" for p in trash.iterdir()) if trash.is_dir() else []

@@ -10,31 +10,33 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import re
-import shutil
-import tempfile
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 import numpy as np
 
 from ..answering.place import place_label
 from ..answering.search import Searcher
 from ..documents.ingest import FileReport, corpus_files
-from ..documents.readers import READERS
 from ..index import BuildReport, IndexUnavailable, build, read_manifest
 from ..index.builder import Progress
 from ..settings import Settings
 from ..types import Chunk, FileStatus
+from .files import CorpusFiles
 
 log = logging.getLogger(__name__)
-
-UPLOAD_DIR = "uploads"
-MAX_NAME_CHARS = 120
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# The English parts of the pipeline's bilingual problem texts, and what replaces them.
+_ENGLISH = (
+    (re.compile(r"^garbled text (\d+%)$"), r"疑似乱码（\1）"),  # a reader's warning
+    (re.compile(r"\s*\([a-z][a-z0-9 %]*\)$"), ""),  # 疑似乱码 (garbled text 9%), (too large)
+    (re.compile(r"^[A-Za-z][A-Za-z ]*: "), ""),  # blank pages: 第2页没有文字
+    (re.compile(r"（[A-Za-z][^（）\u3400-\u9fff]*）$"), ""),  # a library's error: （EOF marker …）
+)
+_ENGLISH_AFTER_CHINESE = re.compile(r"(?<=[\u3400-\u9fff]) [a-z][a-z ]*[a-z](?= |$)")
 
 
 def check_password(entered: str, expected: str) -> bool:
@@ -47,26 +49,6 @@ def check_password(entered: str, expected: str) -> bool:
     return hmac.compare_digest(entered.encode("utf-8"), expected.encode("utf-8"))
 
 
-def safe_name(name: str, suffixes: Iterable[str]) -> str:
-    """A file name that is safe to create inside the corpus, or a ``ValueError`` saying why not.
-
-    Rejects path parts (``../../x.pdf``, ``/etc/x.pdf``, ``C:\\x.pdf``), hidden
-    names and unsupported types; removes control characters; keeps Chinese,
-    spaces and 〔〕.
-    """
-    name = unicodedata.normalize("NFC", name or "")
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
-    plain = PurePosixPath(name).name == name and PureWindowsPath(name).name == name
-    if not name or not plain or name.startswith("."):
-        raise ValueError(f"文件名不安全，已拒绝 unsafe file name: {name!r}")
-    if Path(name).suffix.lower() not in suffixes:
-        allowed = "、".join(sorted(suffixes))
-        raise ValueError(f"不支持的文件类型，已拒绝：{name}（支持 {allowed}）")
-    if len(name) > MAX_NAME_CHARS:
-        raise ValueError(f"文件名过长（超过 {MAX_NAME_CHARS} 字），已拒绝：{name[:40]}…")
-    return name
-
-
 class Library:
     """The corpus and the loaded index behind the web app.
 
@@ -76,10 +58,10 @@ class Library:
     """
 
     COLUMNS = ("标题", "文号", "发文机关", "管辖范围", "日期", "页数", "段落数", "提示")
-    UPLOAD_SUFFIXES = tuple(READERS)  # what the readers can read
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.files = CorpusFiles(settings)
         self.searcher: Searcher | None = None
         if read_manifest(settings.index) is not None:
             self.searcher = Searcher.open(settings)
@@ -157,12 +139,20 @@ class Library:
         return types, issuers, years
 
     def save_uploads(self, files: Iterable[str | Path]) -> list[str]:
-        """Copy uploaded files into ``corpus/uploads/``; one message per file.
+        """Check uploaded files and save them into the corpus; one message per file.
 
-        Each file is checked with :func:`safe_name` and the size limit; a file of
-        the same name is replaced. Nothing is written outside the corpus.
+        See :meth:`CorpusFiles.receive`: a file that cannot be indexed is refused
+        with its reason, one with a document's name is held until confirmed.
         """
-        return [self.save_upload(Path(f)) for f in files]
+        return [self.files.receive(Path(f)) for f in files]
+
+    def pending_markdown(self) -> str:
+        """The changes waiting for a rebuild (待重建生效), as Markdown; ``""`` when none."""
+        changes = self.files.pending()
+        if not changes:
+            return ""
+        lines = [f"- {_cell(change.what)}：{_cell(change.path)}" for change in changes]
+        return "\n".join(["**待重建生效**（点击“重建索引”后生效）：", *lines])
 
     def rebuild(self, progress: Callable[[float | None, str], None] | None = None) -> str:
         """Update the index from the corpus, then answer from the new one.
@@ -195,37 +185,13 @@ class Library:
                 self.searcher = Searcher.open(self.settings)
         return report_markdown(report)
 
-    def save_upload(self, source: Path, name: str | None = None) -> str:
-        """Copy one uploaded file into the corpus as ``name`` (its own name by default).
-
-        Returns:
-            What happened, for the admin: saved, replaced, or why it was refused.
-        """
-        try:
-            name = safe_name(source.name if name is None else name, self.UPLOAD_SUFFIXES)
-            size = source.stat().st_size
-            if size > self.settings.max_file_bytes:
-                limit = self.settings.max_file_mb
-                raise ValueError(f"{name} 文件过大（{size / 1048576:.1f} MB，上限 {limit:g} MB）")
-        except (ValueError, OSError) as error:
-            return f"未保存：{error}"
-        folder = self.settings.corpus / UPLOAD_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        replaced = target.exists()
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        os.close(handle)
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-        where = f"{UPLOAD_DIR}/{name}"
-        return f"已保存 {where}" + ("（替换了同名文件）" if replaced else "") + "，重建索引后生效"
-
 
 def report_markdown(report: BuildReport) -> str:
     """A build report for people: a summary line, then every file that is new or has a problem."""
     counts = Counter(r.status for r in report.files)
     summary = "，".join(f"{status.label} {n}" for status, n in counts.items())
-    how = f"全部重建（{report.full_reason}）" if report.full_reason else "增量更新"
+    reason = _ENGLISH_AFTER_CHINESE.sub("", report.full_reason)  # 新建索引 new index
+    how = f"全部重建（{reason}）" if reason else "增量更新"
     head = "索引已更新" if report.changed else "索引已是最新，没有变化"
     lines = [
         f"**{head}**：{how}，共 {report.chunks} 段，新嵌入 {report.embedded} 段，"
@@ -236,10 +202,25 @@ def report_markdown(report: BuildReport) -> str:
     ]
     for r in report.files:
         if r.status != FileStatus.UNCHANGED:
-            problems = "；".join(r.problems) or f"{len(r.chunks)} 段"
+            problems = "；".join(map(in_chinese, r.problems)) or f"{len(r.chunks)} 段"
             lines.append(f"| {_cell(r.path)} | {r.status.label} | {_cell(problems)} |")
     lines += [f"| {_cell(path)} | 已删除 | 文件已不在语料库中 |" for path in report.removed]
     return "\n".join(lines)
+
+
+def in_chinese(problem: str) -> str:
+    """A file's problem as the pipeline words it, without its English codes.
+
+    ``"empty — 文件为空（0 字节）：a.txt"`` → ``"文件为空（0 字节）：a.txt"``;
+    ``"文件过大：… (too large)"`` → ``"文件过大：…"``; ``"garbled text 9%"`` → ``"疑似乱码（9%）"``.
+    """
+    parts = problem.split(" — ")  # a LoadError is "<english keyword> — <中文说明>"
+    while len(parts) > 1 and not _CJK.search(parts[0]):
+        parts.pop(0)
+    text = " — ".join(parts)
+    for pattern, replacement in _ENGLISH:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _cell(text: str) -> str:

@@ -158,7 +158,11 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
 
 
 def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) -> None:
-    """The 管理 tab: log in, upload files into the corpus, rebuild the index."""
+    """The 管理 tab: log in; upload files (each checked on arrival, a same-name file replaced
+    only when confirmed); move a document to the trash; rebuild the index.
+
+    Over 60 lines: the layout, then one handler per button, in page order.
+    """
     if not password:
         gr.Markdown(
             "管理功能未启用。设置环境变量 `ASSISTANT_ADMIN_PASSWORD` 后重启，"
@@ -172,39 +176,87 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
         login = gr.Button("登录", elem_id="admin-login")
     status = gr.Markdown(elem_id="admin-status")
     with gr.Column(visible=False) as panel:
+        # No file_types: Gradio would refuse a .doc with its own English message; every
+        # file is read on arrival instead and refused with a Chinese reason.
         uploads = gr.File(
-            label="上传文件（PDF、DOCX、TXT、HTML）",
-            file_count="multiple",
-            file_types=list(Library.UPLOAD_SUFFIXES),
-            elem_id="upload",
+            label="上传文件（PDF、DOCX、TXT、HTML）", file_count="multiple", elem_id="upload"
         )
+        with gr.Row(visible=False) as held_row:
+            held = gr.CheckboxGroup(
+                label="与已有文件同名的上传（尚未保存）：替换后原文件移到回收站 .trash/",
+                elem_id="held",
+            )
+            replace = gr.Button("替换同名文件", elem_id="replace")
+            keep = gr.Button("不替换", elem_id="keep")
+        with gr.Row():
+            chosen = gr.Dropdown(
+                label="移除文件（移到回收站 .trash/，不删除）", elem_id="remove-file"
+            )
+            remove = gr.Button("移除", elem_id="remove")
+        pending = gr.Markdown(elem_id="pending")
         rebuild = gr.Button("重建索引", variant="primary", elem_id="rebuild")
         report = gr.Markdown(elem_id="report")
+    files = [held, held_row, chosen, pending]
 
-    def log_in(text: str) -> tuple[bool, str, Any]:
+    def view() -> list[Any]:
+        """The held uploads, the documents that can be removed and the pending changes."""
+        waiting = library.files.held()
+        return [
+            gr.update(choices=waiting, value=waiting),
+            gr.update(visible=bool(waiting)),
+            gr.update(choices=library.files.documents(), value=None),
+            library.pending_markdown(),
+        ]
+
+    def unchanged() -> list[Any]:
+        return [gr.update() for _ in files]
+
+    def listed(messages: list[str]) -> str:
+        return "\n".join(f"- {escape(message)}" for message in messages)
+
+    def log_in(text: str) -> list[Any]:
         ok = check_password(text, password)
-        return ok, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok)
+        shown = view() if ok else unchanged()
+        return [ok, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok), *shown]
 
-    def upload(files: list[str] | None, ok: bool) -> str:
+    def upload(paths: list[str] | None, ok: bool) -> list[Any]:
         if not ok:
-            return "请先登录。"
-        return "\n".join(f"- {escape(line)}" for line in library.save_uploads(files or []))
+            return ["请先登录。", gr.update(), *unchanged()]
+        return [listed(library.save_uploads(paths or [])), None, *view()]
+
+    def confirm(names: list[str] | None, ok: bool) -> list[Any]:
+        if not ok:
+            return ["请先登录。", *unchanged()]
+        return [listed(library.files.replace(names or [])) or "请勾选要替换的文件。", *view()]
+
+    def decline(names: list[str] | None, ok: bool) -> list[Any]:
+        if not ok:
+            return ["请先登录。", *unchanged()]
+        return [listed(library.files.discard(names or [])) or "请勾选不替换的文件。", *view()]
+
+    def remove_file(relative: str | None, ok: bool) -> list[Any]:
+        if not ok:
+            return ["请先登录。", *unchanged()]
+        return [listed([library.files.remove(relative or "")]), *view()]
 
     def rebuild_index(ok: bool, progress: Any = gr.Progress(track_tqdm=True)) -> list[Any]:
         if not ok:
-            return ["请先登录。", *(gr.update() for _ in refreshed)]
+            return ["请先登录。", *(gr.update() for _ in refreshed), *unchanged()]
         try:
             text = library.rebuild(lambda done, desc: progress(done, desc=desc))
         except IndexUnavailable as error:
             text = f"重建失败，仍在使用原索引：{escape(str(error))}"
-        return [text, *refresh(gr, library)]
+        return [text, *refresh(gr, library), *view()]
 
     private = {"api_visibility": "private"}
-    login.click(log_in, entered, [authed, status, panel], **private)
-    entered.submit(log_in, entered, [authed, status, panel], **private)
-    uploads.upload(upload, [uploads, authed], report, **private)
+    login.click(log_in, entered, [authed, status, panel, *files], **private)
+    entered.submit(log_in, entered, [authed, status, panel, *files], **private)
+    uploads.upload(upload, [uploads, authed], [report, uploads, *files], **private)
+    replace.click(confirm, [held, authed], [report, *files], **private)
+    keep.click(decline, [held, authed], [report, *files], **private)
+    remove.click(remove_file, [chosen, authed], [report, *files], **private)
     rebuild.click(
-        rebuild_index, authed, [report, *refreshed], concurrency_id="rebuild",
+        rebuild_index, authed, [report, *refreshed, *files], concurrency_id="rebuild",
         concurrency_limit=1, **private,
     )  # fmt: skip
 
@@ -239,7 +291,9 @@ def passages_html(library: Library, document: int | None) -> str:
 def serve(settings: Settings | None = None) -> None:
     """Start the app (with no index yet, it serves while :func:`create_app` builds one)."""
     settings = settings or Settings.from_env()
-    create_app(settings).launch(css=CSS, max_file_size=settings.max_file_bytes)
+    # Gradio refuses a larger upload itself, in English: files up to twice the limit get
+    # through, for the 管理 tab to refuse them with a Chinese reason.
+    create_app(settings).launch(css=CSS, max_file_size=2 * settings.max_file_bytes)
 
 
 def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
