@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 
 from assistant.answering.answer import NOT_FOUND
-from assistant.answering.render import as_html, as_json, as_markdown, as_text, body, citation
+from assistant.answering.render import (
+    as_html,
+    as_json,
+    as_markdown,
+    as_text,
+    body,
+    citation,
+    validity_label,
+    validity_note,
+)
 from assistant.index.manifest import IndexedFile, Manifest, ModelInfo, Problem
 from assistant.types import Answer, Chunk, FileStatus, Hit, Quote, Source
 
@@ -82,9 +93,10 @@ def test_json_shape_of_ask() -> None:
     data = as_json(reply)
     assert list(data) == [
         "question", "understood", "found", "kind", "answered_by", "note", "direct", "answer",
-        "citations",
+        "validity_notes", "citations",
     ]  # fmt: skip
     assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
+    assert data["citations"][0]["validity"] == "未注明" and data["validity_notes"] == []
     assert data["understood"] == ""
     json.dumps(data, ensure_ascii=False)
 
@@ -171,3 +183,104 @@ def test_source_cards_are_one_per_document_with_each_cited_passage() -> None:
     assert "<summary>[3] 《另一份文件》 穗府办规〔2021〕19号" in page
     assert '<p class="where">[2] 二、成效 › 3.强化保护</p>' in page
     assert page.index("[1] 二、成效 › 2.加大投入") < page.index("[2] 二、成效")
+
+
+EXPIRED = replace(SOURCE, effective_on="2021-12-06", expires_on="2025-06-30")
+REPEALED = replace(SOURCE, repealed_by="广州市最低生活保障办法")
+CURRENT = replace(SOURCE, effective_on="2024-01-01", expires_on="2029-12-31")
+LATER = dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("source", "label", "note"),
+    [
+        (SOURCE, "未注明", ""),
+        (CURRENT, "现行有效", ""),
+        (replace(SOURCE, effective_on="2024-01-01"), "现行有效", ""),
+        (EXPIRED, "已过期（2025-06-30）", "该文件已于2025-06-30到期，请以最新规定为准"),
+        (
+            REPEALED,
+            "已废止（被《广州市最低生活保障办法》废止）",
+            "该文件已被《广州市最低生活保障办法》废止，请以最新规定为准",
+        ),
+        (
+            replace(SOURCE, repealed_by="穗民规字〔2025〕2号"),
+            "已废止（被穗民规字〔2025〕2号废止）",
+            "该文件已被穗民规字〔2025〕2号废止，请以最新规定为准",
+        ),
+    ],
+)
+def test_validity_label_and_note(source: Source, label: str, note: str) -> None:
+    assert validity_label(source, LATER) == label
+    assert validity_note(source, LATER) == note
+
+
+def test_a_document_is_current_until_its_last_day() -> None:
+    assert validity_label(EXPIRED, dt.date(2025, 6, 30)) == "现行有效"
+    assert validity_label(EXPIRED, dt.date(2025, 7, 1)) == "已过期（2025-06-30）"
+
+
+def two_documents(first: Source, second: Source) -> Answer:
+    """An answer quoting two passages of ``first`` and one of ``second``."""
+    other = Chunk("c2", "seed/a.txt", first, (), TEXT, 0, len(TEXT))
+    third = Chunk("c3", "html/b 新.html", second, (), TEXT, 0, len(TEXT))
+    hits = (hit(source=first), Hit(other, 0.9), Hit(third, 0.8))
+    quotes = (quote("2017年安排专项经费401万元。"), quote("2018年安排专项经费484万元。", 3))
+    return Answer("q", True, hits, quotes)
+
+
+def test_an_answer_quoting_expired_or_repealed_documents_says_so_in_every_format() -> None:
+    reply = two_documents(EXPIRED, REPEALED)
+    expired = "[1][2] 该文件已于2025-06-30到期，请以最新规定为准"
+    repealed = "[3] 该文件已被《广州市最低生活保障办法》废止，请以最新规定为准"
+    text = as_text(reply)
+    assert text.startswith(body(reply) + f"\n{expired}\n{repealed}\n\n来源：\n")
+    assert "[1] " + citation(reply.citations[0]) + " · 已过期（2025-06-30）" in text
+    assert (
+        "[3] " + citation(reply.citations[2]) + " · 已废止（被《广州市最低生活保障办法》废止）"
+        in text
+    )
+    assert f"{expired}  \n{repealed}" in as_markdown(reply)
+    assert as_json(reply)["validity_notes"] == [expired, repealed]
+    assert [c["validity"] for c in as_json(reply)["citations"]] == [
+        "已过期（2025-06-30）", "已过期（2025-06-30）", "已废止（被《广州市最低生活保障办法》废止）"
+    ]  # fmt: skip
+    page = as_html(reply)
+    assert f'<p class="validity-note">{expired}</p>' in page
+    assert f'<p class="validity-note">{repealed}</p>' in page
+    cards = page.split("<details")[1:]
+    assert len(cards) == 2 and '<span class="validity">已过期（2025-06-30）</span>' in cards[0]
+    assert "该文件已于2025-06-30到期" in cards[0] and "该文件已被" in cards[1]
+
+
+def test_current_and_unstated_documents_carry_no_warning() -> None:
+    reply = two_documents(CURRENT, SOURCE)
+    assert "请以最新规定为准" not in as_text(reply) + as_html(reply)
+    assert as_json(reply)["validity_notes"] == []
+    assert " · 现行有效\n" in as_text(reply) and "未注明" not in as_text(reply)
+    cards = as_html(reply).split("<details")[1:]
+    assert '<span class="validity">现行有效</span>' in cards[0]
+    assert '<span class="validity">未注明</span>' in cards[1]
+
+
+def test_a_refusal_warns_of_nothing() -> None:
+    reply = Answer("q", False, (hit(source=EXPIRED),), reason=NOT_FOUND)
+    assert as_json(reply)["validity_notes"] == [] and "到期" not in as_html(reply)
+
+
+def test_source_cards_link_to_the_published_page_and_the_original_file() -> None:
+    published = replace(SOURCE, url="https://www.gz.gov.cn/post_1.html?a=1&b=2")
+    reply = two_documents(published, replace(SOURCE, url="javascript:alert(1)"))
+    first, second = as_html(reply).split("<details")[1:]
+    assert (
+        '<a href="https://www.gz.gov.cn/post_1.html?a=1&amp;b=2" target="_blank" '
+        'rel="noopener noreferrer">出处链接</a>'
+    ) in first
+    assert '<a href="original/seed/a.txt" target="_blank"' in first
+    assert "javascript" not in second and "出处链接" not in second
+    assert '<a href="original/html/b%20%E6%96%B0.html"' in second
+    markdown = as_markdown(reply, "http://127.0.0.1:7860/")
+    assert "[出处链接](<https://www.gz.gov.cn/post_1.html?a=1&b=2>)" in markdown
+    assert "[原文件](<http://127.0.0.1:7860/original/seed/a.txt>)" in markdown
+    assert markdown.count("原文件") == 3 and markdown.count("出处链接") == 2
+    assert "原文件" not in as_markdown(reply) and "原文件" not in as_text(reply)

@@ -1,17 +1,23 @@
 """Renderers: a structured :class:`~assistant.types.Answer` as plain text, Markdown, HTML or JSON.
 
 Citation lines are made here and only here, for the CLI, the API and the app:
-``《title》 文号 · issuer · date · 适用地区：place · section path · page``. The HTML escapes every
-string that comes from a document, so a ``<script>`` in a document never runs.
+``《title》 文号 · issuer · date · 适用地区：place · section path · page``, and beside them whether
+the document is in force (:func:`validity_label`), its 出处链接 and the link to the original file
+the app serves (:func:`original_href`). The HTML escapes every string that comes from a document,
+so a ``<script>`` in a document never runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit
 
-from ..types import Answer, Hit, Quote, Source
+from ..types import Answer, Hit, Quote, Source, Validity
 from .place import place_label
 
 SOURCES_HEAD = "来源："
@@ -19,6 +25,9 @@ NEAREST_HEAD = "最接近的文件（可能不含答案）："
 ELISION = "……"
 MODEL_HEAD = "模型回答（数字与出处已与原文核对）："
 QUOTES_HEAD = "原文摘录："
+ORIGINALS = "original/"  # where the app serves a document's original file: original/<its path>
+LINK_HEAD, ORIGINAL_HEAD = "出处链接", "原文件"
+DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号$")
 
 
 def document_line(source: Source) -> str:
@@ -26,6 +35,48 @@ def document_line(source: Source) -> str:
     head = f"《{source.title}》" + (f" {source.doc_number}" if source.doc_number else "")
     place = f"适用地区：{place_label(source.jurisdiction)}" if source.jurisdiction else ""
     return " · ".join(x for x in (head, source.issuer, source.issued_on, place) if x)
+
+
+def validity_label(source: Source, today: dt.date | None = None) -> str:
+    """现行有效, 未注明, 已过期（2026-12-06）or 已废止（被《…》废止）."""
+    status = source.validity(today)
+    if status is Validity.EXPIRED:
+        return f"{status}（{source.expires_on}）"
+    if status is Validity.REPEALED:
+        return f"{status}（被{_named(source.repealed_by)}废止）"
+    return str(status)
+
+
+def validity_note(source: Source, today: dt.date | None = None) -> str:
+    """The warning an answer quoting an expired or repealed document carries; else ``""``."""
+    status = source.validity(today)
+    if status is Validity.EXPIRED:
+        return f"该文件已于{source.expires_on}到期，请以最新规定为准"
+    if status is Validity.REPEALED:
+        return f"该文件已被{_named(source.repealed_by)}废止，请以最新规定为准"
+    return ""
+
+
+def validity_notes(reply: Answer) -> list[str]:
+    """One warning per cited document no longer in force: ``[2] 该文件已于…到期，…``."""
+    if not reply.found:
+        return []
+    notes = []
+    for markers in _by_document(reply).values():
+        note = validity_note(reply.citations[markers[0] - 1].chunk.source)
+        if note:
+            notes.append("".join(f"[{m}]" for m in markers) + f" {note}")
+    return notes
+
+
+def original_href(path: str) -> str:
+    """The app's address of a document's original file, relative to the page: ``original/…``."""
+    return ORIGINALS + url_quote(path)
+
+
+def source_url(source: Source) -> str:
+    """The document's 出处链接 when it is a web address (http or https), else ``""``."""
+    return source.url if urlsplit(source.url).scheme in ("http", "https") else ""
 
 
 def page_label(hit: Hit) -> str:
@@ -99,11 +150,20 @@ def body(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
     return "\n".join(lines)
 
 
-def as_text(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
-    """The answer as plain text: how a follow-up was understood, :func:`body`, the sources."""
-    text = body(reply, emphasize)
+def as_text(
+    reply: Answer,
+    emphasize: Callable[[str], str] = str,
+    links: Callable[[Hit], list[str]] = lambda hit: [],
+) -> str:
+    """The answer as plain text: how a follow-up was understood, :func:`body`, a warning per
+    cited document no longer in force, the sources (each with its validity when stated, and
+    ``links``)."""
+    text = "\n".join([body(reply, emphasize), *validity_notes(reply)])
     if reply.found:
-        sources = "\n".join(f"[{n}] {citation(hit)}" for n, hit in enumerate(reply.citations, 1))
+        sources = "\n".join(
+            f"[{n}] " + " · ".join([citation(hit), *_stated(hit.chunk.source), *links(hit)])
+            for n, hit in enumerate(reply.citations, 1)
+        )
         text = f"{text}\n\n{SOURCES_HEAD}\n{sources}"
     return "\n".join(x for x in (understood_line(reply), text) if x)
 
@@ -114,9 +174,19 @@ def nearest(reply: Answer) -> str:
     return f"{NEAREST_HEAD}\n{docs}"
 
 
-def as_markdown(reply: Answer) -> str:
-    """The answer as Markdown for API clients: :func:`as_text` with hard line breaks."""
-    return as_text(reply, lambda figure: f"**{figure}**").replace("\n", "  \n")
+def as_markdown(reply: Answer, app_url: str = "") -> str:
+    """The answer as Markdown for API clients: :func:`as_text` with hard line breaks, figures in
+    bold, and on each source line links to its 出处链接 and (given the app's ``app_url``, ending
+    in ``/``) its original file."""
+
+    def links(hit: Hit) -> list[str]:
+        url = source_url(hit.chunk.source)
+        found = [f"[{LINK_HEAD}](<{url}>)"] if url else []
+        if app_url:
+            found.append(f"[{ORIGINAL_HEAD}](<{app_url}{original_href(hit.chunk.doc)}>)")
+        return found
+
+    return as_text(reply, lambda figure: f"**{figure}**", links).replace("\n", "  \n")
 
 
 def as_json(reply: Answer) -> dict[str, Any]:
@@ -130,7 +200,11 @@ def as_json(reply: Answer) -> dict[str, Any]:
         "note": reply.note,
         "direct": direct_line(reply),
         "answer": as_text(reply),
-        "citations": [hit.to_dict() for hit in reply.citations],
+        "validity_notes": validity_notes(reply),
+        "citations": [
+            {**hit.to_dict(), "validity": validity_label(hit.chunk.source)}
+            for hit in reply.citations
+        ],
     }
 
 
@@ -166,6 +240,7 @@ def as_html(reply: Answer) -> str:
         )
     else:
         body = f"<p>{body}</p>"
+    body += "".join(f'<p class="validity-note">{escape(n)}</p>' for n in validity_notes(reply))
     cards = "".join(_card(reply, markers) for markers in _by_document(reply).values())
     return f'<div class="answer">{head}{body}{cards}</div>'
 
@@ -182,8 +257,12 @@ def _card(reply: Answer, markers: list[int]) -> str:
     """One collapsible source card per document: its citation head, then each cited passage
     under its marker, section path and page, the quoted sentences marked."""
     first = reply.citations[markers[0] - 1]
-    head = "".join(f"[{m}]" for m in markers) + " " + document_line(first.chunk.source)
-    passages = []
+    source = first.chunk.source
+    head = escape("".join(f"[{m}]" for m in markers) + " " + document_line(source))
+    head += f' · <span class="validity">{escape(validity_label(source))}</span>'
+    passages = [_card_links(first)]
+    if note := validity_note(source):
+        passages.append(f'<p class="validity-note">{escape(note)}</p>')
     for marker in markers:
         hit = reply.citations[marker - 1]
         text, parts, at = hit.chunk.text, [], 0
@@ -196,7 +275,31 @@ def _card(reply: Answer, markers: list[int]) -> str:
         passages.append(
             f'<p class="where">{escape(where)}</p><div class="passage">{"".join(parts)}</div>'
         )
-    return f'<details class="source"><summary>{escape(head)}</summary>{"".join(passages)}</details>'
+    return f'<details class="source"><summary>{head}</summary>{"".join(passages)}</details>'
+
+
+def _card_links(hit: Hit) -> str:
+    """A source card's links: the 出处链接 (when a web address) and the original file."""
+    url = source_url(hit.chunk.source)
+    links = [(url, LINK_HEAD)] if url else []
+    links.append((original_href(hit.chunk.doc), ORIGINAL_HEAD))
+    anchors = (
+        f'<a href="{html.escape(href)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        for href, text in links
+    )
+    return f'<p class="links">{" · ".join(anchors)}</p>'
+
+
+def _stated(source: Source) -> list[str]:
+    """The document's validity for a source line, when its text states one."""
+    return [] if source.validity() is Validity.UNKNOWN else [validity_label(source)]
+
+
+def _named(document: str) -> str:
+    """A repealing document as written in a sentence: 《title》, or a 文号 as it is."""
+    if document.startswith("《") or DOC_NUMBER.search(document):
+        return document
+    return f"《{document}》"
 
 
 def _highlighted(reply: Answer, marker: int) -> list[Quote]:
