@@ -260,7 +260,7 @@ def _card(reply: Answer, markers: list[int]) -> str:
     source = first.chunk.source
     head = escape("".join(f"[{m}]" for m in markers) + " " + document_line(source))
     head += f' · <span class="validity">{escape(validity_label(source))}</span>'
-    passages = [_card_links(first)]
+    passages = [links_html(source, first.chunk.doc)]
     if note := validity_note(source):
         passages.append(f'<p class="validity-note">{escape(note)}</p>')
     for marker in markers:
@@ -278,11 +278,11 @@ def _card(reply: Answer, markers: list[int]) -> str:
     return f'<details class="source"><summary>{head}</summary>{"".join(passages)}</details>'
 
 
-def _card_links(hit: Hit) -> str:
-    """A source card's links: the 出处链接 (when a web address) and the original file."""
-    url = source_url(hit.chunk.source)
+def links_html(source: Source, path: str) -> str:
+    """A document's links as HTML: its 出处链接 (when a web address) and its original file."""
+    url = source_url(source)
     links = [(url, LINK_HEAD)] if url else []
-    links.append((original_href(hit.chunk.doc), ORIGINAL_HEAD))
+    links.append((original_href(path), ORIGINAL_HEAD))
     anchors = (
         f'<a href="{html.escape(href)}" target="_blank" rel="noopener noreferrer">{text}</a>'
         for href, text in links

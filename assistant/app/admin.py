@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answering.place import place_label
+from ..answering.render import validity_label
 from ..answering.search import Searcher
 from ..documents.ingest import FileReport, corpus_files
 from ..index import BuildReport, IndexUnavailable, build, read_manifest
@@ -57,7 +57,7 @@ class Library:
         searcher: The index questions are answered from; replaced after a rebuild.
     """
 
-    COLUMNS = ("标题", "文号", "发文机关", "管辖范围", "日期", "页数", "段落数", "提示")
+    COLUMNS = ("标题", "文号", "发文机关", "日期", "状态")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -101,24 +101,13 @@ class Library:
         thread.start()
         return thread
 
-    def rows(self) -> list[tuple[str | int, ...]]:
-        """One row per indexed document, in :attr:`COLUMNS` order."""
+    def rows(self) -> list[tuple[str, ...]]:
+        """One row per indexed document, in :attr:`COLUMNS` order (the 文件库 table)."""
         if self.searcher is None:
             return []
-        index = self.searcher.index
-        counts = np.bincount(index.chunk_docs, minlength=len(index.documents))
         return [
-            (
-                d.source.title,
-                d.source.doc_number,
-                d.source.issuer,
-                place_label(d.source.jurisdiction),
-                d.source.issued_on,
-                d.pages or "",
-                int(n),
-                "；".join(d.warnings),
-            )
-            for d, n in zip(index.documents, counts, strict=True)
+            (s.title, s.doc_number, s.issuer, s.issued_on, validity_label(s))
+            for s in (d.source for d in self.searcher.index.documents)
         ]
 
     def passages(self, document: int) -> list[Chunk]:

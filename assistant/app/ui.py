@@ -20,13 +20,18 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import gradio as gr
+
 from ..answering.answer import answer
 from ..answering.render import as_html, as_markdown, escape
-from ..answering.search import Filters
 from ..index import IndexUnavailable
 from ..settings import Settings
 from ..types import Answer
+from . import library_tab as files
 from .admin import Library, check_password
+from .chinese import LABELS_JS, TRANSLATIONS
+from .filters import ALL, chosen_filters, filter_choices
+from .server import run
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -38,7 +43,6 @@ STAFF_EXAMPLES = [
     "淮安市2024年全市一共受理了多少件政府信息公开申请？",
     "广州市老年人助餐配餐服务管理办法的文号是什么？",
 ]
-ALL = "全部"
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -56,21 +60,23 @@ CSS = """
 .answer .generated {font-size: 1.1em; white-space: pre-wrap; margin-bottom: 6px}
 .answer .provisional {color: var(--body-text-color-subdued)}
 .answer .model-head, .answer .note {color: var(--body-text-color-subdued); font-size: 0.9em}
+.answer .validity-note {color: var(--color-red-600, #c2410c); font-weight: 500}
+.answer .links {font-size: 0.9em; margin: 4px 0 0}
+.doc-details dl {display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0}
+.doc-details dt {color: var(--body-text-color-subdued)}
+.doc-details dd {margin: 0}
 """
 
 
-def create_app(settings: Settings, admin_password: str | None = None) -> Any:
-    """Build the Gradio Blocks app over the index at ``settings.index``.
+def create_app(library: Library, admin_password: str | None = None) -> Any:
+    """Build the Gradio Blocks app over the library's index.
 
     Over 60 lines: the Blocks layout reads top to bottom as the page does.
 
     Args:
-        settings: Where the corpus and index are, and how to search.
+        library: The corpus and index (with no index yet, its first build starts here).
         admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.
     """
-    import gradio as gr
-
-    library = Library(settings)
     if library.searcher is None:  # first start: serve at once, answer when the index is built
         library.build_first_index()
     if admin_password is None:
@@ -79,7 +85,7 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        filters = _filters(doc_type, issuer, year)
+        filters = chosen_filters(doc_type, issuer, year)
         asked = _user_turns(history)
         turn = [*history, _message("user", question)]
 
@@ -96,6 +102,7 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
         issuer: str = "",
         year: str = "",
         history: list[str] | None = None,
+        request: gr.Request | None = None,
     ) -> str:
         """Answer a question: Markdown with [n] markers and one source line per citation.
 
@@ -103,11 +110,12 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
         发文机关 ``issuer`` (a part of its name) and 年份 ``year`` (e.g. 2024). Optional
         ``history``: the earlier questions of the conversation, oldest first; a
         follow-up that does not name its topic (那需要什么材料？) is taken in theirs.
+        Each source line links to the document's original file on this app.
         """
         try:
-            filters = _filters(doc_type, issuer, year)
+            filters = chosen_filters(doc_type, issuer, year)
             reply = answer(library.ready(), question, filters=filters, history=history or ())
-            return as_markdown(reply)
+            return as_markdown(reply, str(request.base_url) if request else "")
         except ValueError as error:
             return str(error)
 
@@ -120,7 +128,9 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
             with gr.Tab("问答", id="qa"):
                 with gr.Row():
                     with gr.Column(scale=4):
-                        chat = gr.Chatbot(label="对话", height=520, elem_id="chat")
+                        chat = gr.Chatbot(
+                            label="对话", height=520, elem_id="chat", buttons=["copy"]
+                        )
                         with gr.Row():
                             question = gr.Textbox(
                                 label="您的问题",
@@ -129,8 +139,10 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
                                 elem_id="question",
                             )
                             send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
-                        gr.Examples(CITIZEN_EXAMPLES, inputs=question, label="市民常问")
-                        gr.Examples(STAFF_EXAMPLES, inputs=question, label="工作人员常问")
+                        examples = [
+                            gr.Examples(CITIZEN_EXAMPLES, inputs=question, label="市民常问"),
+                            gr.Examples(STAFF_EXAMPLES, inputs=question, label="工作人员常问"),
+                        ]
                     with gr.Column(scale=1):
                         gr.Markdown("### 筛选")
                         doc_type = gr.Dropdown(label="文件类型", elem_id="doc-type")
@@ -138,20 +150,16 @@ def create_app(settings: Settings, admin_password: str | None = None) -> Any:
                         year = gr.Dropdown(label="年份", elem_id="year")
                         clear = gr.Button("清空对话")
             with gr.Tab("文件库", id="library"):
-                documents = gr.Dataframe(
-                    headers=list(Library.COLUMNS), interactive=False, wrap=True, elem_id="docs"
-                )
-                chosen = gr.Dropdown(label="查看文件的段落", elem_id="viewer-doc")
-                passages = gr.HTML(elem_id="passages")
+                refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
             with gr.Tab("管理", id="admin"):
-                admin_tab(gr, library, admin_password, [documents, chosen, doc_type, issuer, year])
+                admin_tab(gr, library, admin_password, refreshed)
 
         asked, private = [question, chat, doc_type, issuer, year], {"api_visibility": "private"}
         send.click(respond, asked, [question, chat], **private)
         question.submit(respond, asked, [question, chat], **private)
+        for example in examples:  # a click asks the example question, as 提问 would
+            example.load_input_event.then(respond, asked, [question, chat], **private)
         clear.click(lambda: [], None, chat, **private)
-        chosen.change(lambda d: passages_html(library, d), chosen, passages, **private)
-        refreshed = [documents, chosen, doc_type, issuer, year]
         app.load(lambda: refresh(gr, library), None, refreshed, **private)
         gr.api(ask_api, api_name="ask")
     return app.queue(default_concurrency_limit=2, max_size=512)
@@ -262,38 +270,25 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
 
 
 def refresh(gr: Any, library: Library) -> list[Any]:
-    """Current values of the document table, the viewer's choices and the filters."""
-    rows = library.rows()
-    titles = [(f"{r[0]} {r[1]}".strip(), i) for i, r in enumerate(rows)]
-    choices = library.filter_choices()
+    """Current values of the 文件库 tab (:func:`files.refresh`) and of the filters."""
+    choices = filter_choices(library.searcher.index.documents if library.searcher else ())
     return [
-        gr.update(value=[list(r) for r in rows]),
-        gr.update(choices=titles, value=None),
+        *files.refresh(library),
         *(gr.update(choices=[ALL, *c], value=ALL) for c in choices),
     ]
 
 
-def passages_html(library: Library, document: int | None) -> str:
-    """Every passage of one document, with section path and page, as escaped HTML."""
-    if document is None:
-        return ""
-    cards = []
-    for c in library.passages(document):
-        page = f"第{c.page_start}页" if c.page_start else ""
-        where = " · ".join(x for x in (c.section, page) if x)
-        cards.append(
-            f'<div class="passage-card"><div class="where">{escape(where or "正文")}</div>'
-            f'<div class="passage">{escape(c.text)}</div></div>'
-        )
-    return f'<div class="answer">{"".join(cards)}</div>'
-
-
 def serve(settings: Settings | None = None) -> None:
-    """Start the app (with no index yet, it serves while :func:`create_app` builds one)."""
+    """Start the app (with no index yet, it serves while :func:`create_app` builds one):
+    in Chinese, without Gradio's footer, beside the original files (:mod:`.server`)."""
     settings = settings or Settings.from_env()
+    library = Library(settings)
     # Gradio refuses a larger upload itself, in English: files up to twice the limit get
     # through, for the 管理 tab to refuse them with a Chinese reason.
-    create_app(settings).launch(css=CSS, max_file_size=2 * settings.max_file_bytes)
+    run(
+        create_app(library), library, css=CSS, js=LABELS_JS, footer_links=[],
+        i18n=gr.I18n(**TRANSLATIONS), max_file_size=2 * settings.max_file_bytes,
+    )  # fmt: skip
 
 
 def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
@@ -324,11 +319,6 @@ def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
     if failed:
         raise failed[0]
     yield done[0]
-
-
-def _filters(doc_type: str, issuer: str, year: str) -> Filters:
-    """The filters chosen; empty and 全部 mean no restriction."""
-    return Filters(*(v.strip() if v and v != ALL else "" for v in (doc_type, issuer, year)))
 
 
 def _message(role: str, content: str) -> dict[str, str]:
