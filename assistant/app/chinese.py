@@ -24,6 +24,8 @@ LABELS = {
     "Fullscreen": "全屏",
     "Exit fullscreen mode": "退出全屏",
     "Open cell menu": "打开单元格菜单",
+    "Select column": "选择列",
+    "Select row": "选择行",
     "File upload": "上传文件",
     "Click to upload or drop files": "点击上传或拖入文件",
     "More tabs": "更多标签页",

@@ -20,7 +20,10 @@ from .admin import Library
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".docx": DOCX}
-TEXT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")  # served with the encoding they are in
+PAGE_SUFFIXES = (".html", ".htm")
+# Saved pages often hide their body until their scripts (which do not run here) show it.
+SHOWN = b"<style>body {visibility: visible !important}</style>"
 # A saved web page runs nothing and loads nothing: no scripts on the app's origin, no requests out.
 SANDBOX = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Gradio picks its language from navigator.language when the page loads: say Chinese first.
@@ -51,14 +54,19 @@ def original_file(library: Library, requested: str) -> Path | None:
 
 def original_response(path: Path) -> Any:
     """The file as the browser should show it: PDF and text inline (text in its own
-    encoding), a web page sandboxed, a DOCX as a download."""
-    from fastapi.responses import FileResponse
+    encoding), a web page sandboxed and made visible, a DOCX as a download."""
+    from fastapi.responses import FileResponse, Response
 
     suffix = path.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix, "application/octet-stream")
-    if suffix in TEXT_SUFFIXES:
-        media_type = f"text/plain; charset={decode_text(path.read_bytes())[1]}"
     headers = {"X-Content-Type-Options": "nosniff"}
+    if suffix in TEXT_SUFFIXES:
+        data = path.read_bytes()
+        media_type = MEDIA_TYPES.get(suffix, "text/plain") + f"; charset={decode_text(data)[1]}"
+        if suffix in PAGE_SUFFIXES:
+            data = SHOWN + data if (at := _head_end(data)) < 0 else data[:at] + SHOWN + data[at:]
+        headers["Content-Security-Policy"] = SANDBOX
+        return Response(data, media_type=media_type, headers=headers)
     if suffix != ".pdf":  # Chromium shows no PDF in a sandboxed page
         headers["Content-Security-Policy"] = SANDBOX
     disposition = "attachment" if suffix == ".docx" else "inline"
@@ -66,6 +74,12 @@ def original_response(path: Path) -> Any:
         path, media_type=media_type, headers=headers, filename=path.name,
         content_disposition_type=disposition,
     )  # fmt: skip
+
+
+def _head_end(page: bytes) -> int:
+    """Where the page's ``<head …>`` tag ends, or -1."""
+    found = re.search(rb"<head(\s[^>]*)?>", page, re.IGNORECASE)
+    return found.end() if found else -1
 
 
 def web_app(blocks: Any, library: Library, **options: Any) -> Any:
