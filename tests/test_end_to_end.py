@@ -141,7 +141,8 @@ def test_ask_answers_and_refuses(index: Path) -> None:
     body, sources = found["answer"].split("\n\n来源：\n")
     assert "484万元" in body.split("[1]")[0] and len(body) <= 320  # a short quote, cited
     assert sources.startswith("[1] 《") and "官市监函〔2020〕18号" in sources
-    assert set(found["citations"][0]) == HIT_KEYS
+    assert set(found["citations"][0]) == HIT_KEYS | {"validity"}  # ask: with its validity
+    assert found["validity_notes"] == [] and found["citations"][0]["validity"] == "未注明"
     assert refused["found"] is False
     assert refused["answer"].startswith("未在已收录的文件中找到")
 
