@@ -1,8 +1,11 @@
-"""Screenshots of real replies in the 问答 tab, for the README and issue notes.
+"""Screenshots of the app, for the README and issue notes.
 
-Runs the app on an existing index of ``../shared/corpus`` (``--corpus``, ``--index``), asks
-each question in headless Chromium (Debian's ``/usr/bin/chromium``) and saves the last reply as
-``docs/reply-<n>.png``. Usage::
+Runs the app on an existing index (``--corpus``, ``--index``; the shipped ``corpus/`` or
+``../shared/corpus``), asks each question in headless Chromium (Debian's
+``/usr/bin/chromium``) and saves the last reply as ``docs/reply-<n>.png``, the first reply's
+page as ``docs/screenshot.png`` and its first source card, opened, as
+``docs/source-card.png``; then the 文件库 tab on a laptop screen (1366×768) with one
+document selected as ``docs/library.png``. Usage::
 
     python docs/make_screenshots.py --corpus CORPUS --index INDEX
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from assistant.app.launch import running
 
@@ -22,6 +25,7 @@ QUESTIONS = (
     ["公租房合同到期了还想接着租，能续吗？", "那要提前多久申请？"],
 )
 
+LIBRARY_SEARCH = "广州市民政局"
 UNSCROLL = (
     "#chat, #chat * {max-height: none !important; height: auto !important;"
     " overflow: visible !important}"
@@ -38,6 +42,7 @@ def main() -> None:
     flags = ["--headless", "--no-sandbox", "--disable-gpu"]
     with running(env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        library(browser, url, out)
         for n, turns in enumerate(QUESTIONS, 1):
             page = browser.new_page(viewport={"width": 1100, "height": 1000})
             page.set_default_timeout(240_000)
@@ -52,10 +57,28 @@ def main() -> None:
             # the chat box scrolls at a fixed height: let it grow so the whole reply shows
             page.add_style_tag(content=UNSCROLL)
             reply = page.locator("#chat .answer").last
-            reply.locator("details.source").first.locator("summary").click()
+            card = reply.locator("details.source").first
+            card.locator("summary").click()
             reply.screenshot(path=out / f"reply-{n}.png")
+            if n == 1:
+                card.screenshot(path=out / "source-card.png")
+                page.screenshot(path=out / "screenshot.png")
             page.close()
         browser.close()
+
+
+def library(browser: Browser, url: str, out: Path) -> None:
+    """The 文件库 tab at 1366×768, searched for a word and one document selected."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(url)
+    page.get_by_role("tab", name="文件库").click()
+    page.locator("#docs .virtual-row").first.wait_for()
+    page.locator("#docs-search textarea, #docs-search input").fill(LIBRARY_SEARCH)
+    page.wait_for_timeout(1000)
+    page.locator("#docs .virtual-row").first.click()
+    page.locator("#doc-details dl").wait_for()
+    page.screenshot(path=out / "library.png", full_page=True)
+    page.close()
 
 
 if __name__ == "__main__":
