@@ -117,16 +117,6 @@ class Library:
         index = self.searcher.index
         return [index.chunk(int(row)) for row in np.flatnonzero(index.chunk_docs == document)]
 
-    def filter_choices(self) -> tuple[list[str], list[str], list[str]]:
-        """Document types, issuers and years present in the index, for the filters."""
-        if self.searcher is None:
-            return [], [], []
-        sources = [d.source for d in self.searcher.index.documents]
-        types = sorted({s.doc_type for s in sources if s.doc_type})
-        issuers = sorted({s.issuer for s in sources if s.issuer})
-        years = sorted({s.issued_on[:4] for s in sources if s.issued_on}, reverse=True)
-        return types, issuers, years
-
     def save_uploads(self, files: Iterable[str | Path]) -> list[str]:
         """Check uploaded files and save them into the corpus; one message per file.
 
