@@ -188,7 +188,7 @@ def test_library_fits_a_laptop_screen_is_searched_and_shows_the_selected_documen
         "t => [...t.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1"
         " || !['auto', 'scroll'].includes(getComputedStyle(e).overflowX))"
     )  # no side-scrolling inside the table either
-    assert "未注明" in rows.first.inner_text()
+    assert "现行有效" in rows.first.inner_text()  # 穗府办规〔2024〕13号, in force to 2029-07-28
     page.locator("#docs-search input, #docs-search textarea").fill("临时救助")
     page.wait_for_function("document.querySelectorAll('#docs .virtual-row').length === 1")
     rows.first.click()
@@ -207,7 +207,7 @@ def test_a_source_card_links_to_the_published_page_and_the_original_file(page: P
     ask(page, "公共租赁住房的住房租赁补贴期限是几年？")
     card = page.locator("#chat .answer").last.locator("details.source").first
     assert "公共租赁住房" in card.locator("summary").inner_text()
-    assert "未注明" in card.locator("summary .validity").inner_text()
+    assert "现行有效" in card.locator("summary .validity").inner_text()  # to 2029-07-28
     card.locator("summary").click()
     assert card.get_by_role("link", name="出处链接").get_attribute("href") == PUBLISHED
     original = card.get_by_role("link", name="原文件")

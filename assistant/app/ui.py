@@ -191,14 +191,14 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
         )
         with gr.Row(visible=False) as held_row:
             held = gr.CheckboxGroup(
-                label="与已有文件同名的上传（尚未保存）：替换后原文件移到回收站 .trash/",
+                label="与已有文件同名的上传（尚未保存）：替换后原文件移到回收站（不删除）",
                 elem_id="held",
             )
             replace = gr.Button("替换同名文件", elem_id="replace")
             keep = gr.Button("不替换", elem_id="keep")
         with gr.Row():
             chosen = gr.Dropdown(
-                label="移除文件（移到回收站 .trash/，不删除）", elem_id="remove-file"
+                label="移除文件（移到回收站，不删除）", elem_id="remove-file"
             )
             remove = gr.Button("移除", elem_id="remove")
         pending = gr.Markdown(elem_id="pending")
