@@ -30,7 +30,7 @@ _YEARS = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:为)?([一二三四�
 _UNTIL = re.compile(rf"有效期(?:调整)?至({_DAY})")
 _UNTIL_ITSELF = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:调整)?至({_DAY})")
 # "…《X》（文号）、《Y》同时废止", "原《X》不再执行"
-_REPEAL = re.compile(r"[^。；]*?[》）)]\s*(?:同时|即行|予以|一并)?(?:废止|不再执行|停止执行)")
+_REPEAL = re.compile(r"[》）)]\s*(?:同时|即行|予以|一并)?(?:废止|不再执行|停止执行)")
 _TITLE = re.compile(r"《([^《》]{4,120})》")
 _NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔(?:19|20)\d{2}〕\d{1,5}号")
 
@@ -67,7 +67,9 @@ def in_force(
 def repeals(text: str) -> tuple[str, ...]:
     """The titles (without 《》) and 文号 of the documents ``text`` says it repeals."""
     named: list[str] = []
-    for sentence in _REPEAL.findall(text):
+    for m in _REPEAL.finditer(text):  # the verb, then its sentence back to 。；or a line break
+        start = max(text.rfind(stop, 0, m.start()) for stop in "。；\n") + 1
+        sentence = text[start : m.end()]
         named += [*_TITLE.findall(sentence), *_NUMBER.findall(sentence)]
     return tuple(dict.fromkeys(named))
 
