@@ -7,8 +7,9 @@ deterministic, instant, no torch.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_CORPUS = SHARED / "corpus"
 SEED = next((SHARED_CORPUS / "seed").glob("*.txt"), None) if SHARED.is_dir() else None
+# Debian's Chromium, driven by Playwright in the browser tests.
+CHROMIUM = "/usr/bin/chromium"
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (a Playwright ``Browser``) for one test module."""
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from assistant.app.launch import running
-from tests.conftest import SEED, SHARED_CORPUS
+from tests.conftest import SEED, SHARED_CORPUS, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "管理-密码-2026"
 HTML_FILES = (
     "11_公共租赁住房保障办法_穗府办规2024-13号.html",
@@ -37,7 +36,7 @@ BUILDING = "正在建立索引"
 FIRST_REPLIES: list[str] = []  # /ask replies from the app's start until its index was built
 TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes loading the model
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +65,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         FIRST_REPLIES.extend(replies)
         assert BUILDING not in replies[-1], "the first index was not built in 10 minutes"
         yield url, corpus
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from assistant.app.launch import running
 from assistant.index import build
 
-from .conftest import hash_settings
+from .conftest import hash_settings, needs_chromium
 from .test_bad_inputs import OLE
-from .test_browser import CHROMIUM
 
 PASSWORD = "管理-密码-15"
 LIBRARY = "图书角通知.txt"
@@ -31,7 +30,7 @@ NOTICES = {
 LIMIT_MB = 0.05  # a small limit, so that an over-size file is small too
 TIMEOUT = 60_000  # ms
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +53,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     }
     with running(env, log=work / "app.log", timeout=120) as url:
         yield url, corpus
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

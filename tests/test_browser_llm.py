@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from assistant.app.launch import running
 from assistant.index import build
 from assistant.settings import Settings
-from tests.conftest import SEED
+from tests.conftest import SEED, needs_chromium
 from tests.llm_server import Script, ScriptedServer, serving
 
-CHROMIUM = "/usr/bin/chromium"
 TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes loading the model
 QUESTION = "2018年知识产权专项经费是多少？"
 PIECES = ("2018年官渡区安排的知识产权专项经费是", "484万元[1]。")
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +52,12 @@ def app(tmp_path_factory: pytest.TempPathFactory, model: ScriptedServer) -> Iter
 
 
 @pytest.fixture
-def page(app: str) -> Iterator[Page]:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser: Browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(TIMEOUT)
-        page.goto(app)
-        yield page
-        browser.close()
+def page(browser: Browser, app: str) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT)
+    page.goto(app)
+    yield page
+    page.close()
 
 
 def send(page: Page, question: str) -> None:

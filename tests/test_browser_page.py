@@ -12,17 +12,15 @@ import http.client
 import re
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from assistant.app.launch import running
-from tests.conftest import SEED, SHARED_CORPUS
+from tests.conftest import SEED, SHARED_CORPUS, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 HOUSING = "html/11_公共租赁住房保障办法_穗府办规2024-13号.html"
 RELIEF = "html/29_广州市临时救助实施细则_穗府办规2021-19号.html"
 MEALS = "html/30_老年人助餐配餐服务管理办法_穗民规字2024-3号.html"
@@ -37,7 +35,7 @@ SECRET = "这一行在语料库之外"
 ENGLISH = re.compile(r"[A-Za-z]*[a-z]{2,}[A-Za-z]*")  # a word, not an acronym such as PDF
 TIMEOUT = 120_000
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +61,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while "正在建立索引" in client.predict(question="公租房", api_name="/ask"):
             pass  # the hash embedder builds the first index in seconds
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
