@@ -17,6 +17,7 @@ ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "bundled:multilingual-e5-small"
 FUSIONS = ("zscore", "rrf")
 BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
+OCR_MODES = ("on", "off")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,12 @@ class Settings:
             stored in the index manifest nor shown in ``repr``.
         llm_timeout: Seconds the whole reply may take, connection and streaming
             included (``ASSISTANT_LLM_TIMEOUT``); past it the extractive answer is used.
+        ocr: Whether pages without a text layer (scanned PDF pages, image-only OFD
+            pages) are read by OCR (``ASSISTANT_OCR``): ``on`` (the default) or
+            ``off``, which reports them "needs OCR" and skips them.
+        ocr_max_pages: At most this many pages of one file are recognized by OCR
+            (``ASSISTANT_OCR_MAX_PAGES``); the file's further scanned pages are
+            skipped and named in its report.
     """
 
     corpus: Path = Path("corpus")
@@ -99,6 +106,8 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)
     llm_timeout: float = 30.0
+    ocr: str = "on"
+    ocr_max_pages: int = 200
 
     @property
     def max_file_bytes(self) -> int:
@@ -113,6 +122,10 @@ class Settings:
         if self.backend not in BACKENDS:
             raise ValueError(
                 f"未知嵌入后端 unknown backend {self.backend!r}（可选 {' / '.join(BACKENDS)}）"
+            )
+        if self.ocr not in OCR_MODES:
+            raise ValueError(
+                f"未知 OCR 设置 unknown ocr {self.ocr!r}（可选 {' / '.join(OCR_MODES)}）"
             )
 
     @classmethod

@@ -148,6 +148,7 @@ class Extracted:
         title: A title hint from the file itself (HTML ``<title>``, PDF metadata).
         warnings: Problems worth reporting that did not stop the extraction.
         stated: What the file says about itself outside its text (a web page's head).
+        ocr_pages: The pages (1-based) whose text was recognized by OCR.
     """
 
     pages: tuple[str, ...]
@@ -155,6 +156,7 @@ class Extracted:
     title: str = ""
     warnings: tuple[str, ...] = ()
     stated: Stated = Stated()
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,7 @@ class Document:
         page_starts: Offset in ``text`` where each page begins (PDF only).
         warnings: Problems found while loading and cleaning.
         repeals: Titles and 文号 of the documents it says it repeals.
+        ocr_pages: The pages (1-based) whose text was recognized by OCR.
     """
 
     path: str
@@ -222,6 +225,7 @@ class Document:
     page_starts: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     repeals: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -247,6 +251,7 @@ class Chunk:
 
     ``start``/``end`` are offsets into the document's cleaned text, so
     ``document.text[start:end] == text`` (table chunks may repeat a header row).
+    ``ocr`` tells that (some of) its pages were recognized by OCR.
     """
 
     id: str
@@ -258,6 +263,7 @@ class Chunk:
     end: int
     page_start: int | None = None
     page_end: int | None = None
+    ocr: bool = False
 
     @property
     def section(self) -> str:

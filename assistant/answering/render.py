@@ -80,13 +80,14 @@ def source_url(source: Source) -> str:
 
 
 def page_label(hit: Hit) -> str:
-    """第3页, 第3–4页, or ``""`` for a document without pages."""
+    """第3页, 第3–4页, 第3页（OCR识别） for a passage read by OCR, ``""`` without pages."""
     c = hit.chunk
     if not c.page_start:
         return ""
+    ocr = "（OCR识别）" if c.ocr else ""
     if c.page_end and c.page_end != c.page_start:
-        return f"第{c.page_start}–{c.page_end}页"
-    return f"第{c.page_start}页"
+        return f"第{c.page_start}–{c.page_end}页{ocr}"
+    return f"第{c.page_start}页{ocr}"
 
 
 def citation(hit: Hit) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
-from ..settings import BACKENDS, Settings
+from ..settings import BACKENDS, OCR_MODES, Settings
 from ..types import FileStatus
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "corpus", type=Path, metavar="DIR", help="folder of PDF/DOCX/TXT/HTML files"
     )
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_ocr(ingest)
     ingest.set_defaults(handler=_ingest)
 
     build = commands.add_parser("build", help="build or update the index from the corpus")
@@ -106,9 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_ocr(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ocr", choices=OCR_MODES, help="read pages without text by OCR (default on)"
+    )
+
+
 def _add_common(command: argparse.ArgumentParser, corpus: bool = False) -> None:
     if corpus:
         command.add_argument("--corpus", type=Path, help="source folder (default corpus/)")
+        _add_ocr(command)
     command.add_argument("--index", type=Path, help="index folder (default index/)")
     command.add_argument("--model", help="embedding model (default: bundled multilingual-e5-small)")
     command.add_argument(
@@ -122,6 +130,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         index=args.index,
         model=args.model,
         backend=args.backend,
+        ocr=getattr(args, "ocr", None),
     )
 
 
@@ -285,13 +294,15 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     from ..documents.ingest import ingest
+    from ..index.builder import OCR_CACHE
 
-    settings = Settings.from_env(corpus=args.corpus)
+    settings = Settings.from_env(corpus=args.corpus, ocr=args.ocr)
     if not settings.corpus.is_dir():
         raise ValueError(f"找不到文件夹 folder not found: {settings.corpus}")
     started = time.perf_counter()
     reports = []
-    for report in ingest(settings.corpus, settings):
+    cache = settings.index / OCR_CACHE if settings.index.is_dir() else None  # the index's
+    for report in ingest(settings.corpus, settings, ocr_cache=cache):
         reports.append(report)
         if not args.json:
             print(_report_line(report), file=out, flush=True)

@@ -53,6 +53,7 @@ def chunk(document: Document, chunk_size: int = 500, chunk_min: int = 120) -> li
             header = _table_header(text, start)
             if header and not body.startswith(header):
                 body = header + "\n" + body
+        first, last = document.page_at(start), document.page_at(max(start, end - 1))
         chunks.append(
             Chunk(
                 id=content_hash(document.sha256, str(start), body),
@@ -62,8 +63,9 @@ def chunk(document: Document, chunk_size: int = 500, chunk_min: int = 120) -> li
                 text=body,
                 start=start,
                 end=end,
-                page_start=document.page_at(start),
-                page_end=document.page_at(max(start, end - 1)),
+                page_start=first,
+                page_end=last,
+                ocr=bool(first and any(first <= p <= (last or first) for p in document.ocr_pages)),
             )
         )
     return chunks

@@ -8,7 +8,7 @@ name and reason, and never stops the run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
@@ -19,11 +19,12 @@ from .cleaning import clean
 from .metadata import SIDECAR, extract, merge, read_sidecar
 from .places import jurisdiction
 from .readers import EmptyFile, LoadError, read, sha256_file
+from .readers.ocr import OcrOptions, OcrStep, ocr_options
 from .validity import repeals
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 6  # 6: 出处链接 and validity dates in Source
+PIPELINE_VERSION = 7  # 7: scanned pages read by OCR, OFD files
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"
@@ -114,22 +115,30 @@ def load_document(
         page_starts=page_starts,
         warnings=tuple(warnings),
         repeals=repeals(text),
+        ocr_pages=extracted.ocr_pages,
     )
 
 
 def ingest(
-    corpus: Path, settings: Settings | None = None, known: Mapping[str, str] | None = None
+    corpus: Path,
+    settings: Settings | None = None,
+    known: Mapping[str, str] | None = None,
+    ocr_cache: Path | None = None,
+    on_ocr: Callable[[OcrStep], None] | None = None,
 ) -> Iterator[FileReport]:
     """Load every file of ``corpus`` and chunk it; yield one report per file.
 
     Args:
         corpus: The corpus folder.
-        settings: Chunk sizes and the file size limit (defaults when ``None``).
+        settings: Chunk sizes, the file size limit and OCR (defaults when ``None``).
         known: sha256 by relative path of files already indexed: those whose
             bytes did not change are reported ``unchanged`` and not read.
+        ocr_cache: Folder of pages already recognized by OCR (none when ``None``).
+        on_ocr: Called after each page recognized by OCR.
     """
     known = known or {}
     settings = settings or Settings()
+    ocr = OcrOptions(settings.ocr == "on", settings.ocr_max_pages, ocr_cache, on_ocr)
     overrides = read_sidecar(corpus)
     seen: dict[str, str] = {}
     limit = settings.max_file_bytes
@@ -150,7 +159,8 @@ def ingest(
             yield FileReport(relative, FileStatus.UNCHANGED)
             continue
         try:
-            document = load_document(path, corpus, overrides.get(relative), digest)
+            with ocr_options(ocr):
+                document = load_document(path, corpus, overrides.get(relative), digest)
         except LoadError as error:
             yield FileReport(relative, FileStatus.FAILED, (str(error),))
             continue

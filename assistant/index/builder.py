@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import __version__
 from ..documents.ingest import PIPELINE_VERSION, FileReport, ingest
+from ..documents.readers.ocr import OcrStep
 from ..settings import Settings
 from ..types import Chunk, DocumentInfo, FileStatus
 from .lexicon import Group, read_synonyms
@@ -48,6 +49,10 @@ from .tokens import (
 )
 from .units import Units, passage_text, unit_texts
 from .vocabulary import Vocabulary, digest
+
+# The folder of the index that keeps pages recognized by OCR (see ``documents.readers.ocr``):
+# kept across generations, so no page is recognized twice.
+OCR_CACHE = "ocr-cache"
 
 
 @dataclass(frozen=True)
@@ -79,17 +84,19 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far the embedding of a build has got.
+    """How far the embedding of a build has got, or the OCR of one file.
 
     Attributes:
-        done: Passages and sentence units embedded so far.
-        total: Passages and sentence units to embed in this build.
+        done: Passages and sentence units embedded so far (pages recognized, for OCR).
+        total: Passages and sentence units to embed in this build (pages to recognize).
         seconds: Time since the embedding started.
+        file: For OCR, the file being read; empty for the embedding.
     """
 
     done: int
     total: int
     seconds: float
+    file: str = ""
 
     @property
     def fraction(self) -> float:
@@ -98,7 +105,9 @@ class Progress:
 
     @property
     def text(self) -> str:
-        """In Chinese, for people: 计算向量 640/1972 段，约剩 1 分 20 秒."""
+        """In Chinese, for people: 计算向量 640/1972 段，约剩 1 分 20 秒; 页 3/12 OCR识别：a.pdf."""
+        if self.file:
+            return f"页 {self.done}/{self.total} OCR识别：{self.file}"
         line = f"计算向量 {self.done}/{self.total} 段"
         if 0 < self.done < self.total:
             left = round(self.seconds * (self.total - self.done) / self.done)
@@ -114,6 +123,15 @@ class Progress:
             return None
         started = time.perf_counter()
         return lambda done, total: on_embed(cls(done, total, time.perf_counter() - started))
+
+    @classmethod
+    def ocr_reporter(
+        cls, on_embed: Callable[[Progress], None] | None
+    ) -> Callable[[OcrStep], None] | None:
+        """An OCR ``on_step`` that hands ``on_embed`` a :class:`Progress` of the file's pages."""
+        if on_embed is None:
+            return None
+        return lambda step: on_embed(cls(step.done, step.total, 0.0, step.file))
 
 
 def build(
@@ -132,7 +150,8 @@ def build(
     Args:
         settings: Corpus, index, model and chunking settings.
         on_file: Called with each file's report as soon as it is known.
-        on_embed: Called as the embedding goes, after each batch of passages.
+        on_embed: Called as the embedding goes, after each batch of passages, and
+            after each page recognized by OCR (a :class:`Progress` naming its file).
 
     Raises:
         IndexUnavailable: Nothing in the corpus could be indexed (the previous
@@ -156,7 +175,9 @@ def build(
         reports = []
         synonyms = read_synonyms(settings.corpus)  # its problems reported like a file's
         extra = [synonyms.report] if synonyms.report else []
-        for report in itertools.chain(ingest(settings.corpus, settings, known=known), extra):
+        cache, on_ocr = settings.index / OCR_CACHE, Progress.ocr_reporter(on_embed)
+        files = ingest(settings.corpus, settings, known=known, ocr_cache=cache, on_ocr=on_ocr)
+        for report in itertools.chain(files, extra):
             reports.append(report)
             if on_file:
                 on_file(report)

@@ -25,8 +25,9 @@ from .embedders import resolve_backend
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-# Settings whose change makes every stored chunk or vector stale.
-SHAPING = ("model", "chunk_size", "chunk_min", "unit_chars")
+# Settings whose change makes every stored chunk or vector stale (OCR on or off, or its
+# page limit, changes what scanned pages yield; the OCR cache makes the re-reading cheap).
+SHAPING = ("model", "chunk_size", "chunk_min", "unit_chars", "ocr", "ocr_max_pages")
 
 
 class IndexUnavailable(RuntimeError):

@@ -1,10 +1,17 @@
-"""The reader of PDF files with a text layer (pypdf), page by page."""
+"""The reader of PDF files (pypdf), page by page; pages without text read by OCR.
+
+A page whose text layer is empty, or holds only page furniture (fewer than
+:data:`FURNITURE` characters, e.g. "- 3 -"), is rendered and recognized
+(:mod:`.ocr`), so scans and mixed PDFs are read page by page.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...types import Extracted
 from .base import (
@@ -16,16 +23,19 @@ from .base import (
     garbled_warnings,
     quiet,
 )
+from .ocr import DPI, OcrResult, current_options, page_list, recognize
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+# A page with fewer visible characters than this has no text layer worth keeping.
+FURNITURE = 10
 
 _BAD_TITLE = re.compile(
     r"^(microsoft\s+(word|excel|powerpoint)\s*-.*|untitled|document|无标题|标题|新建.*)$"
     r"|\.(docx?|wps|pdf|xlsx?|pptx?|txt|rtf|ofd)$|^[\w.()\-]+$",
     re.I | re.A,
 )
-
-
-def _pages(numbers: list[int]) -> str:
-    return "第" + "、".join(map(str, numbers)) + "页"
 
 
 def _has_images(page: Any) -> bool:
@@ -35,8 +45,50 @@ def _has_images(page: Any) -> bool:
         return False
 
 
+@contextmanager
+def rendered_pages(path: Path) -> Iterator[Callable[[int], Image]]:
+    """A function that renders page ``number`` of the PDF as a grayscale image at :data:`DPI`.
+
+    PDFium (pypdfium2) draws the page as printed: every image of it composited
+    (a scan cut into strips, masks, JBIG2 and CCITT faxes that pypdf cannot
+    decode without extra packages), the page's rotation and cropping applied,
+    and vector-drawn text rendered too. pypdf's ``page.images`` would only give
+    the embedded images one by one, untransformed, so it is not used for OCR.
+    """
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        yield lambda number: document[number - 1].render(scale=DPI / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+
+
+def _ocr(path: Path, texts: list[str], failed: list[int]) -> OcrResult:
+    """OCR of the pages with no text worth keeping; their texts replaced in ``texts``."""
+    wanted = [
+        n
+        for n, text in enumerate(texts, 1)
+        if n not in failed and len("".join(text.split())) < FURNITURE
+    ]
+    if not wanted:
+        return OcrResult()
+    try:
+        with rendered_pages(path) as render:
+            result = recognize(path, wanted, render)
+    except Exception:  # noqa: BLE001 - PDFium refuses what pypdf read: no OCR, as before
+        return OcrResult(failed=tuple(wanted))
+    for page in result.pages:
+        if page.text.strip():
+            texts[page.number - 1] = page.text
+    return result
+
+
 def read_pdf(path: Path) -> Extracted:
-    """Read a PDF page by page with pypdf (``paginated=True``, title from metadata)."""
+    """Read a PDF page by page with pypdf (``paginated=True``, title from metadata).
+
+    Pages without text are read by OCR unless it is off (:mod:`.ocr`).
+    """
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -64,21 +116,29 @@ def read_pdf(path: Path) -> Extracted:
             except Exception:  # noqa: BLE001 - one bad page must not lose the others
                 texts.append("")
                 failed.append(number)
-        blank = [n for n, t in enumerate(texts, 1) if not t.strip() and n not in failed]
-        scanned = [n for n in blank if _has_images(pages[n - 1])]
     if not pages:
         raise EmptyFile(path, f"PDF 没有任何页面：{path.name}")
     if len(failed) == len(pages):
         raise CorruptFile(path, f"PDF 的每一页都无法提取文字：{path.name}")
+    options = current_options()
+    ocr = _ocr(path, texts, failed) if options.enabled else OcrResult()
+    with quiet("pypdf"):
+        blank = [n for n, t in enumerate(texts, 1) if not t.strip() and n not in failed]
+        tried = {p.number for p in ocr.pages}
+        scanned = [n for n in blank if n not in tried and _has_images(pages[n - 1])]
     if len(blank) + len(failed) == len(pages):
+        if ocr.pages:
+            raise EmptyFile(path, f"扫描件经 OCR 识别后仍没有文字：{path.name}")
         detail = f"扫描件，没有文本层，需要先做 OCR：{path.name}（共 {len(pages)} 页）"
         raise NoTextLayer(path, detail)
-    found = list(garbled_warnings("".join(texts)))
+    found = list(garbled_warnings("".join(texts))) + list(ocr.warnings(options.max_pages))
     if scanned:
-        found.append(f"no text layer — needs OCR: {_pages(scanned)}无文本层")
+        found.append(f"no text layer — needs OCR: {page_list(scanned)}无文本层")
     if empty := [n for n in blank if n not in scanned]:
-        found.append(f"blank pages: {_pages(empty)}没有文字")
+        found.append(f"blank pages: {page_list(empty)}没有文字")
     if failed:
-        found.append(f"page extraction failed: {_pages(failed)}提取出错")
+        found.append(f"page extraction failed: {page_list(failed)}提取出错")
     title = "" if len(title) < 2 or _BAD_TITLE.search(title) else title
-    return Extracted(pages=tuple(texts), paginated=True, title=title, warnings=tuple(found))
+    return Extracted(
+        pages=tuple(texts), paginated=True, title=title, warnings=tuple(found), ocr_pages=ocr.read
+    )
