@@ -22,6 +22,7 @@ from .base import (
 )
 from .docx import read_docx
 from .html import read_html
+from .ofd import read_ofd
 from .pdf import read_pdf
 from .text import read_text
 
@@ -44,10 +45,11 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".docx": read_docx,
+    ".ofd": read_ofd,
 }
 _HINTS = (
     (".doc .wps .wpt .dot .rtf .odt", "请另存为 .docx 或 PDF"),
-    (".ofd .ceb .xps .caj", "请导出为 PDF"),
+    (".ceb .xps .caj", "请导出为 PDF"),
     (".jpg .jpeg .png .gif .bmp .tif .tiff .webp", "图片需要先做 OCR"),
     (".zip .rar .7z .gz .tar .bz2 .xz", "压缩包请先解压"),
 )

@@ -48,6 +48,9 @@ LOW_CONFIDENCE = 0.9
 RECIPE = "PP-OCRv6 small, text_score=0, v1"
 # A page image with fewer dark pixels than this share is blank: no OCR.
 INK = 0.0005
+# A page with fewer visible characters than this has no text worth keeping (a page
+# number, "- 3 -"): it is read by OCR.
+FURNITURE = 10
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,23 @@ class OcrResult:
         pages: The pages recognized (blank ones left out).
         skipped: Pages past :attr:`OcrOptions.max_pages`, not recognized.
         failed: Pages that could not be rendered.
+        blank: Pages rendered blank (no ink), not recognized.
     """
 
     pages: tuple[OcrPage, ...] = ()
     skipped: tuple[int, ...] = ()
     failed: tuple[int, ...] = ()
+    blank: tuple[int, ...] = ()
+
+    @property
+    def seen(self) -> set[int]:
+        """The pages OCR looked at: recognized or found blank."""
+        return {p.number for p in self.pages} | set(self.blank)
+
+    def applied(self, texts: Sequence[str]) -> list[str]:
+        """``texts`` (one per page) with the pages OCR found text on replaced by it."""
+        found = {p.number: p.text for p in self.pages if p.text.strip()}
+        return [found.get(n, text) for n, text in enumerate(texts, 1)]
 
     @property
     def read(self) -> tuple[int, ...]:
@@ -159,6 +174,15 @@ def page_list(numbers: Sequence[int]) -> str:
     return "第" + "、".join(map(str, numbers)) + "页"
 
 
+def textless(texts: Sequence[str], skip: Sequence[int] = ()) -> list[int]:
+    """The pages (1-based, ``skip`` left out) with fewer than :data:`FURNITURE` characters."""
+    return [
+        n
+        for n, text in enumerate(texts, 1)
+        if n not in skip and len("".join(text.split())) < FURNITURE
+    ]
+
+
 _OPTIONS: ContextVar[OcrOptions] = ContextVar("ocr_options", default=OcrOptions())
 
 
@@ -187,6 +211,7 @@ def recognize(path: Path, numbers: Sequence[int], render: Callable[[int], Image]
     todo, skipped = list(numbers[: options.max_pages]), tuple(numbers[options.max_pages :])
     pages: list[OcrPage] = []
     failed: list[int] = []
+    blank: list[int] = []
     for done, number in enumerate(todo, start=1):
         try:
             image = render(number)
@@ -195,9 +220,11 @@ def recognize(path: Path, numbers: Sequence[int], render: Callable[[int], Image]
             continue
         if (page := _page(number, image, options.cache)) is not None:
             pages.append(page)
+        else:
+            blank.append(number)
         if options.on_step:
             options.on_step(OcrStep(path.name, number, done, len(todo)))
-    return OcrResult(tuple(pages), skipped, tuple(failed))
+    return OcrResult(tuple(pages), skipped, tuple(failed), tuple(blank))
 
 
 def recognizer_calls() -> int:

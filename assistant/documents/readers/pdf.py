@@ -1,7 +1,7 @@
 """The reader of PDF files (pypdf), page by page; pages without text read by OCR.
 
 A page whose text layer is empty, or holds only page furniture (fewer than
-:data:`FURNITURE` characters, e.g. "- 3 -"), is rendered and recognized
+:data:`.ocr.FURNITURE` characters, e.g. "- 3 -"), is rendered and recognized
 (:mod:`.ocr`), so scans and mixed PDFs are read page by page.
 """
 
@@ -23,13 +23,10 @@ from .base import (
     garbled_warnings,
     quiet,
 )
-from .ocr import DPI, OcrResult, current_options, page_list, recognize
+from .ocr import DPI, OcrResult, current_options, page_list, recognize, textless
 
 if TYPE_CHECKING:
     from PIL.Image import Image
-
-# A page with fewer visible characters than this has no text layer worth keeping.
-FURNITURE = 10
 
 _BAD_TITLE = re.compile(
     r"^(microsoft\s+(word|excel|powerpoint)\s*-.*|untitled|document|无标题|标题|新建.*)$"
@@ -65,23 +62,14 @@ def rendered_pages(path: Path) -> Iterator[Callable[[int], Image]]:
 
 
 def _ocr(path: Path, texts: list[str], failed: list[int]) -> OcrResult:
-    """OCR of the pages with no text worth keeping; their texts replaced in ``texts``."""
-    wanted = [
-        n
-        for n, text in enumerate(texts, 1)
-        if n not in failed and len("".join(text.split())) < FURNITURE
-    ]
-    if not wanted:
+    """OCR of the pages with no text worth keeping (see :func:`.ocr.textless`)."""
+    if not (wanted := textless(texts, failed)):
         return OcrResult()
     try:
         with rendered_pages(path) as render:
-            result = recognize(path, wanted, render)
+            return recognize(path, wanted, render)
     except Exception:  # noqa: BLE001 - PDFium refuses what pypdf read: no OCR, as before
         return OcrResult(failed=tuple(wanted))
-    for page in result.pages:
-        if page.text.strip():
-            texts[page.number - 1] = page.text
-    return result
 
 
 def read_pdf(path: Path) -> Extracted:
@@ -122,13 +110,13 @@ def read_pdf(path: Path) -> Extracted:
         raise CorruptFile(path, f"PDF 的每一页都无法提取文字：{path.name}")
     options = current_options()
     ocr = _ocr(path, texts, failed) if options.enabled else OcrResult()
+    texts = ocr.applied(texts)
     with quiet("pypdf"):
         blank = [n for n, t in enumerate(texts, 1) if not t.strip() and n not in failed]
-        tried = {p.number for p in ocr.pages}
-        scanned = [n for n in blank if n not in tried and _has_images(pages[n - 1])]
+        scanned = [n for n in blank if n not in ocr.seen and _has_images(pages[n - 1])]
     if len(blank) + len(failed) == len(pages):
-        if ocr.pages:
-            raise EmptyFile(path, f"扫描件经 OCR 识别后仍没有文字：{path.name}")
+        if ocr.seen:
+            raise EmptyFile(path, f"没有文字（空白页，OCR 也未识别出文字）：{path.name}")
         detail = f"扫描件，没有文本层，需要先做 OCR：{path.name}（共 {len(pages)} 页）"
         raise NoTextLayer(path, detail)
     found = list(garbled_warnings("".join(texts))) + list(ocr.warnings(options.max_pages))
