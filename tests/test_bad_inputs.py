@@ -26,6 +26,7 @@ from assistant.app.cli import main
 from assistant.index import Manifest, read_manifest
 
 from .conftest import SEED, SHARED_CORPUS, hash_settings
+from .scans import FACT, SCANNED, image_pdf, render
 from .test_loaders import HUAIAN_2024, RENTAL, SIMPLIFIED, TRADITIONAL, squash
 
 PDF, HTML, REPORTS = SHARED_CORPUS / "pdf", SHARED_CORPUS / "html", SHARED_CORPUS / "reports"
@@ -56,8 +57,13 @@ def encrypted_pdf(path: Path) -> None:
     writer.write(path)
 
 
+def blank_scan(path: Path) -> None:
+    Image.new("L", (595, 842), 255).save(path, "PDF")  # one page, one white image, no text
+
+
 def scanned_pdf(path: Path) -> None:
-    Image.new("L", (595, 842), 255).save(path, "PDF")  # one page, one image, no text
+    """A real scan: a page of a shared PDF rendered and saved as an image-only PDF."""
+    image_pdf(path, [render(*SCANNED[1])])
 
 
 def png_as_txt(path: Path) -> None:
@@ -105,13 +111,13 @@ SEED_PATH = f"seed/{SEED.name}"
 BAD = [
     Bad("损坏的 报告.pdf", write((PDF / HUAIAN_2024).read_bytes()[:60_000]), "failed", "corrupt"),
     Bad("加密〔2024〕1号.pdf", encrypted_pdf, "failed", "encrypted"),
-    Bad("扫描件 第1页.pdf", scanned_pdf, "failed", "needs OCR"),
+    Bad("空白扫描件.pdf", blank_scan, "failed", "空白页，OCR 也未识别出文字"),
     Bad("零页.pdf", zero_page_pdf, "failed", "PDF 没有任何页面"),
     Bad("空文件.txt", write(b""), "failed", "文件为空（0 字节）"),
     Bad("零宽字符.txt", write("\u200b\ufeff\u200b\n".encode()), "failed", "清理后没有文字"),
     Bad("关于X的函.doc", write(OLE), "failed", "unsupported format .doc"),
     Bad("通知 〔2023〕.wps", write(OLE), "failed", "unsupported format .wps"),
-    Bad("电子公文.ofd", write(b"PK\x03\x04 ofd"), "failed", "unsupported format .ofd"),
+    Bad("电子公文.ofd", write(b"PK\x03\x04 ofd"), "failed", "corrupt — OFD 已损坏"),
     Bad("照片 〔扫描〕.txt", png_as_txt, "failed", "不是文本文件（像是PNG 图片）"),
     Bad("年报 2024.txt", zero_page_pdf, "failed", "像是PDF 文件，请改用 .pdf 扩展名"),
     Bad("超大 文件.txt", write(SIMPLIFIED.encode() * 5000), "failed", "too large"),
@@ -138,6 +144,7 @@ GOOD = [
               with_control_bytes), "全市城乡最低生活保障标准为每人每月1309元"),
     Good("淮安市 2024 年报〔公开〕.PDF", copy(PDF / HUAIAN_2024),
          "全市共受理政府信息公开申请3119件"),
+    Good("扫描件 第1页.pdf", scanned_pdf, FACT),  # read by OCR
 ]  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from assistant.documents.readers import (
     sha256_file,
 )
 from assistant.documents.readers.base import decode_text
+from assistant.documents.readers.ocr import OcrOptions, ocr_options
 
 from .conftest import SHARED_CORPUS
 
@@ -177,17 +178,20 @@ def test_not_a_pdf_is_corrupt(tmp_path: Path) -> None:
         read(target)
 
 
-def test_pdf_without_text_layer_needs_ocr(tmp_path: Path) -> None:
+def test_pdf_without_text_layer_needs_ocr_when_ocr_is_off(tmp_path: Path) -> None:
     writer = PdfWriter()
     for _ in range(3):
         writer.add_blank_page(width=595, height=842)
     target = tmp_path / "扫描件〔2024〕1号.pdf"
     writer.write(target)
-    with pytest.raises(NoTextLayer) as caught:
+    with pytest.raises(NoTextLayer) as caught, ocr_options(OcrOptions(enabled=False)):
         read(target)
     message = str(caught.value)
     assert message.startswith("no text layer — needs OCR — ")
     assert "扫描件〔2024〕1号.pdf" in message and "共 3 页" in message
+    # With OCR on (the default), blank pages are found blank, not sent to the recognizer.
+    with pytest.raises(EmptyFile, match="空白页，OCR 也未识别出文字"):
+        read(target)
 
 
 def test_pdf_without_pages_is_empty(tmp_path: Path) -> None:
@@ -474,7 +478,7 @@ def test_old_word_file_renamed_docx(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------ dispatch
 def test_readers_by_suffix() -> None:
-    assert sorted(READERS) == [".docx", ".htm", ".html", ".md", ".pdf", ".txt"]
+    assert sorted(READERS) == [".docx", ".htm", ".html", ".md", ".ofd", ".pdf", ".txt"]
 
 
 @pytest.mark.parametrize(
@@ -482,7 +486,7 @@ def test_readers_by_suffix() -> None:
     [
         ("关于X的函.doc", "请另存为 .docx 或 PDF"),
         ("通知.WPS", "请另存为 .docx 或 PDF"),
-        ("电子公文.ofd", "请导出为 PDF"),
+        ("电子公文.xps", "请导出为 PDF"),
         ("扫描 第1页.jpg", "图片需要先做 OCR"),
         ("附件.zip", "压缩包请先解压"),
         ("预算表.xlsx", "支持 .pdf"),
@@ -495,7 +499,7 @@ def test_unsupported_formats_name_file_and_suffix(tmp_path: Path, name: str, hin
         read(target)
     assert str(caught.value) == (
         f"unsupported format {suffix} — 不支持的文件格式 {suffix}：{name}（{hint}"
-        + ("）" if not hint.startswith("支持") else " .txt .md .html .htm .docx）")
+        + ("）" if not hint.startswith("支持") else " .txt .md .html .htm .docx .ofd）")
     )
 
 
