@@ -11,22 +11,22 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from assistant.answering.render import citation
+from assistant.answering.render import citation, page_label
 from assistant.answering.search import Searcher
 from assistant.documents.ingest import ingest
 from assistant.documents.readers import NoTextLayer, read
 from assistant.documents.readers.layout import Box, reading_order
 from assistant.documents.readers.ocr import OcrOptions, ocr_options, recognizer_calls
-from assistant.index import build
+from assistant.index import build, read_manifest
 from assistant.index.builder import OCR_CACHE, BuildReport, Progress
 from assistant.settings import Settings
-from assistant.types import Chunk, FileStatus
+from assistant.types import Chunk, FileStatus, Hit, Source
 
 from .conftest import hash_settings
 from .scans import FACT, HONGZE_2023, SCANNED, cer, image_pdf, render, squash, text_layer
@@ -93,7 +93,7 @@ def test_scanned_pdf_is_indexed_with_its_ocr_report(scanned: Scanned) -> None:
     report = next(r for r in scanned.report.files if r.path == SCAN)
     assert report.status == FileStatus.WARNED and report.used
     found = re.search(
-        r"OCR: 2 页经 OCR 识别（第1、2页），平均置信度 (\d\.\d\d)", scanned.problems(SCAN)
+        r"OCR: 2 页经 OCR 识别（第1、2页），平均置信度 (\d\.\d{3})", scanned.problems(SCAN)
     )
     assert found and float(found.group(1)) >= 0.95
     assert "low OCR confidence" not in scanned.problems(SCAN)
@@ -133,6 +133,29 @@ def test_a_second_build_recognizes_nothing(scanned: Scanned, tmp_path: Path) -> 
     scan = next(r for r in rebuilt.files if r.path == SCAN)
     assert scan.chunks and all(c.ocr for c in scan.chunks)
     assert not list((index / OCR_CACHE).rglob("*.tmp"))  # entries written whole
+
+
+class Crash(Exception):
+    """The build dies (as by ``kill -9``) right after a page was recognized."""
+
+
+def crash(progress: Progress) -> None:
+    if progress.file:
+        raise Crash
+
+
+def test_a_crash_mid_build_keeps_the_pages_already_read(scanned: Scanned, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(scanned.settings.corpus / SCAN, corpus / SCAN)
+    settings = hash_settings(corpus, tmp_path / "index", min_score=0.0)
+    before = recognizer_calls()
+    with pytest.raises(Crash):
+        build(settings, on_embed=crash)  # dies after page 1 of 2
+    assert recognizer_calls() == before + 1 and read_manifest(settings.index) is None
+    report = build(settings)
+    assert recognizer_calls() == before + 2  # page 2 only: page 1 came from the cache
+    assert report.files[0].document and report.files[0].document.ocr_pages == (1, 2)
 
 
 def test_mixed_pdf_is_read_page_by_page(scanned: Scanned) -> None:
@@ -182,6 +205,13 @@ def test_ocr_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.from_env().ocr_max_pages == 12
     with pytest.raises(ValueError, match="ocr"):
         Settings(ocr="auto")
+
+
+def test_citation_marks_ocr_pages() -> None:
+    chunk = Chunk("c", "a.pdf", Source("通知"), (), "正文", 0, 2, 3, 3, ocr=True)
+    assert page_label(Hit(chunk, 1.0)) == "第3页（OCR识别）"
+    assert page_label(Hit(replace(chunk, page_end=4), 1.0)) == "第3–4页（OCR识别）"
+    assert page_label(Hit(replace(chunk, ocr=False), 1.0)) == "第3页"
 
 
 # -------------------------------------------------------------------- reading order

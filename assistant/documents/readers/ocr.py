@@ -7,7 +7,7 @@ What the build wants (on or off, the page limit, the cache folder, progress) is
 set around the reading by :func:`ocr_options`, so readers keep the signature
 ``read_<format>(path) -> Extracted``.
 
-The models (PP-OCR detection, direction and recognition, ONNX) ship inside the
+The models (PP-OCR detection and recognition, ONNX) ship inside the
 ``rapidocr`` wheel and run on ``onnxruntime``: nothing is downloaded. Each page
 image is hashed (with :data:`RECIPE`); a page already recognized is read from the
 cache, one JSON file per image written to a temporary name and ``os.replace``\\ d,
@@ -43,9 +43,14 @@ MIN_LINE_SCORE = 0.5
 # A page whose mean confidence (per character) is below this is named in a warning:
 # clean scans of printed text score 0.99, a blurred or faint page scores lower.
 LOW_CONFIDENCE = 0.9
+# RapidOCR's direction classifier (which turns a line it deems upside down) is off: on
+# upright printed pages it turned whole lines of the shared PDFs into nonsense
+# ("《国四（《国", bench/ocr.py). A page upside down is then read as nonsense with a low
+# confidence, and warned about.
+USE_CLS = False
 # What makes a cached result valid besides the image: the engine and what it was asked
 # (the rapidocr version is added).
-RECIPE = "PP-OCRv6 small, text_score=0, v1"
+RECIPE = f"PP-OCRv6 small, text_score=0, use_cls={USE_CLS}"
 # A page image with fewer dark pixels than this share is blank: no OCR.
 INK = 0.0005
 # A page with fewer visible characters than this has no text worth keeping (a page
@@ -149,11 +154,11 @@ class OcrResult:
         if read := [p for p in self.pages if p.text.strip()]:
             mean = sum(p.confidence for p in read) / len(read)
             found.append(
-                f"OCR: {len(read)} 页经 OCR 识别（{page_list(self.read)}），平均置信度 {mean:.2f}"
+                f"OCR: {len(read)} 页经 OCR 识别（{page_list(self.read)}），平均置信度 {mean:.3f}"
             )
         if doubtful := [p for p in self.pages if p.doubtful]:
             named = "、".join(
-                f"第{p.number}页（{'页面旋转，' if p.rotated else ''}置信度 {p.confidence:.2f}）"
+                f"第{p.number}页（{'页面旋转，' if p.rotated else ''}置信度 {p.confidence:.3f}）"
                 for p in doubtful
             )
             found.append(
@@ -292,7 +297,11 @@ class _Engine:
             if self._engine is None:
                 from rapidocr import RapidOCR
 
-                params = {"Global.log_level": "error", "Global.text_score": 0.0}
+                params = {
+                    "Global.log_level": "error",
+                    "Global.text_score": 0.0,
+                    "Global.use_cls": USE_CLS,
+                }
                 self._engine = RapidOCR(params=params)
             result = self._engine(np.asarray(image.convert("RGB")))  # type: ignore[operator]
             self.calls += 1

@@ -54,20 +54,20 @@ def read_ofd(path: Path) -> Extracted:
     try:
         with zipfile.ZipFile(path) as package:
             title, pages = _read_package(package)
-            texts = ["\n".join(reading_order(page.boxes)) for page in pages]
-            options = current_options()
-            wanted = [n for n in textless(texts) if pages[n - 1].images]
-            ocr = OcrResult()
-            if options.enabled and wanted:
-
-                def render(number: int) -> Image:
-                    return _image(package, pages[number - 1].images[0])
-
-                ocr = recognize(path, wanted, render)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise CorruptFile(path, f"OFD 已损坏，无法解析：{path.name}（{exc}）") from exc
     if not pages:
         raise EmptyFile(path, f"OFD 没有任何页面：{path.name}")
+    texts = ["\n".join(reading_order(page.boxes)) for page in pages]
+    options = current_options()
+    ocr = OcrResult()
+    if options.enabled and (wanted := [n for n in textless(texts) if pages[n - 1].images]):
+        with zipfile.ZipFile(path) as package:
+
+            def render(number: int) -> Image:
+                return _image(package, pages[number - 1].images[0])
+
+            ocr = recognize(path, wanted, render)
     texts = ocr.applied(texts)
     blank = [n for n, text in enumerate(texts, 1) if not text.strip()]
     scanned = [n for n in blank if pages[n - 1].images and n not in ocr.seen]

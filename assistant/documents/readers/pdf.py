@@ -51,25 +51,35 @@ def rendered_pages(path: Path) -> Iterator[Callable[[int], Image]]:
     decode without extra packages), the page's rotation and cropping applied,
     and vector-drawn text rendered too. pypdf's ``page.images`` would only give
     the embedded images one by one, untransformed, so it is not used for OCR.
+    A PDF that pypdf reads but PDFium refuses gives a function that raises
+    ``ValueError`` (the pages are then reported "OCR failed").
     """
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(path)
     try:
-        yield lambda number: document[number - 1].render(scale=DPI / 72, grayscale=True).to_pil()
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as error:
+        refused = str(error)
+        document = None
+
+    def render(number: int) -> Image:
+        if document is None:
+            raise ValueError(f"PDFium cannot open {path.name}: {refused}")
+        return document[number - 1].render(scale=DPI / 72, grayscale=True).to_pil()
+
+    try:
+        yield render
     finally:
-        document.close()
+        if document is not None:
+            document.close()
 
 
 def _ocr(path: Path, texts: list[str], failed: list[int]) -> OcrResult:
     """OCR of the pages with no text worth keeping (see :func:`.ocr.textless`)."""
     if not (wanted := textless(texts, failed)):
         return OcrResult()
-    try:
-        with rendered_pages(path) as render:
-            return recognize(path, wanted, render)
-    except Exception:  # noqa: BLE001 - PDFium refuses what pypdf read: no OCR, as before
-        return OcrResult(failed=tuple(wanted))
+    with rendered_pages(path) as render:
+        return recognize(path, wanted, render)
 
 
 def read_pdf(path: Path) -> Extracted:
