@@ -27,6 +27,7 @@ SCANNED = ((HONGZE_2023, 1), (HONGZE_2023, 5))
 # A fact of the second scanned page, in its own words.
 FACT = "全年收取政府信息公开信息处理费0元"
 _PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,4}\s*[-—–]?\s*$")
+_LEADER = re.compile(r"[.·]{3,}")  # after NFKC, "…" is "..."
 
 
 def render(pdf: Path, number: int, dpi: int = DPI) -> Image.Image:
@@ -58,14 +59,17 @@ def squash(text: str) -> str:
 
 
 def body(text: str) -> str:
-    """``text`` without page-number lines ("- 5 -"): where a PDF's content stream puts
-    them (first) and where they are printed (last) differ, which is not an error."""
-    return "\n".join(line for line in text.splitlines() if not _PAGE_NUMBER.match(line))
+    """``text`` squashed (:func:`squash`), without page-number lines ("- 5 -") and dot
+    leaders ("………"): where a PDF's content stream puts page numbers (first) and where
+    they are printed (last) differ, and how many dots a leader has is not text; neither
+    is an OCR error."""
+    lines = (line for line in text.splitlines() if not _PAGE_NUMBER.match(line))
+    return _LEADER.sub("", squash("\n".join(lines)))
 
 
 def cer(recognized: str, reference: str) -> float:
-    """Character error rate: edit distance / reference length, of :func:`squash` of :func:`body`."""
-    a, b = squash(body(recognized)), squash(body(reference))
+    """Character error rate: edit distance / reference length, of their :func:`body`."""
+    a, b = body(recognized), body(reference)
     previous = list(range(len(b) + 1))
     for i, char in enumerate(a, 1):
         current = [i]
