@@ -1,8 +1,8 @@
 """OCR of scanned PDF pages, on real scans made from the shared PDFs.
 
 One corpus is built once (hash embedder, real RapidOCR): a two-page scan, a mixed
-PDF (a text page and the scan's second page) and a page turned by 90°. That is
-three pages recognized for the whole module (the mixed PDF's image page is the
+PDF (a text page and the scan's second page) and a page turned by 90°, another by
+180°. That is four pages recognized for the whole module (the mixed PDF's image page is the
 scan's, read from the OCR cache); every other test reads through that cache.
 """
 
@@ -31,7 +31,12 @@ from assistant.types import Chunk, FileStatus, Hit, Source
 from .conftest import hash_settings
 from .scans import FACT, HONGZE_2023, SCANNED, cer, image_pdf, render, squash, text_layer
 
-SCAN, MIXED, ROTATED = "扫描件 2023年报.pdf", "混合 2023年报.pdf", "旋转.pdf"
+SCAN, MIXED, ROTATED, UPSIDE_DOWN = (
+    "扫描件 2023年报.pdf",
+    "混合 2023年报.pdf",
+    "旋转.pdf",
+    "倒置.pdf",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     image_pdf(corpus / SCAN, images)
     mixed_pdf(corpus / MIXED, corpus / SCAN)
     image_pdf(corpus / ROTATED, [images[1].rotate(90, expand=True, fillcolor=255)])
+    image_pdf(corpus / UPSIDE_DOWN, [images[1].rotate(180)])
     settings = hash_settings(corpus, min_score=0.0)
     lines: list[str] = []
     before = recognizer_calls()
@@ -86,7 +92,7 @@ def cached(scanned: Scanned, max_pages: int = 200) -> OcrOptions:
 
 
 def test_each_page_image_is_recognized_once(scanned: Scanned) -> None:
-    assert scanned.calls == 3  # two scanned pages and the turned one; the mixed PDF's is cached
+    assert scanned.calls == 4  # two scanned pages and two turned ones; the mixed PDF's is cached
 
 
 def test_scanned_pdf_is_indexed_with_its_ocr_report(scanned: Scanned) -> None:
@@ -170,6 +176,12 @@ def test_mixed_pdf_is_read_page_by_page(scanned: Scanned) -> None:
 def test_turned_page_gets_a_low_confidence_warning(scanned: Scanned) -> None:
     problems = scanned.problems(ROTATED)
     assert "low OCR confidence: 第1页（页面旋转" in problems, problems
+
+
+def test_upside_down_page_gets_a_low_confidence_warning(scanned: Scanned) -> None:
+    problems = scanned.problems(UPSIDE_DOWN)  # read as nonsense, and said so
+    found = re.search(r"low OCR confidence: 第1页（置信度 (\d\.\d+)）", problems)
+    assert found and float(found.group(1)) < 0.9, problems
 
 
 def test_build_progress_shows_ocr_pages(scanned: Scanned) -> None:
