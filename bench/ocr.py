@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the scans and CER are the tests' (tests/scans.py)
 
 from assistant.answering.evaluation import table  # noqa: E402
+from assistant.documents.ingest import OCR_CACHE  # noqa: E402
 from assistant.documents.readers import read  # noqa: E402
 from assistant.documents.readers.ocr import (  # noqa: E402
     OcrOptions,
@@ -50,7 +51,7 @@ from assistant.documents.readers.ocr import (  # noqa: E402
 )
 from assistant.documents.readers.pdf import rendered_pages  # noqa: E402
 from assistant.index import build  # noqa: E402
-from assistant.index.builder import OCR_CACHE, Progress  # noqa: E402
+from assistant.index.builder import Progress  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.scans import body, cer, image_pdf, squash, text_layer  # noqa: E402
 

@@ -26,7 +26,7 @@ from assistant.index import build
 from assistant.types import FileStatus
 
 from .conftest import ROOT, CorpusWriter, hash_settings
-from .test_bad_inputs import OLE, encrypted_pdf, png_as_txt, scanned_pdf, write
+from .test_bad_inputs import OLE, blank_scan, encrypted_pdf, png_as_txt, write
 
 
 @pytest.fixture
@@ -196,9 +196,9 @@ REFUSED = [
     ("随机字节.pdf", random_bytes, "文件已损坏"),
     ("照片.txt", png_as_txt, "文件已损坏"),
     ("加密〔2024〕1号.pdf", encrypted_pdf, "文件已加密，请去掉密码后再上传"),
-    ("扫描件.pdf", scanned_pdf, "扫描件没有文字层"),
+    ("空白扫描件.pdf", blank_scan, "文件为空，或没有可以提取的文字"),  # scans: test_ocr.py
     ("关于X的函.doc", write(OLE), "不支持的文件格式 .doc（请另存为 .docx 或 PDF）"),
-    ("电子公文.ofd", write(b"PK\x03\x04 ofd"), "请导出为 PDF"),
+    ("电子公文.ofd", write(b"PK\x03\x04 ofd"), "文件已损坏"),
     ("假的.docx", write(OLE), "文件实际是旧版 .doc 格式"),
     ("README.md", write("本目录说明".encode()), "说明文件的名字"),
 ]

@@ -19,16 +19,17 @@ from pypdf import PdfReader, PdfWriter
 
 from assistant.answering.render import citation, page_label
 from assistant.answering.search import Searcher
-from assistant.documents.ingest import ingest
+from assistant.app.files import CorpusFiles
+from assistant.documents.ingest import OCR_CACHE, ingest
 from assistant.documents.readers import NoTextLayer, read
 from assistant.documents.readers.layout import Box, reading_order
 from assistant.documents.readers.ocr import OcrOptions, ocr_options, recognizer_calls
 from assistant.index import build, read_manifest
-from assistant.index.builder import OCR_CACHE, BuildReport, Progress
+from assistant.index.builder import BuildReport, Progress
 from assistant.settings import Settings
 from assistant.types import Chunk, FileStatus, Hit, Source
 
-from .conftest import hash_settings
+from .conftest import CorpusWriter, hash_settings
 from .scans import FACT, HONGZE_2023, SCANNED, cer, image_pdf, render, squash, text_layer
 
 SCAN, MIXED, ROTATED, UPSIDE_DOWN = (
@@ -175,13 +176,28 @@ def test_mixed_pdf_is_read_page_by_page(scanned: Scanned) -> None:
 
 def test_turned_page_gets_a_low_confidence_warning(scanned: Scanned) -> None:
     problems = scanned.problems(ROTATED)
-    assert "low OCR confidence: 第1页（页面旋转" in problems, problems
+    assert "low OCR confidence: OCR 识别可能有误：第1页（页面旋转" in problems, problems
 
 
 def test_upside_down_page_gets_a_low_confidence_warning(scanned: Scanned) -> None:
     problems = scanned.problems(UPSIDE_DOWN)  # read as nonsense, and said so
-    found = re.search(r"low OCR confidence: 第1页（置信度 (\d\.\d+)）", problems)
+    found = re.search(r"low OCR confidence: OCR 识别可能有误：第1页（置信度 (\d\.\d+)）", problems)
     assert found and float(found.group(1)) < 0.9, problems
+
+
+def test_an_upload_is_read_on_arrival_and_not_again_by_the_rebuild(
+    small_corpus: CorpusWriter, tmp_path: Path
+) -> None:
+    settings = small_corpus({"a.txt": "一、社区图书角每周开放六天，周一闭馆。"})
+    build(settings)
+    scan = image_pdf(tmp_path / "扫描 年报.pdf", [render(*SCANNED[1])])
+    before = recognizer_calls()
+    message = CorpusFiles(settings).receive(scan)
+    assert "未保存" not in message and recognizer_calls() == before + 1, message
+    report = build(settings)
+    assert recognizer_calls() == before + 1  # the page came from the index's OCR cache
+    [uploaded] = [r for r in report.files if r.path.endswith("扫描 年报.pdf")]
+    assert uploaded.document and uploaded.document.ocr_pages == (1,)
 
 
 def test_build_progress_shows_ocr_pages(scanned: Scanned) -> None:

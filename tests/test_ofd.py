@@ -10,7 +10,7 @@ import pytest
 
 from assistant.answering.render import citation
 from assistant.answering.search import Searcher
-from assistant.app.admin import Library
+from assistant.app.files import UPLOAD_DIR, CorpusFiles
 from assistant.documents.readers import READERS, CorruptFile, NoTextLayer, read
 from assistant.documents.readers.ocr import OcrOptions, ocr_options, recognizer_calls
 from assistant.index import build, read_manifest
@@ -114,5 +114,9 @@ def test_corrupt_ofd_is_skipped_by_the_build(small_corpus: CorpusWriter) -> None
     assert "OFD 已损坏" in manifest.problems[0].problems[0]
 
 
-def test_uploads_accept_ofd() -> None:
-    assert ".ofd" in READERS and ".ofd" in Library.UPLOAD_SUFFIXES
+def test_uploads_accept_ofd(small_corpus: CorpusWriter, tmp_path: Path) -> None:
+    settings = small_corpus({"a.txt": "一、社区图书角每周开放六天。"})
+    upload = write_ofd(tmp_path / "低保标准.ofd", [PAGE_1, PAGE_2])
+    message = CorpusFiles(settings).receive(upload)
+    assert "未保存" not in message, message
+    assert (settings.corpus / UPLOAD_DIR / "低保标准.ofd").is_file() and ".ofd" in READERS

@@ -293,8 +293,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
-    from ..documents.ingest import ingest
-    from ..index.builder import OCR_CACHE
+    from ..documents.ingest import OCR_CACHE, ingest
 
     settings = Settings.from_env(corpus=args.corpus, ocr=args.ocr)
     if not settings.corpus.is_dir():

@@ -22,7 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from ..documents.ingest import corpus_files, is_document_path, load_document
+from ..documents.ingest import (
+    OCR_CACHE,
+    corpus_files,
+    is_document_path,
+    load_document,
+    ocr_settings,
+)
 from ..documents.readers import (
     CorruptFile,
     EmptyFile,
@@ -32,6 +38,7 @@ from ..documents.readers import (
     UnsupportedFormat,
     sha256_file,
 )
+from ..documents.readers.ocr import ocr_options
 from ..index import read_manifest
 from ..settings import Settings
 
@@ -85,7 +92,8 @@ def refusal(path: Path, settings: Settings) -> str:
 
     It is read, cleaned and described as a build would (:func:`load_document`),
     under its own name: unsupported, over-size, empty, corrupt, encrypted and
-    scanned files are refused.
+    scanned files are refused (scans only with OCR off; OCR'd pages go to the index's
+    OCR cache, so the rebuild does not read them again).
     """
     size = path.stat().st_size
     if size > settings.max_file_bytes:
@@ -93,7 +101,8 @@ def refusal(path: Path, settings: Settings) -> str:
     if not is_document_path(PurePosixPath(UPLOAD_DIR, path.name)):
         return "这是说明文件的名字（README、SOURCES、LICENSE 等），不会被收录，请改名后上传"
     try:
-        load_document(path, path.parent)
+        with ocr_options(ocr_settings(settings, settings.index / OCR_CACHE)):
+            load_document(path, path.parent)
     except UnsupportedFormat as error:  # its hint: 请另存为 .docx 或 PDF …
         return error.detail.replace(f"：{path.name}", "")
     except LoadError as error:

@@ -28,6 +28,9 @@ PIPELINE_VERSION = 7  # 7: scanned pages read by OCR, OFD files
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"
+# The index folder's cache of pages recognized by OCR (``readers.ocr``): kept across
+# generations, so that no page is recognized twice.
+OCR_CACHE = "ocr-cache"
 # Project notes beside the documents, never indexed (by lower-case name, in any folder).
 NOTE_FILES = (SIDECAR, SYNONYMS)
 NOTE_PREFIXES = ("readme", "sources", "license")
@@ -119,6 +122,16 @@ def load_document(
     )
 
 
+def ocr_settings(
+    settings: Settings, cache: Path | None, on_ocr: Callable[[OcrStep], None] | None = None
+) -> OcrOptions:
+    """What ``settings`` ask of OCR (``ocr``, ``ocr_max_pages``), with the page cache ``cache``.
+
+    Readers get them through :func:`~assistant.documents.readers.ocr.ocr_options`.
+    """
+    return OcrOptions(settings.ocr == "on", settings.ocr_max_pages, cache, on_ocr)
+
+
 def ingest(
     corpus: Path,
     settings: Settings | None = None,
@@ -138,7 +151,7 @@ def ingest(
     """
     known = known or {}
     settings = settings or Settings()
-    ocr = OcrOptions(settings.ocr == "on", settings.ocr_max_pages, ocr_cache, on_ocr)
+    ocr = ocr_settings(settings, ocr_cache, on_ocr)
     overrides = read_sidecar(corpus)
     seen: dict[str, str] = {}
     limit = settings.max_file_bytes

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import __version__
-from ..documents.ingest import PIPELINE_VERSION, FileReport, ingest
+from ..documents.ingest import OCR_CACHE, PIPELINE_VERSION, FileReport, ingest
 from ..documents.readers.ocr import OcrStep
 from ..settings import Settings
 from ..types import Chunk, DocumentInfo, FileStatus
@@ -49,10 +49,6 @@ from .tokens import (
 )
 from .units import Units, passage_text, unit_texts
 from .vocabulary import Vocabulary, digest
-
-# The folder of the index that keeps pages recognized by OCR (see ``documents.readers.ocr``):
-# kept across generations, so no page is recognized twice.
-OCR_CACHE = "ocr-cache"
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,8 @@ class OcrResult:
                 for p in doubtful
             )
             found.append(
-                f"low OCR confidence: {named}，低于 {LOW_CONFIDENCE:.2f} 或版面异常，请核对原件"
+                f"low OCR confidence: OCR 识别可能有误：{named}"
+                f"（置信度低于 {LOW_CONFIDENCE:.2f} 或页面旋转），请核对原件"
             )
         if self.skipped:
             found.append(
@@ -170,7 +171,7 @@ class OcrResult:
                 f"{page_list(self.skipped)}未识别"
             )
         if self.failed:
-            found.append(f"OCR failed: {page_list(self.failed)}无法渲染")
+            found.append(f"OCR failed: {page_list(self.failed)}无法渲染，未做 OCR 识别")
         return tuple(found)
 
 
