@@ -197,9 +197,7 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
             replace = gr.Button("替换同名文件", elem_id="replace")
             keep = gr.Button("不替换", elem_id="keep")
         with gr.Row():
-            chosen = gr.Dropdown(
-                label="移除文件（移到回收站，不删除）", elem_id="remove-file"
-            )
+            chosen = gr.Dropdown(label="移除文件（移到回收站，不删除）", elem_id="remove-file")
             remove = gr.Button("移除", elem_id="remove")
         pending = gr.Markdown(elem_id="pending")
         rebuild = gr.Button("重建索引", variant="primary", elem_id="rebuild")
