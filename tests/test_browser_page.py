@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from assistant.app.launch import running
 from tests.conftest import SEED, SHARED_CORPUS, needs_chromium
@@ -171,7 +171,7 @@ def test_library_fits_a_laptop_screen_is_searched_and_shows_the_selected_documen
         "状态",
     ]
     rows = table.locator(".virtual-row")
-    assert rows.count() == 5
+    expect(rows).to_have_count(5)  # the table fills in after the tab shows
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     assert table.evaluate(
         "t => [...t.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1"
