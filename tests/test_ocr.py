@@ -27,7 +27,7 @@ from assistant.documents.readers.ocr import OcrOptions, ocr_options, recognizer_
 from assistant.index import build, read_manifest
 from assistant.index.builder import BuildReport, Progress
 from assistant.settings import Settings
-from assistant.types import Chunk, FileStatus, Hit, Source
+from assistant.types import Chunk, FileStatus, Source
 
 from .conftest import CorpusWriter, hash_settings
 from .scans import FACT, HONGZE_2023, SCANNED, cer, image_pdf, render, squash, text_layer
@@ -237,9 +237,9 @@ def test_ocr_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_citation_marks_ocr_pages() -> None:
     chunk = Chunk("c", "a.pdf", Source("通知"), (), "正文", 0, 2, 3, 3, ocr=True)
-    assert page_label(Hit(chunk, 1.0)) == "第3页（OCR识别）"
-    assert page_label(Hit(replace(chunk, page_end=4), 1.0)) == "第3–4页（OCR识别）"
-    assert page_label(Hit(replace(chunk, ocr=False), 1.0)) == "第3页"
+    assert page_label(chunk) == "第3页（OCR识别）"
+    assert page_label(replace(chunk, page_end=4)) == "第3–4页（OCR识别）"
+    assert page_label(replace(chunk, ocr=False)) == "第3页"
 
 
 # -------------------------------------------------------------------- reading order

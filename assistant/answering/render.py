@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from ..types import Answer, Hit, Quote, Source, Validity
+from ..types import Answer, Chunk, Hit, Quote, Source, Validity
 from .place import place_label
 
 SOURCES_HEAD = "来源："
@@ -79,9 +79,8 @@ def source_url(source: Source) -> str:
     return source.url if urlsplit(source.url).scheme in ("http", "https") else ""
 
 
-def page_label(hit: Hit) -> str:
+def page_label(c: Chunk) -> str:
     """第3页, 第3–4页, 第3页（OCR识别） for a passage read by OCR, ``""`` without pages."""
-    c = hit.chunk
     if not c.page_start:
         return ""
     ocr = "（OCR识别）" if c.ocr else ""
@@ -92,7 +91,7 @@ def page_label(hit: Hit) -> str:
 
 def citation(hit: Hit) -> str:
     """One source line: 《title》 文号 · issuer · date · 适用地区：place · section · page."""
-    parts = (document_line(hit.chunk.source), hit.chunk.section, page_label(hit))
+    parts = (document_line(hit.chunk.source), hit.chunk.section, page_label(hit.chunk))
     return " · ".join(x for x in parts if x)
 
 
@@ -272,7 +271,9 @@ def _card(reply: Answer, markers: list[int]) -> str:
             parts += [escape(text[at : quote.start]), f"<mark>{quoted}</mark>"]
             at = quote.end
         parts.append(escape(text[at:]))
-        where = f"[{marker}] " + " · ".join(x for x in (hit.chunk.section, page_label(hit)) if x)
+        where = f"[{marker}] " + " · ".join(
+            x for x in (hit.chunk.section, page_label(hit.chunk)) if x
+        )
         passages.append(
             f'<p class="where">{escape(where)}</p><div class="passage">{"".join(parts)}</div>'
         )

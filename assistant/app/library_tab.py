@@ -14,7 +14,8 @@ from typing import Any
 import gradio as gr
 
 from ..answering.place import place_label
-from ..answering.render import escape, links_html, validity_label
+from ..answering.render import escape, links_html, page_label, validity_label
+from ..types import Chunk
 from .admin import Library
 
 WIDTHS = ["44%", "18%", "18%", "9%", "11%"]  # of the table: no side-scrolling at 1366 px
@@ -110,7 +111,6 @@ def details_html(library: Library, document: int) -> str:
     )
 
 
-def where(chunk: Any) -> str:
-    """A passage's section path and page: ``二、… › （一）… · 第3页``."""
-    page = f"第{chunk.page_start}页" if chunk.page_start else ""
-    return " · ".join(x for x in (chunk.section, page) if x)
+def where(chunk: Chunk) -> str:
+    """A passage's section path and page: ``二、… › （一）… · 第3页（OCR识别）``."""
+    return " · ".join(x for x in (chunk.section, page_label(chunk)) if x)
