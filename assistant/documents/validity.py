@@ -80,11 +80,18 @@ def successors(documents: list[DocumentInfo]) -> dict[int, int]:
     A document is repealed when another names its 文号, its title, or the
     title it was issued under ("关于印发〈X〉的通知" names X) in a repeal clause.
     """
-    found: dict[int, int] = {}
+    named_by: dict[tuple[str, str], list[int]] = {}  # ("文号" | "title", key) → rows
     for i, document in enumerate(documents):
-        by = (j for j, d in enumerate(documents) if j != i and _names(d, document))
-        if (j := next(by, None)) is not None:
-            found[i] = j
+        own = document.source
+        for key in (("文号", own.doc_number), ("title", _core(own.title))):
+            if key[1]:
+                named_by.setdefault(key, []).append(i)
+    found: dict[int, int] = {}
+    for j, repealer in enumerate(documents):  # the first document naming one repeals it
+        for named in repealer.repeals:
+            for i in named_by.get(("文号", named), []) + named_by.get(("title", _core(named)), []):
+                if i != j:
+                    found.setdefault(i, j)
     return found
 
 
@@ -99,15 +106,6 @@ def link_repeals(documents: list[DocumentInfo]) -> list[DocumentInfo]:
                 documents[i], source=replace(source, repealed_by=_cite(documents[j]))
             )
     return linked
-
-
-def _names(repealer: DocumentInfo, document: DocumentInfo) -> bool:
-    own = document.source
-    titles = {_core(own.title)} - {""}
-    return any(
-        (own.doc_number and named == own.doc_number) or _core(named) in titles
-        for named in repealer.repeals
-    )
 
 
 def _core(title: str) -> str:
