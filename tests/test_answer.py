@@ -13,7 +13,7 @@ from assistant.answering.answer import (
     not_found,
     sentences,
 )
-from assistant.answering.kinds import question_kind
+from assistant.answering.kinds import Asked, question_kind
 from assistant.answering.render import as_markdown, as_text, citation
 from assistant.answering.search import Searcher
 from assistant.documents.sentences import clause
@@ -202,6 +202,7 @@ def test_a_long_paragraph_is_trimmed_to_whole_sentences_around_the_sentence() ->
         ("公租房合同到期要提前多久申请？", "time"),
         ("失业金一个月能领多少钱？", "amount"),
         ("退休金认证怎么办理？要带什么材料？", "procedure"),
+        ("我能替他去办吗？要带什么？", "procedure"),
         ("外地户口能否申请公租房？", "condition"),
         ("放弃了有什么影响？", "other"),
     ],
@@ -223,6 +224,40 @@ def test_the_direct_answer_is_the_sentence_holding_the_asked_figure() -> None:
         "补贴标准为每人每次就餐费用的四分之一，最高不超过**3元**。"
     )
     assert "……" not in as_text(reply)  # the clause is quoted whole
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "fit"),
+    [
+        ("从哪天开始实行，管几年？", "本办法自2023年9月8日起施行，有效期3年。", 1.0),
+        ("从哪天开始实行，管几年？", "港澳青年企业后续经营满1年的，给予1万元奖励。", 0.5),
+        ("从哪天开始实行，管几年？", "本办法由区科工信局负责解释。", 0.0),
+        ("失业金一个月能领多少钱？", "目前发放标准为每月2250元。", 1.0),
+        ("应该向哪个部门申请？", "向参保地税务机关提出参保缴费申请。", 1.0),
+        ("应该向哪个部门申请？", "详情可登录国家税务总局广州税务局网站查阅。", 0.0),
+        ("要带什么？", "须同时提供《个人委托书》、委托人及代办人的有效身份证件。", 1.0),
+        ("要带什么？", "可通过“粤省事”进行远程人脸识别认证。", 0.0),
+        ("怎么申请？", "可通过“粤省事”进行远程人脸识别认证。", 0.0),
+        ("怎么申请？", "登录“穗好办”APP提交申请。", 1.0),
+    ],
+)
+def test_a_sentence_answers_the_share_of_what_is_asked_that_it_holds(
+    question: str, sentence: str, fit: float
+) -> None:
+    assert Asked.of(question).fit(sentence) == fit
+
+
+def test_the_direct_answer_holds_both_things_asked_when_one_sentence_does() -> None:
+    reward = (
+        "在天河区依法登记注册并实际运营满1年的港澳青年企业，"
+        "对其入驻港澳青年创新创业孵化载体期间实际发生的场地租金给予补贴，每年最高不超过10万元。"
+    )
+    hits = [
+        make_hit(reward, 0.93),
+        make_hit("本办法自2023年9月8日起施行，有效期3年。", 0.9, id="c2"),
+    ]
+    reply = compose("天河区扶持港澳青年创业的办法从哪天开始实行，管几年？", hits, tokens)
+    assert as_text(reply).splitlines()[0] == "本办法自2023年9月8日起施行，有效期3年。 [1]"
 
 
 def test_a_quoted_list_intro_comes_with_its_items() -> None:

@@ -33,7 +33,7 @@ from ..settings import Settings
 from ..types import Answer, Hit, Quote
 from . import llm
 from .conversation import search_in_conversation
-from .kinds import fits, question_kind, wanted_types
+from .kinds import Asked
 from .place import Coverage, place_reason
 from .question import Question
 from .search import Filters, Searcher
@@ -56,6 +56,9 @@ _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
 _WEIGHTS = {"terms": 0.5, "bigrams": 0.5, "context": 0.3, "rank": 0.2, "kind": 0.3, "dense": 0.5}
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
+# The direct answer is the best sentence holding the most of what is asked (a date for
+# 哪天) when it scores this share of the best sentence.
+FITTING = 0.6
 OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
 
 
@@ -142,13 +145,11 @@ def compose(
         similarity: The dense similarity of each sentence (its span in its hit) to
             the question (:func:`sentence_similarity`); ``None`` leaves it out.
     """
-    kind = question_kind(question)
-    types = wanted_types(question, kind)
-    candidates = _candidates(question, hits, terms, kind, types)
+    asks = Asked.of(question)
+    candidates = _candidates(question, hits, terms, asks)
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
-    answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
-    best = max(answers, key=lambda c: c.score)
+    best = _direct(candidates, hits, asks)
     text = hits[best.hit].chunk.text
     start, end = clause(text, best.start, best.end)
     chosen = [] if (start, end) == (best.start, best.end) else [replace(best, start=start, end=end)]
@@ -157,10 +158,13 @@ def compose(
     for c in chosen:
         markers.setdefault(c.hit, len(markers) + 1)
     sentence = text[best.start : best.end]
-    emphasis = tuple((best.start + a, best.start + b) for a, b in answer_spans(sentence, types))
+    spans = answer_spans(sentence, asks.types)
+    emphasis = tuple((best.start + a, best.start + b) for a, b in spans)
     direct = Quote(markers[best.hit], best.start, best.end, emphasis)
     quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
-    return Answer(question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=kind)
+    return Answer(
+        question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=asks.kind
+    )
 
 
 def not_found(question: str, hits: list[Hit], why: str = "") -> Answer:
@@ -253,8 +257,7 @@ def _candidates(
     question: str,
     hits: list[Hit],
     terms: Callable[[str], list[str]],
-    kind: str = "other",
-    types: tuple[str, ...] = (),
+    asks: Asked,
 ) -> list[Candidate]:
     """Every sentence of every hit, scored.
 
@@ -262,8 +265,8 @@ def _candidates(
     terms and numbers weigh more), the share of its character bigrams (robust to
     word-splitting differences such as 救助金/救助), the share of its terms in the
     sentence with its context (title, section path, previous sentence), the
-    passage's rank, and whether the sentence holds what the question asks for
-    (:func:`.kinds.fits`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否).
+    passage's rank, and how much of what the question asks for the sentence holds
+    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否).
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
@@ -285,7 +288,7 @@ def _candidates(
                 + _WEIGHTS["bigrams"] * bigrams
                 + _WEIGHTS["context"] * coverage(context + sentence)
                 + _WEIGHTS["rank"] / (rank + 1)
-                + _WEIGHTS["kind"] * fits(text[start:end], kind, types)
+                + _WEIGHTS["kind"] * asks.fit(text[start:end])
             )
             candidates.append(Candidate(rank, start, end, score))
             before = start
@@ -321,6 +324,21 @@ def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit])
         return searcher.embedder.encode_passages(texts) @ searcher.query_vector(question)[0]
 
     return similarity
+
+
+def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candidate:
+    """The direct answer: the best candidate that may answer (:func:`_may_answer`), or,
+    when the question asks for answer types (a date for 哪天, an amount for 多少钱), the
+    best of those holding the most of them if it scores :data:`FITTING` of the best."""
+    answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
+    best = max(answers, key=lambda c: c.score)
+    if not asks.groups:  # a cue word (须, 提交) says too little to override the score
+        return best
+    fits = [asks.fit(hits[c.hit].chunk.text[c.start : c.end]) for c in answers]
+    fitting = [c for c, f in zip(answers, fits, strict=True) if f == max(fits)]
+    return max(
+        (c for c in fitting if c.score >= FITTING * best.score), key=lambda c: c.score, default=best
+    )
 
 
 def _may_answer(hit: Hit, c: Candidate) -> bool:

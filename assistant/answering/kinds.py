@@ -9,22 +9,26 @@
   or a duration;
 - ``amount``: 多少 (not of days, months or years), 标准, 金额, 比例, 费率, 上限 — an amount or
   a share;
-- ``procedure``: 怎么/如何/怎样, 流程, 手续, 材料, 证件, 去哪, 哪里, 向谁, 哪个部门 — 向…申请,
-  提交, 提供, 登录, 窗口 …;
+- ``procedure``: 怎么/如何/怎样, 流程, 手续, 材料, 证件, 带什么, 去哪, 哪里, 向谁, 哪个部门 —
+  where to go (向…申请, 窗口, 服务中心), what to bring (材料, 证件, 身份证, 提供) or how
+  (提交, 登录, 网上, 流程), by what it asks;
 - ``condition``: 能否, 可以, 可否, 是否, 条件, 资格, 哪些人, 符合, …吗 — 应当, 须, 不得, 不予,
   年满 …;
 - ``other``: anything else.
 
-A sentence fits an amount, time or metadata question when it holds an answer of a
-type the question asks for (the index's answer types, :func:`~assistant.index.tokens.asked_types`,
-or the kind's own: 元 and % for an amount …); a procedure or condition question when
-it holds one of the kind's cue words. :func:`fits` says which; the figures a direct
-answer emphasizes are the same answers' spans (:func:`~assistant.index.tokens.answer_spans`).
+:meth:`Asked.of` adds what a sentence that answers holds: for an amount, time or
+metadata question, answers of the types it asks for (the index's answer types,
+:func:`~assistant.index.tokens.asked_types`, or the kind's own: 元 and % for an
+amount …); a question that asks two things (从哪天开始实行，管几年) is answered best by
+a sentence with both (:meth:`Asked.fit`). A procedure or condition question is
+answered by a sentence with one of its cue words. The figures a direct answer
+emphasizes are the same answers' spans (:func:`~assistant.index.tokens.answer_spans`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..index.tokens import answer_spans, asked_types, quantity_types
 
@@ -42,7 +46,10 @@ _RULES = (
         r"|什么时间|哪天|哪一天|哪几天|哪年|几月|截止|到期",
     ),
     ("amount", r"多少|标准|金额|比例|费率|几成|上限|封顶|怎么算|多高"),
-    ("procedure", r"怎么|如何|怎样|流程|手续|材料|证件|去哪|哪里|向谁|找谁|哪个部门|在哪"),
+    (
+        "procedure",
+        r"怎么|如何|怎样|流程|手续|材料|证件|去哪|哪里|向谁|找谁|哪个部门|在哪|带什么|准备什么",
+    ),
     ("condition", r"能否|可以|可否|是否|条件|资格|哪些人|符合|能不能|吗"),
 )
 _KIND_RULES = tuple((kind, re.compile(pattern)) for kind, pattern in _RULES)
@@ -52,31 +59,78 @@ _TYPES = {
     "time": ("#日期", "#年", "#月", "#天"),
     "amount": ("#元", "#%"),
 }
-_CUES = {
-    "procedure": re.compile(
-        r"向.{1,20}(?:申请|提出|提交|办理)|提交|提供|携带|登录|窗口|办理|网上|APP|小程序|流程|步"
+# A procedure question asks where to go, what to bring, or how: each has its own cues.
+_PROCEDURE = (
+    (
+        re.compile(r"向谁|找谁|哪个部门|哪个单位|哪个机构|去哪|哪里|在哪|哪些地方"),
+        re.compile(
+            r"向.{1,20}(?:申请|提出|提交|办理|咨询|申报)|到.{1,20}(?:办理|申请)"
+            r"|窗口|服务中心|经办机构|服务大厅"
+        ),
     ),
-    "condition": re.compile(
-        r"应当|须|必须|不得|不予|不能|不可|可以|符合|条件|资格|年满|未满|以下|以上|不超过|不低于|暂不"
+    (
+        re.compile(r"材料|证件|证明|带什么|准备什么|提供什么|提交什么|要带"),
+        re.compile(r"材料|证件|证明|身份证|户口簿|复印件|原件|委托书|提供|提交|携带"),
     ),
-}
+    (
+        re.compile(r"."),
+        re.compile(
+            r"向.{1,20}(?:申请|提出|提交|办理)|提交|提供|携带|登录|窗口|办理|网上|APP|小程序|流程|步"
+        ),
+    ),
+)
+_CONDITION = re.compile(
+    r"应当|须|必须|不得|不予|不能|不可|可以|符合|条件|资格|年满|未满|以下|以上|不超过|不低于|暂不"
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: its kind, and what a sentence that answers it holds.
+
+    Attributes:
+        kind: One of :data:`KINDS`.
+        groups: Answer types (:func:`~assistant.index.tokens.answer_types`), in groups
+            of alternatives: each unit the question counts in is its own group (几年,
+            多少套), the other types it asks for one group (多久 → 年, 月 or 天), or the
+            kind's own (多少 → 元 or %).
+        cue: For a procedure or condition question without answer types, the words
+            of a sentence that answers it.
+    """
+
+    kind: str
+    groups: tuple[tuple[str, ...], ...] = ()
+    cue: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, question: str) -> Asked:
+        """What the (normalized) ``question`` asks for."""
+        kind = question_kind(question)
+        units = quantity_types(question)
+        rest = tuple(t for t in asked_types(question) if t not in units)
+        groups = tuple((u,) for u in dict.fromkeys(units)) + ((rest,) if rest else ())
+        if not groups and kind in _TYPES:
+            groups = (_TYPES[kind],)
+        cue = None
+        if not groups and kind == "procedure":
+            cue = next(cue for asks, cue in _PROCEDURE if asks.search(question))
+        elif not groups and kind == "condition":
+            cue = _CONDITION
+        return cls(kind, groups, cue)
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Every answer type asked for (the figures a direct answer emphasizes)."""
+        return tuple(dict.fromkeys(t for group in self.groups for t in group))
+
+    def fit(self, sentence: str) -> float:
+        """How much of what is asked ``sentence`` holds, 0–1: the share of the groups
+        it has an answer of, or whether it has the cue."""
+        if self.groups:
+            return sum(bool(answer_spans(sentence, g)) for g in self.groups) / len(self.groups)
+        return float(bool(self.cue and self.cue.search(sentence)))
 
 
 def question_kind(question: str) -> str:
     """The kind of answer a (normalized) question asks for, one of :data:`KINDS`."""
     return next((kind for kind, rule in _KIND_RULES if rule.search(question)), "other")
-
-
-def wanted_types(question: str, kind: str) -> tuple[str, ...]:
-    """The answer types a question of ``kind`` asks for: the unit it counts in (几年 → 年,
-    not any duration), else those its words ask for (多久 → a duration), else the kind's."""
-    found = quantity_types(question) or asked_types(question)
-    return tuple(dict.fromkeys(found)) or _TYPES.get(kind, ())
-
-
-def fits(sentence: str, kind: str, types: tuple[str, ...]) -> bool:
-    """Whether ``sentence`` holds what a question of ``kind`` asking for ``types`` wants."""
-    if types:
-        return bool(answer_spans(sentence, types))
-    cue = _CUES.get(kind)
-    return bool(cue and cue.search(sentence))
