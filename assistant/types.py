@@ -74,7 +74,8 @@ class Source:
         title: Document title, e.g. 关于政协…提案答复的函 (without 《》).
         doc_number: 文号, e.g. ``官市监函〔2020〕18号``; empty when unknown.
         issuer: 发文机关, e.g. ``官渡区市场监督管理局``; empty when unknown.
-        issued_on: Issue date as ``YYYY-MM-DD``; empty when unknown.
+        issued_on: Issue date as ``YYYY-MM-DD``: the signed date (成文日期), else the
+            date of the 印发 line, else the publication date; empty when unknown.
         doc_type: 文种 such as 函, 通知, 办法, 报告, 预算; empty when unknown.
         jurisdiction: Where the document applies, as a full place name
             (``广东省广州市天河区``, ``全国``; see :mod:`assistant.documents.places`);
@@ -83,6 +84,9 @@ class Source:
         effective_on: 施行日期 as ``YYYY-MM-DD`` ("自…起施行"); empty when not stated.
         expires_on: The last day in force as ``YYYY-MM-DD`` ("有效期5年", "有效期至…").
         repealed_by: The document that repeals this one (its title or 文号).
+        published_on: 发布日期, the date the page was published as ``YYYY-MM-DD`` (a
+            web page's 发布日期/发布时间; often days after the signed date); empty when
+            not stated.
     """
 
     title: str = ""
@@ -95,6 +99,7 @@ class Source:
     effective_on: str = ""
     expires_on: str = ""
     repealed_by: str = ""
+    published_on: str = ""
 
     def validity(self, today: dt.date | None = None) -> Validity:
         """Repealed, expired (after ``expires_on``), current (a stated date), or unknown."""

@@ -123,6 +123,7 @@ def extract(
         doc_type=doc_type_of(title or Path(file_name).stem),
         effective_on=parse_date(stated.effective_on) or effective_on,
         expires_on=parse_date(stated.expires_on) or expires_on,
+        published_on=parse_date(stated.published_on),
     )
 
 

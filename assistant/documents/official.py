@@ -93,10 +93,11 @@ def files_of(rows: list[Official], files: list[Path]) -> dict[Official, Path]:
 def compare(row: Official, source: Source) -> Comparison:
     """Compare an extracted :class:`Source` with an official row.
 
-    A 文号 is compared when the row has one. A date agrees when it is the
-    published date or up to :data:`SIGNED_BEFORE_DAYS` days before it (a signed
-    date). An issuer agrees when its first body is one the row names, written
-    in full or shortened (市人社局 for 广州市人力资源和社会保障局).
+    A 文号 is compared when the row has one. A date agrees when the document's date
+    is the row's 发布日期 or up to :data:`SIGNED_BEFORE_DAYS` days before it (a signed
+    date), or when the page's own 发布日期 (``published_on``) is the row's. An issuer
+    agrees when its first body is one the row names, written in full or shortened
+    (市人社局 for 广州市人力资源和社会保障局).
     """
     number = source.doc_number == row.doc_number if row.doc_number else None
     dated = False
@@ -105,6 +106,7 @@ def compare(row: Official, source: Source) -> Comparison:
             dt.date.fromisoformat(row.published_on) - dt.date.fromisoformat(source.issued_on)
         ).days
         dated = 0 <= days <= SIGNED_BEFORE_DAYS
+    dated = dated or (bool(row.published_on) and source.published_on == row.published_on)
     return Comparison(number, dated, _same_body(source.issuer, row.issuer))
 
 
