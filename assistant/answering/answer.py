@@ -13,8 +13,9 @@ No language model writes anything: the answer is copied from the passages
 (numbers never rewritten). Its first line is the direct answer, the one sentence
 chosen by how much of the question it contains — its terms, numbers and dates
 weighing most, its character bigrams, the same with the sentence's context —, how
-well its passage ranked, its dense similarity to the question and whether it holds
-what the question asks for (:mod:`.kinds`); under it, the clause it belongs to and
+well its passage ranked, its dense similarity to the question, whether it holds
+what the question asks for (:mod:`.kinds`) and whether its age bracket holds the
+age the question gives (:mod:`.ages`: 我妈70了 → 65周岁以上); under it, the clause it belongs to and
 nearly as good sentences of other passages (:func:`compose`).
 """
 
@@ -32,6 +33,7 @@ from ..index.units import passage_text
 from ..settings import Settings
 from ..types import Answer, Hit, Quote
 from . import llm
+from .ages import age_fit, asked_age
 from .conversation import search_in_conversation
 from .kinds import Asked
 from .place import Coverage, place_reason
@@ -53,7 +55,15 @@ _NAMED = re.compile(
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
 # Chosen on the visible question sets (bench/answers.py); the share each signal gets.
-_WEIGHTS = {"terms": 0.5, "bigrams": 0.5, "context": 0.3, "rank": 0.2, "kind": 0.3, "dense": 0.5}
+_WEIGHTS = {
+    "terms": 0.5,
+    "bigrams": 0.5,
+    "context": 0.3,
+    "rank": 0.2,
+    "kind": 0.3,
+    "dense": 0.5,
+    "age": 1.0,
+}
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 # The direct answer is the best sentence holding the most of what is asked (a date for
@@ -271,6 +281,7 @@ def _candidates(
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
     asked = _bigrams(_ASK_WORDS.sub(" ", question))
+    age = asked_age(question)
 
     def coverage(text: str) -> float:
         return sum(w for t, w in weights.items() if t in text) / total
@@ -289,6 +300,7 @@ def _candidates(
                 + _WEIGHTS["context"] * coverage(context + sentence)
                 + _WEIGHTS["rank"] / (rank + 1)
                 + _WEIGHTS["kind"] * asks.fit(text[start:end])
+                + _WEIGHTS["age"] * age_fit(age, text[start:end])
             )
             candidates.append(Candidate(rank, start, end, score))
             before = start
