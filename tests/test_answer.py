@@ -247,6 +247,12 @@ def test_a_sentence_answers_the_share_of_what_is_asked_that_it_holds(
     assert Asked.of(question).fit(sentence) == fit
 
 
+def test_what_is_asked_decides_the_direct_answer_unless_it_is_a_mere_cue_word() -> None:
+    decisive = {q: Asked.of(q).decisive for q in ("失业金多少钱？", "向谁申请？", "要带什么？")}
+    assert all(decisive.values()), decisive
+    assert not Asked.of("怎么申请？").decisive and not Asked.of("外地户口能否申请？").decisive
+
+
 def test_the_direct_answer_holds_both_things_asked_when_one_sentence_does() -> None:
     reward = (
         "在天河区依法登记注册并实际运营满1年的港澳青年企业，"

@@ -340,11 +340,12 @@ def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit])
 
 def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candidate:
     """The direct answer: the best candidate that may answer (:func:`_may_answer`), or,
-    when the question asks for answer types (a date for 哪天, an amount for 多少钱), the
-    best of those holding the most of them if it scores :data:`FITTING` of the best."""
+    when what is asked is decisive (a date for 哪天, an amount for 多少钱, where to go,
+    what to bring: :attr:`.kinds.Asked.decisive`), the best of those fitting it most if
+    it scores :data:`FITTING` of the best."""
     answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
     best = max(answers, key=lambda c: c.score)
-    if not asks.groups:  # a cue word (须, 提交) says too little to override the score
+    if not asks.decisive:
         return best
     fits = [asks.fit(hits[c.hit].chunk.text[c.start : c.end]) for c in answers]
     fitting = [c for c, f in zip(answers, fits, strict=True) if f == max(fits)]

@@ -39,6 +39,7 @@ import numpy as np
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer
 from ..types import Hit
+from .kinds import question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
 from .search import Filters, Searcher
 
@@ -47,7 +48,7 @@ _OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，
 SHORT = 2  # a question with at most this many characters of content terms names no topic
 # A question that points back (这笔钱, 那份通知) but has more content than this names its own topic.
 POINTING_LONG = 8
-TOPIC_HITS = 3  # the topic's documents: those of its best passages
+TOPIC_HITS = 1  # the topic's document: that of its best passage, which answered it
 # A question with its own topic continues the conversation when the topic's documents hold a
 # passage at most this much less similar to it (dense cosine) than the whole index's best.
 CLOSE = 0.02
@@ -75,6 +76,7 @@ FUNCTION_WORDS = frozenset(
     "要是 如果 假如 的话 还要 还能 才能 就是 一下 "  # conditions and auxiliaries
     "一般 通常 平时 每年 每月 每次 大概 大约 一共 总共 具体 现在 目前 今年 最多 最长 最晚".split()
 )
+_QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
 _PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
 _CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
 
@@ -151,12 +153,19 @@ def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     """The terms of ``text`` that say what it is about, in order.
 
     The tokenizer's words of the text without its question words, of two or more
-    characters (one character, such as 带 or 住, says little by itself) and not
-    :data:`FUNCTION_WORDS`; a word inside a longer one (jieba's search mode gives
-    both 社保 and 社保卡) is left out. An opening 那 or 还有 is not a term.
+    characters (one character, such as 带 or 住, says little by itself), not
+    :data:`FUNCTION_WORDS` and not a quantity (一个月, 两年, 3天); a word inside a
+    longer one (jieba's search mode gives both 社保 and 社保卡) is left out. An
+    opening 那 or 还有 is not a term.
     """
     words = tokenizer.words(_without_asking(_OPENER.sub("", text)))
-    words = list(dict.fromkeys(w for w in words if len(w) > 1 and w not in FUNCTION_WORDS))
+    words = list(
+        dict.fromkeys(
+            w
+            for w in words
+            if len(w) > 1 and w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)
+        )
+    )
     return [w for w in words if not any(w != other and w in other for other in words)]
 
 
@@ -164,14 +173,16 @@ def topic_label(turn: str, tokenizer: Tokenizer) -> str:
     """A few words naming the topic of ``turn``: its part with the most content.
 
     The turn is split at punctuation and question words, and the part with the
-    most characters of content terms is kept (the first of equals), without
-    particles at its end: "一次性创业补贴怎么申请？" gives "一次性创业补贴".
+    most characters of content terms is kept (the first of equals), up to its last
+    content term: "一次性创业补贴怎么申请？" gives "一次性创业补贴", "广州低保一个月多少钱？"
+    gives "广州低保".
     """
     parts = [p for clause in _CLAUSES.split(turn) for p in _ASKING.split(clause) if p]
     if not parts:
         return turn
     best = max(parts, key=lambda part: sum(len(t) for t in content_terms(part, tokenizer)))
-    return best.rstrip(_PARTICLES) or best
+    ends = [i + len(t) for t in content_terms(best, tokenizer) if (i := best.rfind(t)) >= 0]
+    return best[: max(ends)] if ends else best.rstrip(_PARTICLES) or best
 
 
 def search_in_conversation(
@@ -260,11 +271,14 @@ def _other_document(searcher: Searcher, question: str, docs: frozenset[str]) -> 
 def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
     """Whether one of the documents ``docs`` holds one of the question's content terms.
 
-    Terms are matched whole (失业金 is not found in 失业人员); a question with no
-    content terms (要多久？) is covered by any document.
+    Terms are matched whole (失业金 is not found in 失业人员). Words that say what kind
+    of answer is asked (材料, 条件, 流程: :func:`.kinds.question_kind`) are not what the
+    question is about: "那要带什么材料？" is covered by a document that says "应当提供有效
+    证件" without the word 材料. A question with no other content terms (要多久？) is
+    covered by any document.
     """
     index = searcher.index
-    terms = content_terms(question, index.tokenizer)
+    terms = [t for t in content_terms(question, index.tokenizer) if question_kind(t) == "other"]
     if not terms:
         return True
     rows = [i for i, document in enumerate(index.documents) if document.path in docs]

@@ -60,6 +60,7 @@ _TYPES = {
     "amount": ("#元", "#%"),
 }
 # A procedure question asks where to go, what to bring, or how: each has its own cues.
+# Where and what to bring are answered only by sentences with their cues (decisive).
 _PROCEDURE = (
     (
         re.compile(r"向谁|找谁|哪个部门|哪个单位|哪个机构|去哪|哪里|在哪|哪些地方"),
@@ -67,16 +68,19 @@ _PROCEDURE = (
             r"向.{1,20}(?:申请|提出|提交|办理|咨询|申报)|到.{1,20}(?:办理|申请)"
             r"|窗口|服务中心|经办机构|服务大厅"
         ),
+        True,
     ),
     (
         re.compile(r"材料|证件|证明|带什么|准备什么|提供什么|提交什么|要带"),
         re.compile(r"材料|证件|证明|身份证|户口簿|复印件|原件|委托书|提供|提交|携带"),
+        True,
     ),
     (
         re.compile(r"."),
         re.compile(
             r"向.{1,20}(?:申请|提出|提交|办理)|提交|提供|携带|登录|窗口|办理|网上|APP|小程序|流程|步"
         ),
+        False,
     ),
 )
 _CONDITION = re.compile(
@@ -96,11 +100,16 @@ class Asked:
             kind's own (多少 → 元 or %).
         cue: For a procedure or condition question without answer types, the words
             of a sentence that answers it.
+        decisive: Whether only a sentence that fits may be the direct answer when one
+            scores near the best (see :func:`.answer.compose`): true for answer types
+            and for where to go and what to bring; a condition's or a how's cue words
+            (须, 提交) say too little.
     """
 
     kind: str
     groups: tuple[tuple[str, ...], ...] = ()
     cue: re.Pattern[str] | None = None
+    decisive: bool = False
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -111,12 +120,12 @@ class Asked:
         groups = tuple((u,) for u in dict.fromkeys(units)) + ((rest,) if rest else ())
         if not groups and kind in _TYPES:
             groups = (_TYPES[kind],)
-        cue = None
-        if not groups and kind == "procedure":
-            cue = next(cue for asks, cue in _PROCEDURE if asks.search(question))
-        elif not groups and kind == "condition":
-            cue = _CONDITION
-        return cls(kind, groups, cue)
+        if groups:
+            return cls(kind, groups, decisive=True)
+        if kind == "procedure":
+            cue, decisive = next((c, d) for asks, c, d in _PROCEDURE if asks.search(question))
+            return cls(kind, cue=cue, decisive=decisive)
+        return cls(kind, cue=_CONDITION if kind == "condition" else None)
 
     @property
     def types(self) -> tuple[str, ...]:
