@@ -68,7 +68,7 @@ _WEIGHTS = {
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 # The direct answer is the best sentence holding the most of what is asked (a date for
 # 哪天) when it scores this share of the best sentence.
-FITTING = 0.6
+FITTING = 0.75
 OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
 
 

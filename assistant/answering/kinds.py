@@ -54,6 +54,7 @@ _RULES = (
 )
 _KIND_RULES = tuple((kind, re.compile(pattern)) for kind, pattern in _RULES)
 # The answers each kind asks for when the question names none itself (多少 → 元 or %).
+_DURATIONS = frozenset(("#年", "#月", "#天"))  # what 多久, 期限 and 有效期 ask for
 _TYPES = {
     "metadata": ("#文号", "#日期"),
     "time": ("#日期", "#年", "#月", "#天"),
@@ -63,7 +64,10 @@ _TYPES = {
 # Where and what to bring are answered only by sentences with their cues (decisive).
 _PROCEDURE = (
     (
-        re.compile(r"向谁|找谁|哪个部门|哪个单位|哪个机构|去哪|哪里|在哪|哪些地方"),
+        re.compile(  # where to go to get something done (not 位于哪里: a location)
+            r"向谁|找谁|哪个部门|哪个单位|哪个机构"
+            r"|(?:去|到|向|在)?(?:哪里|哪儿|哪些地方|哪)(?:可以|能)?(?:办|申请|提交|交|领|咨询|报名|备案)"
+        ),
         re.compile(
             r"向.{1,20}(?:申请|提出|提交|办理|咨询|申报)|到.{1,20}(?:办理|申请)"
             r"|窗口|服务中心|经办机构|服务大厅"
@@ -116,7 +120,9 @@ class Asked:
         """What the (normalized) ``question`` asks for."""
         kind = question_kind(question)
         units = quantity_types(question)
-        rest = tuple(t for t in asked_types(question) if t not in units)
+        # 期限是几年: 期限 asks for the duration 几年 counts in already
+        same = _DURATIONS if _DURATIONS.intersection(units) else frozenset(units)
+        rest = tuple(t for t in asked_types(question) if t not in same and t not in units)
         groups = tuple((u,) for u in dict.fromkeys(units)) + ((rest,) if rest else ())
         if not groups and kind in _TYPES:
             groups = (_TYPES[kind],)
