@@ -74,12 +74,14 @@ OTHERS = 0.65  # another passage's sentence is quoted too when it scores this sh
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a hit, with its score for the question."""
+    """A sentence of a hit, with its score for the question and how much of what is
+    asked it holds (:meth:`.kinds.Asked.fit`)."""
 
     hit: int
     start: int
     end: int
     score: float
+    fit: float = 0.0
 
 
 def named_bodies(question: str) -> list[str]:
@@ -294,15 +296,16 @@ def _candidates(
             sentence = text[start:end].lower()
             context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
             bigrams = len(asked & _bigrams(sentence)) / max(1, len(asked))
+            fit = asks.fit(text[start:end])
             score = (
                 _WEIGHTS["terms"] * coverage(sentence)
                 + _WEIGHTS["bigrams"] * bigrams
                 + _WEIGHTS["context"] * coverage(context + sentence)
                 + _WEIGHTS["rank"] / (rank + 1)
-                + _WEIGHTS["kind"] * asks.fit(text[start:end])
+                + _WEIGHTS["kind"] * fit
                 + _WEIGHTS["age"] * age_fit(age, text[start:end])
             )
-            candidates.append(Candidate(rank, start, end, score))
+            candidates.append(Candidate(rank, start, end, score, fit))
             before = start
     return candidates
 
@@ -347,8 +350,8 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
     best = max(answers, key=lambda c: c.score)
     if not asks.decisive:
         return best
-    fits = [asks.fit(hits[c.hit].chunk.text[c.start : c.end]) for c in answers]
-    fitting = [c for c, f in zip(answers, fits, strict=True) if f == max(fits)]
+    most = max(c.fit for c in answers)
+    fitting = [c for c in answers if c.fit == most]
     return max(
         (c for c in fitting if c.score >= FITTING * best.score), key=lambda c: c.score, default=best
     )
