@@ -111,6 +111,7 @@ def extract(
     )
     signed = _issued_on(lines) or printed  # a page's date may be a repost's: not for 施行
     effective_on, expires_on = in_force(text, issued_on=signed, printed_on=printed)
+    published = parse_date(stated.published_on)
     return Source(
         title=title,
         doc_number=number,
@@ -119,11 +120,11 @@ def extract(
         or _issuer(lines[:3], title)
         or _decree_issuer(number)
         or _publisher(stated.publisher),
-        issued_on=signed or parse_date(stated.published_on),
+        issued_on=signed or published,
         doc_type=doc_type_of(title or Path(file_name).stem),
         effective_on=parse_date(stated.effective_on) or effective_on,
         expires_on=parse_date(stated.expires_on) or expires_on,
-        published_on=parse_date(stated.published_on),
+        published_on=published,
     )
 
 
