@@ -43,6 +43,11 @@ def test_named_bodies_finds_places_and_agencies_not_common_words() -> None:
     assert named_bodies("深圳市的人才住房租房补贴每个月能领多少钱？") == ["深圳市"]
     assert named_bodies("推出的是哪个小区、一共多少套房") == []
     assert named_bodies("淮安市2024年全市一共受理了多少件") == ["淮安市"]
+    # A name ending in 区 or 市 is a place only when a real division's name ends it.
+    assert named_bodies("孩子走天河积分入学，想打电话问区教育局中学教育科，号码是多少？") == [
+        "教育局"
+    ]
+    assert named_bodies("我住番禺区，在区里哪里办？") == ["番禺区"]
 
 
 def test_relevance_needs_similarity_and_the_named_bodies() -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..documents.places import gazetteer
 from ..documents.sentences import clause, sentences
 from ..index.tokens import answer_spans
 from ..index.units import passage_text
@@ -51,6 +52,7 @@ _NOT_IN_NAMES = "的是在了和与及或把被对向从到为个哪些几多少
 _NAMED = re.compile(
     rf"(?:(?![{_NOT_IN_NAMES}])[\u4e00-\u9fff]){{2,8}}?(?:自治区|街道|委员会|省|市|区|县|镇|乡|局|厅)"
 )
+_DIVISIONS = ("省", "市", "区", "县")  # names with these ends must be real places
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
@@ -85,8 +87,20 @@ class Candidate:
 
 
 def named_bodies(question: str) -> list[str]:
-    """Place and organisation names in ``question`` (e.g. ``["深圳市"]``)."""
-    return _NAMED.findall(question)
+    """Place and organisation names in ``question`` (e.g. ``["深圳市"]``).
+
+    A name that ends like a division (市, 区, 县, 省) is the real division's name
+    that ends it (:func:`~assistant.documents.places.gazetteer`), or none: "我住番禺区"
+    names 番禺区, and "问区教育局" names 教育局 but no place.
+    """
+    names = []
+    for name in _NAMED.findall(question):
+        if name.endswith(_DIVISIONS):
+            ends = [m.surface for m in gazetteer().find(name) if name.endswith(m.surface)]
+            name = ends[-1] if ends else ""
+        if name:
+            names.append(name)
+    return names
 
 
 def is_relevant(
