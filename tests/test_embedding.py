@@ -259,6 +259,18 @@ def test_output_is_float32_unit_norm(embedder: SentenceTransformerEmbedder) -> N
     assert embedder.encode_passages([]).dtype == np.float32
 
 
+def test_a_repeated_passage_is_embedded_once(embedder: SentenceTransformerEmbedder) -> None:
+    # The same sentence in the budgets of three years: one vector, counted once.
+    text = "本单位无政府性基金预算收入和支出。"
+    steps: list[tuple[int, int]] = []
+    vectors = embedder.encode_passages(
+        [text, "医保报销比例", text, text], on_progress=lambda d, t: steps.append((d, t))
+    )
+    assert steps[-1] == (2, 2)
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[0], vectors[3])
+    assert np.allclose(vectors[[0, 1]], embedder.encode_passages([text, "医保报销比例"]))
+
+
 def test_prompts_are_applied(embedder: SentenceTransformerEmbedder) -> None:
     assert embedder.prompts == {"query": "query: ", "passage": "passage: "}
     plain = embedder.model.encode(

@@ -76,8 +76,17 @@ class PromptedEmbedder:
     def encode_passages(
         self, texts: Sequence[str], *, on_progress: OnProgress | None = None
     ) -> np.ndarray:
-        """Embed passages with the passage prompt, shortest first, batch by batch."""
-        return self._encode(texts, self.prompts["passage"], on_progress)
+        """Embed passages with the passage prompt, shortest first, batch by batch.
+
+        A text given more than once (a sentence repeated in the budgets of several
+        years) is embedded once; progress counts the distinct texts.
+        """
+        distinct = list(dict.fromkeys(texts))
+        vectors = self._encode(distinct, self.prompts["passage"], on_progress)
+        if len(distinct) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(distinct)}
+        return vectors[[row[text] for text in texts]]
 
     def _encode(
         self, texts: Sequence[str], prompt: str, on_progress: OnProgress | None = None
