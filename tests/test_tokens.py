@@ -45,6 +45,9 @@ def test_numbers_keep_their_units(tokenizer: Tokenizer) -> None:
         ("咨询电话：0871-63123456，手机13812345678", ["#电话", "#电话"]),
         ("官市监函〔2020〕18号", ["#文号"]),
         ("3月15日前提交，占比50%", ["#日期", "#%"]),
+        # Working days are days; 万 and 亿 multiply any unit.
+        ("应在5个工作日内递交材料，3工作日内答复", ["#天", "#天"]),
+        ("积分制入户类指标为1.6万个，总面积5.6万平方米", ["#个", "#平方米"]),
         ("没有数字的句子", []),
     ],
 )
@@ -68,6 +71,7 @@ def test_passages_get_a_token_per_answer_they_hold(text: str, types: list[str]) 
         ("一般在每年几月份？", ["#日期"]),  # a month of the year, not a count of months
         ("钱几号前能到账？", ["#日期"]),
         ("一签要签几年，每次多少元？", ["#年", "#元"]),
+        ("材料要在几个工作日内交到？", ["#天"]),
     ],
 )
 def test_questions_get_the_tokens_of_the_answers_they_ask_for(

@@ -38,13 +38,21 @@ _KEEP = re.compile(r"[\w\u3400-\u9fff]")
 # Answer types. Units after a number, with their type name (万元 → 元); dates are
 # taken first so that "2019年7月1日" is a date, not a count of years, months and days.
 _UNITS = (
-    "万元 亿元 元 个月 月 年 天 日 小时 周岁 岁 个 件 家 人 名 套 辆 次 项 条 倍 台 所 户 间 座 "
-    "平方米 公里 %"
+    "万元 亿元 元 个月 月 年 个工作日 工作日 天 日 小时 周岁 岁 个 件 家 人 名 套 辆 次 项 条 "
+    "倍 台 所 户 间 座 平方米 公里 %"
 ).split()
-_UNIT_TYPE = {"万元": "元", "亿元": "元", "个月": "月", "日": "天", "周岁": "岁"}
+_UNIT_TYPE = {
+    "万元": "元",
+    "亿元": "元",
+    "个月": "月",
+    "个工作日": "天",
+    "工作日": "天",
+    "日": "天",
+    "周岁": "岁",
+}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
-_QUANTITY = re.compile(rf"\d+(?:\.\d+)?({_UNIT})")
+_QUANTITY = re.compile(rf"\d+(?:\.\d+)?[万亿]?({_UNIT})")  # 1.6万个, 5.6万平方米
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 # What a question asks for: 多少/几 + unit, money, a share, a 文号, a date, a duration, a
 # telephone. A bare 多少 (能补多少？比上一年多了多少？) asks for an amount or a share.
@@ -71,7 +79,7 @@ STOPWORDS = frozenset(
 JIEBA_VERSION = "0.42.1"
 # Bump when Tokenizer changes the tokens of a text: builds then tokenize every chunk
 # again instead of reusing the tokens stored for unchanged documents.
-TOKENS_VERSION = 2
+TOKENS_VERSION = 3  # 3: N个工作日 is a count of days; 万/亿 before any unit
 TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
 
 
