@@ -53,6 +53,7 @@ def searcher(guangzhou_pages: Settings) -> Searcher:
         "大概多少钱？",  # one short term
         "材料呢？",
         "哪天截止？",
+        "几个工作日能拿到？",  # 工作日 is a unit of time, like 天
     ],
 )
 def test_a_question_without_its_own_topic_is_a_follow_up(

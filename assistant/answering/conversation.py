@@ -71,10 +71,12 @@ _POINTS_TO_DOCUMENT = re.compile(
     + ")"
 )
 # Words that say how or when something is asked, not what about (beyond the tokenizer's
-# STOPWORDS): auxiliaries, and adverbs of frequency, amount and time (一般在每年几月份？).
+# STOPWORDS): auxiliaries, adverbs of frequency, amount and time (一般在每年几月份？), and
+# 工作日, a unit of time like 天 (几个工作日能拿到？).
 FUNCTION_WORDS = frozenset(
     "要是 如果 假如 的话 还要 还能 才能 就是 一下 "  # conditions and auxiliaries
-    "一般 通常 平时 每年 每月 每次 大概 大约 一共 总共 具体 现在 目前 今年 最多 最长 最晚".split()
+    "一般 通常 平时 每年 每月 每次 大概 大约 一共 总共 具体 现在 目前 今年 最多 最长 最晚 "
+    "工作日".split()
 )
 _QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
 _PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
@@ -155,18 +157,13 @@ def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     The tokenizer's words of the text without its question words, of two or more
     characters (one character, such as 带 or 住, says little by itself), not
     :data:`FUNCTION_WORDS` and not a quantity (一个月, 两年, 3天); a word inside a
-    longer one (jieba's search mode gives both 社保 and 社保卡) is left out. An
+    longer one (jieba's search mode gives both 社保 and 社保卡, 工作 and 工作日) is
+    left out. An
     opening 那 or 还有 is not a term.
     """
-    words = tokenizer.words(_without_asking(_OPENER.sub("", text)))
-    words = list(
-        dict.fromkeys(
-            w
-            for w in words
-            if len(w) > 1 and w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)
-        )
-    )
-    return [w for w in words if not any(w != other and w in other for other in words)]
+    words = [w for w in tokenizer.words(_without_asking(_OPENER.sub("", text))) if len(w) > 1]
+    words = list(dict.fromkeys(w for w in words if not any(w != o and w in o for o in words)))
+    return [w for w in words if w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)]
 
 
 def topic_label(turn: str, tokenizer: Tokenizer) -> str:
