@@ -23,7 +23,7 @@ from .conftest import CorpusWriter
     ("issuer", "bodies"),
     [
         ("广州市民政局", ["广州市民政局"]),
-        ("广州市人力资源社会保障局（越秀区政府网转载）", ["广州市人力资源社会保障局"]),
+        ("广州市人力资源社会保障局（越秀区政府网转载）", ["广州市人力资源和社会保障局"]),
         ("广州市民政局、广州市财政局", ["广州市民政局", "广州市财政局"]),
         ("广州市民政局 广州市财政局", ["广州市民政局", "广州市财政局"]),
         (
@@ -34,12 +34,48 @@ from .conftest import CorpusWriter
             "广州市天河区科技工业和信息化局、区人力资源和社会保障局",
             ["广州市天河区科技工业和信息化局", "广州市天河区人力资源和社会保障局"],
         ),
-        ("国家市场监督管理总局、市场监管局", ["国家市场监督管理总局", "市场监管局"]),
+        ("国家市场监督管理总局、市场监管局", ["国家市场监督管理总局", "市场监督管理局"]),
         ("", []),
     ],
 )
 def test_an_issuer_line_names_its_bodies(issuer: str, bodies: list[str]) -> None:
     assert issuer_bodies(issuer) == bodies
+
+
+@pytest.mark.parametrize(
+    ("issuer", "jurisdiction", "bodies"),
+    [  # issuer lines of ../shared/corpus pages, with the jurisdiction their documents get
+        (
+            "市人力资源社会保障局、市劳动就业服务管理中心",
+            "广东省广州市",
+            ["广州市人力资源和社会保障局", "广州市劳动就业服务管理中心"],
+        ),
+        ("市人社局", "广东省广州市", ["广州市人力资源和社会保障局"]),
+        ("天河区教育局", "广东省广州市天河区", ["广州市天河区教育局"]),
+        ("区住建园林局", "广东省广州市天河区", ["广州市天河区住建园林局"]),
+        ("普陀区万里街道办事处", "上海市普陀区", ["上海市普陀区万里街道办事处"]),
+        ("洪泽区人民政府", "江苏省淮安市洪泽区", ["淮安市洪泽区人民政府"]),
+        ("市人社局、社保中心", "广东省", ["市人力资源和社会保障局", "社保中心"]),  # which city?
+        ("广州市民政局", "广东省广州市", ["广州市民政局"]),
+    ],
+)
+def test_a_body_named_without_its_place_takes_the_documents(
+    issuer: str, jurisdiction: str, bodies: list[str]
+) -> None:
+    assert issuer_bodies(issuer, jurisdiction) == bodies
+
+
+def test_one_body_written_three_ways_is_one_filter_choice() -> None:
+    documents = [
+        info("a.html", issuer="市人社局", jurisdiction="广东省广州市"),
+        info("b.html", issuer="市人力资源社会保障局、社保中心", jurisdiction="广东省广州市"),
+        info("c.html", issuer="广州市人力资源和社会保障局", jurisdiction="广东省广州市"),
+        info("d.html", issuer="天河区人力资源和社会保障局", jurisdiction="广东省广州市天河区"),
+    ]
+    bodies = filter_choices(documents)[1]
+    assert bodies == ["广州市人力资源和社会保障局", "广州市天河区人力资源和社会保障局", "社保中心"]
+    chosen = chosen_filters("", "广州市人力资源和社会保障局", "")
+    assert [d.path for d in documents if chosen.allows(d)] == ["a.html", "b.html", "c.html"]
 
 
 def info(path: str, **fields: str) -> DocumentInfo:
