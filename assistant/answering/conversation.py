@@ -158,8 +158,7 @@ def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     characters (one character, such as 带 or 住, says little by itself), not
     :data:`FUNCTION_WORDS` and not a quantity (一个月, 两年, 3天); a word inside a
     longer one (jieba's search mode gives both 社保 and 社保卡, 工作 and 工作日) is
-    left out. An
-    opening 那 or 还有 is not a term.
+    left out. An opening 那 or 还有 is not a term.
     """
     words = [w for w in tokenizer.words(_without_asking(_OPENER.sub("", text))) if len(w) > 1]
     words = list(dict.fromkeys(w for w in words if not any(w != o and w in o for o in words)))
