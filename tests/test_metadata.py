@@ -160,3 +160,19 @@ def test_web_page_head_and_box(shared_corpus: Path) -> None:
     page = shared_corpus / "html" / "08_家庭医生实施方案_穗卫函2023-1930号.html"
     source = load_document(page, shared_corpus).source  # signed 19 days before the page
     assert (source.issued_on, source.published_on) == ("2023-10-19", "2023-11-07")
+
+
+def test_a_title_cut_over_lines_is_the_pages_title(shared_corpus: Path) -> None:
+    # Two lines: "…关于印发广州市就业见习" / "基地管理办法的通知"
+    path = shared_corpus / "html" / "18_广州就业见习基地管理办法_穗人社规字2019-6号.html"
+    title = "广州市人力资源和社会保障局广州市财政局关于印发广州市就业见习基地管理办法的通知"
+    assert load_document(path, shared_corpus).source.title == title
+    # Three lines: the issuers / "关于印发广州市引进人才入户管理办法" / "实施细则的通知"
+    path = shared_corpus / "html" / "35_引进人才入户管理办法_穗府办规2020-10号.html"
+    issuers = "广州市人力资源和社会保障局 广州市公安局"
+    title = issuers + "关于印发广州市引进人才入户管理办法实施细则的通知"
+    assert load_document(path, shared_corpus).source.title == title
+    # A whole title line stays: the page title's "（转载）" is not part of it
+    rental = shared_corpus / "html" / "11_公共租赁住房保障办法_穗府办规2024-13号.html"
+    expected = "广州市人民政府办公厅关于印发广州市公共租赁住房管理办法的通知"
+    assert load_document(rental, shared_corpus).source.title == expected

@@ -24,7 +24,7 @@ from .validity import repeals
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 8  # 7: scanned pages read by OCR, OFD files; 8: 发布日期 (published_on)
+PIPELINE_VERSION = 9  # 8: 发布日期 (published_on); 9: a title cut over lines
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"

@@ -249,19 +249,30 @@ def _title(head: list[str], file_name: str, hint: str) -> str:
     A title a PDF wraps over two lines ("淮安市人民政府" / "2024年…年度报告") is joined;
     a generic hint ("政府信息公开工作年度报告") loses to a file name that contains it.
     """
+    hint = _NOTE.sub("", hint.strip())
     candidates = head + [a + b for a, b in zip(head, head[1:], strict=False) if len(a) <= 20]
-    for line in candidates:
-        if (
-            (line.startswith("关于") or doc_type_of(line) in ("函", "通知", "通告", "公告", "批复"))
-            and 6 <= len(line) <= 80
-            and not re.search(r"[。；：:，]", line)
-            and line.endswith(tuple(DOC_TYPES))
-        ):
-            return line
-    hint, from_name = hint.strip(), _file_title(file_name)
+    for line in filter(_is_title, candidates):
+        # A part of a title cut over lines ("…关于印发广州市就业见习" / "基地管理办法
+        # 的通知") is not the title: the page's own title that holds it is.
+        return hint if line in hint and len(hint) > len(line) and _is_title(hint) else line
+    from_name = _file_title(file_name)
     if hint and re.search(r"[\u4e00-\u9fff]", hint) and hint not in from_name:
         return hint
     return from_name
+
+
+# A note before a page's title: "（转载）", "【关注】".
+_NOTE = re.compile(r"^[（(【\[][^）)】\]]{1,6}[）)】\]]\s*")
+
+
+def _is_title(line: str) -> bool:
+    """Whether ``line`` reads as a document's title: 关于… or a 通知/函…, ending in its kind."""
+    return (
+        (line.startswith("关于") or doc_type_of(line) in ("函", "通知", "通告", "公告", "批复"))
+        and 6 <= len(line) <= 80
+        and not re.search(r"[。；：:，]", line)
+        and line.endswith(tuple(DOC_TYPES))
+    )
 
 
 def _doc_number(lines: list[str], file_name: str) -> str:
