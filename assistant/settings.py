@@ -33,8 +33,9 @@ class Settings:
             (onnxruntime, int8 weights; the default), ``onnx-fp32`` or ``torch``.
             Other models always run on torch. An index is searched with the backend
             it was built with.
-        threads: Intra-op threads of the embedder (``ASSISTANT_THREADS``; 0 = every
-            core this process may use).
+        threads: Cores the embedder runs on (``ASSISTANT_THREADS``; 0 = every core
+            this process may use): a question's operations are split over them; a
+            build's batches run side by side, one per core.
         chunk_size: Largest chunk, in characters.
         chunk_min: Chunks shorter than this are merged with their neighbours
             inside the same section.

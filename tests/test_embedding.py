@@ -394,8 +394,12 @@ def test_import_is_light_and_hash_needs_no_torch() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
 
 
-@pytest.mark.parametrize(("batch_size", "budget"), [(4, 1000), (2, 0), (8, 600)])
-def test_batches_go_shortest_first_within_the_token_budget(batch_size: int, budget: int) -> None:
+@pytest.mark.parametrize(
+    ("batch_size", "budget", "workers"), [(4, 1000, 1), (2, 0, 1), (8, 600, 1), (2, 0, 3)]
+)
+def test_batches_go_shortest_first_within_the_token_budget(
+    batch_size: int, budget: int, workers: int
+) -> None:
     lengths = [5, 300, 10, 600, 50, 700, 20, 300]
     batches: list[list[int]] = []
 
@@ -405,9 +409,10 @@ def test_batches_go_shortest_first_within_the_token_budget(batch_size: int, budg
 
     progress: list[tuple[int, int]] = []
     vectors = in_batches(
-        lengths, batch_size, 1, encode, lambda d, t: progress.append((d, t)), budget
+        lengths, batch_size, 1, encode, lambda d, t: progress.append((d, t)), budget, workers
     )
     assert vectors[:, 0].tolist() == list(range(len(lengths)))  # back in the texts' order
+    batches.sort(key=lambda rows: lengths[rows[0]])  # (side by side, they may end in any order)
     assert [lengths[row] for rows in batches for row in rows] == sorted(lengths)
     assert all(len(rows) <= batch_size for rows in batches)
     padded = [len(rows) * max(lengths[r] for r in rows) for rows in batches if len(rows) > 1]

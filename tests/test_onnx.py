@@ -172,6 +172,24 @@ def test_length_grouped_batches_match_one_at_a_time(
     assert embedder.encode_queries([]).shape == (0, 384)
 
 
+def test_batches_side_by_side_match_one_session(
+    model_dir: Path, onnx_int8: OnnxEmbedder, passages: list[str]
+) -> None:
+    """A build's many texts run on single-thread sessions side by side: the same
+    batches, the same vectors as on one session over all cores (the oracle)."""
+    embedder = load(model_dir, quantize=True, threads=2, batch_size=8)
+    texts = passages[:48]
+    embedder.side_by_side_from = len(texts)
+    calls: list[tuple[int, int]] = []
+    side_by_side = embedder.encode_passages(texts, on_progress=lambda d, t: calls.append((d, t)))
+    assert embedder._workers.qsize() == 2  # both sessions made, and given back
+    embedder.side_by_side_from = len(texts) + 1
+    one_session = embedder.encode_passages(texts)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1] == (len(texts), len(texts))
+    np.testing.assert_allclose(side_by_side, one_session, atol=1e-5)
+
+
 @pytest.fixture(scope="module")
 def onnx_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The seed letter indexed with the default backend (int8 ONNX)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -101,6 +102,7 @@ def in_batches(
     encode: Callable[[list[int]], np.ndarray],
     on_progress: OnProgress | None = None,
     budget: int = 0,
+    workers: int = 1,
 ) -> np.ndarray:
     """Encode texts shortest first, in batches, and return the vectors in the texts' order.
 
@@ -114,11 +116,12 @@ def in_batches(
         batch_size: Most texts per call of ``encode``.
         dimension: Vector length.
         encode: Embeds the given rows, one vector each.
-        on_progress: Called after each batch.
+        on_progress: Called after each batch, in batch order.
         budget: Most padded tokens per batch (0: no limit).
+        workers: Threads calling ``encode`` at once (it must be safe for that).
     """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    out = np.zeros((len(order), dimension), dtype=np.float32)
+    plan: list[list[int]] = []
     done = 0
     while done < len(order):
         rows = [order[done]]
@@ -126,10 +129,20 @@ def in_batches(
             if budget and (len(rows) + 1) * lengths[row] > budget:
                 break
             rows.append(row)
-        out[rows] = encode(rows)
+        plan.append(rows)
         done += len(rows)
-        if on_progress is not None:
-            on_progress(done, len(order))
+    out = np.zeros((len(order), dimension), dtype=np.float32)
+    pool = ThreadPoolExecutor(workers) if workers > 1 and len(plan) > 1 else None
+    try:
+        done = 0
+        for rows, vectors in zip(plan, pool.map(encode, plan) if pool else map(encode, plan)):
+            out[rows] = vectors
+            done += len(rows)
+            if on_progress is not None:
+                on_progress(done, len(order))
+    finally:
+        if pool is not None:  # on an error, the batches not started are dropped
+            pool.shutdown(cancel_futures=True)
     return out
 
 

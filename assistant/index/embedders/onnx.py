@@ -14,16 +14,19 @@ tokenizers and numpy.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
+import queue
 import shutil
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -201,7 +204,15 @@ class OnnxEmbedder(PromptedEmbedder):
         model_path: The ONNX file in use.
         preprocess: Applied to every text before the prompt is added, or ``None``.
         batch_size: Texts per forward pass.
+        threads: The cores it runs on.
+        side_by_side_from: From this many texts on (a build, not a question), whole
+            batches run side by side, one single-thread session per thread: on 2 cores
+            that took 13% less time and 15% less CPU than one session splitting each
+            operation over the cores (the corpus's passages and units). Fewer texts
+            run on one session over all cores, without the cost of loading more.
     """
+
+    side_by_side_from: int = 256
 
     def __init__(
         self,
@@ -228,7 +239,6 @@ class OnnxEmbedder(PromptedEmbedder):
             source: The digest of the file the model folder was made from (see
                 :func:`cache_key`).
         """
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
@@ -247,14 +257,29 @@ class OnnxEmbedder(PromptedEmbedder):
         self.tokenizer.enable_truncation(max_length)
         self._pad_id = int(config.get("pad_token_id") or 0)
         self.model_path = export_onnx(model_dir, quantize, source)
+        self.threads = threads or available_cores()
+        self.session = self._session(self.threads)
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def _session(self, threads: int) -> Any:
+        """A new onnxruntime session of the model, running each operation on ``threads``."""
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
+        return ort.InferenceSession(
             str(self.model_path), options, providers=["CPUExecutionProvider"]
         )
-        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    @functools.cached_property
+    def _workers(self) -> queue.SimpleQueue[Any]:
+        """One single-thread session per thread, for many batches (made on first use)."""
+        sessions: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for _ in range(self.threads):
+            sessions.put(self._session(1))
+        return sessions
 
     def _encode(
         self, texts: Sequence[str], prompt: str, on_progress: OnProgress | None = None
@@ -262,6 +287,10 @@ class OnnxEmbedder(PromptedEmbedder):
         pre = self.preprocess
         items = [prompt + (pre(text) if pre else text) for text in texts]
         ids = [encoding.ids for encoding in self.tokenizer.encode_batch(items)]
+        many = self.threads > 1 and len(texts) >= self.side_by_side_from
+        sessions = self._workers if many else queue.SimpleQueue()
+        if not many:
+            sessions.put(self.session)
 
         def encode(rows: list[int]) -> np.ndarray:
             width = max(len(ids[i]) for i in rows)
@@ -273,12 +302,22 @@ class OnnxEmbedder(PromptedEmbedder):
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
-            (hidden,) = self.session.run(["last_hidden_state"], feeds)
+            session = sessions.get()  # a free one: there are as many as threads
+            try:
+                (hidden,) = session.run(["last_hidden_state"], feeds)
+            finally:
+                sessions.put(session)
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
         lengths = [len(i) for i in ids]
         return in_batches(
-            lengths, self.batch_size, self.dimension, encode, on_progress, self.token_budget
+            lengths,
+            self.batch_size,
+            self.dimension,
+            encode,
+            on_progress,
+            self.token_budget,
+            workers=self.threads if many else 1,
         )
