@@ -173,3 +173,14 @@ def test_unnumbered_part_titles_start_a_new_section() -> None:
     assert chunks[-1].section_path == ("部门预算编制说明",)
     assert chunks[-1].text.startswith("部门预算编制说明\n2023年")
     assert chunks[0].section_path == ("一、部门主要职能",)
+
+
+def test_an_attachment_starts_a_part_of_its_own() -> None:
+    """附件：… after the last article: its headings are not under 第二十三条."""
+    path = SHARED_CORPUS / "html" / "18_广州就业见习基地管理办法_穗人社规字2019-6号.html"
+    chunks = chunk(load_document(path, SHARED_CORPUS))
+    form = next(c for c in chunks if "广州市就业见习基地评估表" in c.text and "三、" in c.section)
+    assert form.section_path[0] == "附件"
+    assert not any("第二十三条" in label for label in form.section_path)
+    last_article = next(c for c in chunks if "第二十三条" in c.text)
+    assert last_article.section_path[:1] == ("第五章 附则",)

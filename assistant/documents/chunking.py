@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..types import Chunk, Document, content_hash
-from .headings import CN_NUMERALS, LABEL_CHARS, heading_kind, heading_label, is_part_title
+from .headings import (
+    CN_NUMERALS,
+    LABEL_CHARS,
+    heading_kind,
+    heading_label,
+    is_attachment,
+    is_part_title,
+)
 
 _SENTENCE_END = re.compile(rf"[。！？；!?;][”’」』）)】\"']*|[：:](?=[{CN_NUMERALS}]{{1,2}}是)")
 _CLAUSE_END = re.compile(r"[，,、：:][”’」』）)】\"']*")
@@ -87,7 +94,7 @@ def _units(text: str, chunk_size: int) -> Iterator[_Unit]:
         line = text[start:end]
         kind = None if "\t" in line else heading_kind(line)
         following = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
-        if kind is None and is_part_title(line, following):
+        if kind is None and (is_attachment(line) or is_part_title(line, following)):
             kind, stack = "part", []
         if kind:
             kinds = [k for k, _ in stack]

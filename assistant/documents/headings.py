@@ -1,8 +1,9 @@
 """The heading grammar of Chinese official documents, shared by cleaning and chunking.
 
 第X章 / 第X节 / 第X条, 一、 （一） 1. （1） ①, and 一是/二是 runs; unnumbered part
-titles such as 部门预算编制说明. :func:`heading_kind` names the kind a line starts
-with, :func:`heading_label` gives the short form used in section paths.
+titles such as 部门预算编制说明, and attachments (附件：…), which start a part too.
+:func:`heading_kind` names the kind a line starts with, :func:`heading_label` gives
+the short form used in section paths.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def is_part_title(line: str, following: str) -> bool:
         and "\t" not in following
         and len(following) >= max(20, 2 * len(line))
     )
+
+
+# An attachment starts: "附件", "附件：广州市就业见习基地申请程序", "附件1广州市…指标体系".
+_ATTACHMENT = re.compile(r"附件\s*(?:\d{1,2}|[：:]|$)")
+
+
+def is_attachment(line: str) -> bool:
+    """A line that starts an attachment (附件, 附件：X, 附件2 X): the headings before it end."""
+    return len(line) <= 60 and bool(_ATTACHMENT.match(line))
 
 
 def heading_label(line: str) -> str:
