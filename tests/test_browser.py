@@ -154,6 +154,10 @@ def test_api_takes_the_conversation_history(server: tuple[str, Path]) -> None:
     assert reply.startswith("按“临时救助”理解") and "穗府办规〔2021〕19号" in reply
     alone = client.predict(question=question, api_name="/ask")
     assert "理解" not in alone and "穗府办规〔2021〕19号" not in alone.split("最接近的文件")[0]
+    # About what no document mentions: it starts fresh (no 按“社保卡”理解) and says why
+    elsewhere = "广州就业见习基地管理办法还有效吗？"
+    reply = client.predict(question=elsewhere, history=["社保卡丢了怎么补办？"], api_name="/ask")
+    assert "理解" not in reply and "没有提到“就业见习基地”" in reply
 
 
 def test_over_long_question_gets_a_clear_message(page: Page) -> None:

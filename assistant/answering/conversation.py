@@ -232,8 +232,12 @@ def continues(searcher: Searcher, question: Question, filters: Filters, within: 
     :data:`CLOSE` lower — and that best is close enough to answer it at all
     (``settings.min_score``): "复核要多长时间出结果？" after a question on 居家养老
     补助 means that 复核. A question that another document answers clearly better
-    starts fresh.
+    starts fresh, and so does one about what no document mentions
+    (:meth:`Searcher.unmentioned`: 就业见习基地 in a corpus without it), which no
+    document answers better only because none answers it at all.
     """
+    if searcher.unmentioned(question):
+        return False
     anywhere = searcher.rank(question, 1, "dense", filters)
     here = searcher.rank(question, 1, "dense", within)
     if not anywhere or not here:
