@@ -175,12 +175,31 @@ def test_unnumbered_part_titles_start_a_new_section() -> None:
     assert chunks[0].section_path == ("一、部门主要职能",)
 
 
-def test_an_attachment_starts_a_part_of_its_own() -> None:
-    """附件：… after the last article: its headings are not under 第二十三条."""
+def test_a_bare_line_before_a_numbered_list_titles_it() -> None:
+    """A budget's project description: its name heads 一、…七、, not the table before it."""
+    text = (
+        "机关运行经费预算\n数合计 因公出国(境)费 公务接待费 公务用车购置及运行费\n"
+        "人民调解项目经费情况说明\n一、项目概述\n人民调解承担着化解社会矛盾的责任。\n"
+        "六、年度预算安排\n795万元"
+    )
+    chunks = chunk(Document("b.pdf", "0" * 64, Source("t"), text), chunk_min=0)
+    assert chunks[-1].section_path == ("人民调解项目经费情况说明", "六、年度预算安排")
+
+
+def test_an_attachment_and_the_page_box_start_parts_of_their_own() -> None:
+    """附件：… after the last article: its headings are not under 第二十三条. The page's
+    基本信息 box, which the main text lacks, is a passage of its own that can be quoted."""
     path = SHARED_CORPUS / "html" / "18_广州就业见习基地管理办法_穗人社规字2019-6号.html"
     chunks = chunk(load_document(path, SHARED_CORPUS))
+    box = chunks[-1]
+    assert box.section_path == ("基本信息",)
+    assert (
+        "文号：穗人社规字〔2019〕6号\n实施日期：2019年10月16日\n失效日期：2024年10月15日"
+        in box.text
+    )
+    assert "文件状态" not in box.text  # empty on the saved page (a script fills it in)
     form = next(c for c in chunks if "广州市就业见习基地评估表" in c.text and "三、" in c.section)
-    assert form.section_path[0] == "附件"
+    assert form.section_path[0] == "广州市就业见习基地申请程序"  # the attachment's own title
     assert not any("第二十三条" in label for label in form.section_path)
     last_article = next(c for c in chunks if "第二十三条" in c.text)
     assert last_article.section_path[:1] == ("第五章 附则",)

@@ -20,8 +20,8 @@ from .headings import (
     LABEL_CHARS,
     heading_kind,
     heading_label,
-    is_attachment,
     is_part_title,
+    starts_part,
 )
 
 _SENTENCE_END = re.compile(rf"[。！？；!?;][”’」』）)】\"']*|[：:](?=[{CN_NUMERALS}]{{1,2}}是)")
@@ -94,7 +94,7 @@ def _units(text: str, chunk_size: int) -> Iterator[_Unit]:
         line = text[start:end]
         kind = None if "\t" in line else heading_kind(line)
         following = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
-        if kind is None and (is_attachment(line) or is_part_title(line, following)):
+        if kind is None and (starts_part(line) or is_part_title(line, following)):
             kind, stack = "part", []
         if kind:
             kinds = [k for k, _ in stack]

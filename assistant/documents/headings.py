@@ -40,21 +40,24 @@ _PART_TITLE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{3,19}")
 
 
 def is_part_title(line: str, following: str) -> bool:
-    """An unnumbered heading such as 部门预算编制说明: a short bare line before a paragraph."""
+    """An unnumbered heading such as 部门预算编制说明: a short bare line before a paragraph
+    or before the first of a numbered list (人民调解项目经费情况说明 / 一、项目概述)."""
     return (
         bool(_PART_TITLE.fullmatch(line))
         and "\t" not in following
-        and len(following) >= max(20, 2 * len(line))
+        and (len(following) >= max(20, 2 * len(line)) or following.startswith("一、"))
     )
 
 
-# An attachment starts: "附件", "附件：广州市就业见习基地申请程序", "附件1广州市…指标体系".
-_ATTACHMENT = re.compile(r"附件\s*(?:\d{1,2}|[：:]|$)")
+# An attachment starts: "附件", "附件：广州市就业见习基地申请程序", "附件1广州市…指标体系";
+# so does a web page's 基本信息 box (its 文号, 实施日期, 失效日期), which readers put last.
+_PART_START = re.compile(r"附件\s*(?:\d{1,2}|[：:]|$)|基本信息$")
 
 
-def is_attachment(line: str) -> bool:
-    """A line that starts an attachment (附件, 附件：X, 附件2 X): the headings before it end."""
-    return len(line) <= 60 and bool(_ATTACHMENT.match(line))
+def starts_part(line: str) -> bool:
+    """A line that starts an attachment (附件, 附件：X, 附件2 X) or the 基本信息 box:
+    the headings before it end."""
+    return len(line) <= 60 and bool(_PART_START.match(line))
 
 
 def heading_label(line: str) -> str:

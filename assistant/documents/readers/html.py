@@ -66,7 +66,30 @@ _VALUES = {
 _DATE_LINE = re.compile(rf"({_DAY})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?")
 
 
-def _stated(root: Any) -> Stated:
+# A 基本信息 box line: "文　　号： 穗人社规字〔2019〕6号" (a label, then its value).
+_BOX_LINE = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{1,10})[:：]\s*(\S.*)?")
+
+
+def _box(lines: list[str]) -> list[str]:
+    """The filled lines of the page's 基本信息 box as "文号：穗人社规字〔2019〕6号".
+
+    The box (统一编号, 文号, 实施日期, 失效日期, 发布机关) is the page's own record of
+    the document; trafilatura drops it from the main text. Empty fields (a 文件状态 a
+    script fills in) are left out; the box ends at its first line that is not a field.
+    """
+    names = [re.sub(r"\s", "", line) for line in lines]
+    if "基本信息" not in names:
+        return []
+    box = []
+    for line in lines[names.index("基本信息") + 1 :]:
+        if not (m := _BOX_LINE.fullmatch(line)):
+            break
+        if m.group(2):
+            box.append("".join(m.group(1).split()) + "：" + m.group(2).strip())
+    return box if len(box) >= 2 else []
+
+
+def _stated(lines: list[str]) -> Stated:
     """The page head: publication date and 来源, and the 基本信息 box when there is one.
 
     The first value of each label counts; a value must look like what it names
@@ -74,7 +97,6 @@ def _stated(root: Any) -> Stated:
     date (gz.gov.cn: "2025-10-17 09:00:00" before "来源：…") gets that date.
     """
     found: dict[str, str] = {}
-    lines = _render(root).split("\n")
     for i, line in enumerate(lines):
         labels = list(_LABEL.finditer(line))
         for m, after in zip(labels, [*labels[1:], None], strict=False):
@@ -232,7 +254,8 @@ def read_html(path: Path) -> Extracted:
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # noqa: BLE001 - lxml raises ParserError or ValueError
         raise CorruptFile(path, f"无法解析 HTML：{path.name}（{exc}）") from exc
-    title, found, stated = _html_title(root), [], _stated(_without_scripts(root))
+    head = _render(_without_scripts(root)).split("\n")  # before pruning drops the box
+    title, found, stated = _html_title(root), [], _stated(head)
     if _prune(root):
         found.append("duplicate text removed: 页面中重复的正文只保留第一份")
     with quiet("trafilatura", "htmldate", "courlan"):
@@ -246,6 +269,8 @@ def read_html(path: Path) -> Extracted:
     lines = [line.strip().replace(_CELL, "\t") for line in body.split("\n") if line.strip()]
     if not lines:
         raise EmptyFile(path, f"网页中没有正文：{path.name}")
+    if (box := _box(head)) and box[0] not in lines:
+        lines += ["基本信息", *box]  # a part of its own (headings.starts_part)
     result = "\n".join(lines)
     warnings = (*found, *garbled_warnings(result))
     return Extracted(pages=(result,), title=title, warnings=warnings, stated=stated)
