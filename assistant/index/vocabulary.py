@@ -187,6 +187,10 @@ class Vocabulary:
                 found.append(term)
         return found
 
+    def knows(self, term: str) -> bool:
+        """Whether ``term`` is a wording of the vocabulary (a lexicon entry or an abbreviation)."""
+        return term in self._equivalents
+
     @functools.cached_property
     def _equivalents(self) -> dict[str, dict[str, None]]:
         """term → its other wordings (an ordered set), from every group and abbreviation."""
