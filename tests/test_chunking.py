@@ -131,6 +131,10 @@ def test_table_groups_repeat_the_header() -> None:
         ("第一章 总则", "chapter"),
         ("第二节 申请", "section"),
         ("第十二条 本办法自2024年起施行。", "article"),
+        ("第二十六条 第一类资助对象每人每月400元", "article"),
+        ("第二十条第（一）项", "cited"),  # a report's table caption citing the 条例
+        ("第五条第二款规定的人员", "cited"),
+        ("第二步：办理申领", "step"),
         ("一、基本情况", "cn"),
         ("（三）立足企业", "paren_cn"),
         ("2.加大投入", "arabic"),
@@ -173,6 +177,17 @@ def test_unnumbered_part_titles_start_a_new_section() -> None:
     assert chunks[-1].section_path == ("部门预算编制说明",)
     assert chunks[-1].text.startswith("部门预算编制说明\n2023年")
     assert chunks[0].section_path == ("一、部门主要职能",)
+
+
+def test_a_heading_closes_the_deeper_headings_open_before_it() -> None:
+    """A 小贴士's 1. 2. list, then 第二步 and its （一）: they are not under "2.…"."""
+    path = SHARED_CORPUS / "html" / "22_怎么申领广州市社会保障卡_2026.html"
+    chunks = chunk(load_document(path, SHARED_CORPUS))
+    online = next(c for c in chunks if c.text.startswith("第二步：办理申领"))
+    assert "港澳台居民暂不支持邮寄领卡" in online.text
+    assert online.section_path[:2] == ("四、申领方法", "第二步")
+    bank = next(c for c in chunks if c.text.startswith("（二）银行网点现场办理"))
+    assert bank.section_path[:-1] == ("四、申领方法", "第二步")
 
 
 def test_a_bare_line_before_a_numbered_list_titles_it() -> None:

@@ -18,6 +18,7 @@ from ..types import Chunk, Document, content_hash
 from .headings import (
     CN_NUMERALS,
     LABEL_CHARS,
+    LEVELS,
     heading_kind,
     heading_label,
     is_part_title,
@@ -100,6 +101,9 @@ def _units(text: str, chunk_size: int) -> Iterator[_Unit]:
             kinds = [k for k, _ in stack]
             if kind in kinds:
                 del stack[kinds.index(kind) :]
+            else:  # a part (level -1) stays open
+                while stack and LEVELS.get(stack[-1][0], -1) > LEVELS.get(kind, -1):
+                    stack.pop()
             stack.append((kind, heading_label(line)))
         path = tuple(label for _, label in stack)
         if "\t" in line:

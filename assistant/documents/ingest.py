@@ -24,7 +24,7 @@ from .validity import repeals
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 11  # 10: an attachment starts a part; 11: a page's 基本信息 box
+PIPELINE_VERSION = 12  # 11: a page's 基本信息 box; 12: headings close deeper ones, 第X步
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"
