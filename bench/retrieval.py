@@ -215,7 +215,8 @@ def sweep_rows(name: str, searcher: Searcher, questions: list[dict[str, Any]]) -
         def refused(
             threshold: float, query: str = query, hits: list = hits, unmentioned: list = unmentioned
         ) -> bool:
-            return not is_relevant(query, hits, threshold, searcher.places, unmentioned)
+            wordings = searcher.index.vocabulary.wordings
+            return not is_relevant(query, hits, threshold, searcher.places, unmentioned, wordings)
 
         rows.append((name, bool(q.get("doc")), refused))
     return rows

@@ -18,6 +18,8 @@ from assistant.answering.render import as_markdown, as_text, citation
 from assistant.answering.search import Searcher
 from assistant.documents.sentences import clause
 from assistant.index import build
+from assistant.index.tokens import segment
+from assistant.index.vocabulary import Vocabulary
 from assistant.types import Chunk, Hit
 
 from .conftest import CorpusWriter
@@ -57,6 +59,16 @@ def test_relevance_needs_similarity_and_the_named_bodies() -> None:
     assert not is_relevant("深圳市2018年知识产权专项经费是多少？", [hit], 0.88)
     assert not is_relevant("知识产权专项经费", [make_hit("x", None)], 0.0)
     assert not is_relevant("知识产权专项经费", [], 0.0)
+
+
+def test_a_named_body_counts_in_the_wording_the_documents_use() -> None:
+    """The issuer is 市场监督管理局; the question says 市场监管局 (a lexicon entry)."""
+    hit = make_hit("截止2020年5月，查处侵犯商标权案18件。", 0.93)
+    question = "截止2020年5月市场监管局查处了多少件侵犯商标权案？"
+    vocabulary = Vocabulary.collect((), [hit.chunk.source.issuer], segment)
+    assert not is_relevant(question, [hit], 0.88)
+    assert is_relevant(question, [hit], 0.88, wordings=vocabulary.wordings)
+    assert not is_relevant("教育局查处了多少件？", [hit], 0.88, wordings=vocabulary.wordings)
 
 
 def test_citation_line() -> None:

@@ -109,12 +109,13 @@ def is_relevant(
     min_score: float,
     places: Coverage | None = None,
     unmentioned: Sequence[str] = (),
+    wordings: Callable[[str], list[str]] | None = None,
 ) -> bool:
     """Whether the passages found can answer ``question``.
 
     See :func:`answerable`: ``True`` when some passage can.
     """
-    return bool(answerable(question, hits, min_score, places, unmentioned))
+    return bool(answerable(question, hits, min_score, places, unmentioned, wordings))
 
 
 def answerable(
@@ -123,6 +124,7 @@ def answerable(
     min_score: float,
     places: Coverage | None = None,
     unmentioned: Sequence[str] = (),
+    wordings: Callable[[str], list[str]] | None = None,
 ) -> list[Hit]:
     """The passages of ``hits`` that may answer ``question``; empty when none can.
 
@@ -133,8 +135,10 @@ def answerable(
     passages of documents that apply there. Then two checks, both needed: the best
     dense cosine similarity of the passages kept reaches ``min_score`` (comparable
     across questions, unlike RRF or BM25 scores), and every other body the question
-    names (教育局, 司法局) appears in them or their documents' titles and issuers — a
-    question about another agency is not answered from a look-alike document.
+    names (教育局, 司法局) appears in them or their documents' titles and issuers, in
+    any of its ``wordings`` (市场监管局 or 市场监督管理局: the index's
+    :meth:`~assistant.index.vocabulary.Vocabulary.wordings`) — a question about another
+    agency is not answered from a look-alike document.
     Without ``places``, named places are checked like bodies, by their names.
     """
     if unmentioned:
@@ -147,7 +151,8 @@ def answerable(
     if best is None or best < min_score:
         return []
     context = "".join(f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.text}" for h in hits)
-    return hits if all(name in context for name in bodies) else []
+    said = wordings or (lambda name: [name])
+    return hits if all(any(w in context for w in said(name)) for name in bodies) else []
 
 
 def compose(
@@ -242,8 +247,8 @@ def answer(
     # A follow-up's passages are on its topic already: its sentences are chosen for what
     # it asks, while relevance (the named places and bodies) is judged on all it means.
     places, min_score = searcher.places, searcher.settings.min_score
-    unmentioned = searcher.unmentioned(query)
-    if usable := answerable(query.text, hits, min_score, places, unmentioned):
+    unmentioned, wordings = searcher.unmentioned(query), searcher.index.vocabulary.wordings
+    if usable := answerable(query.text, hits, min_score, places, unmentioned, wordings):
         similarity = sentence_similarity(searcher, query, usable)
         reply = compose(asked, usable, searcher.index.tokenizer, similarity)
         reply = _with_model(searcher.settings, reply, usable, history, on_text)

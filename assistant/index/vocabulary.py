@@ -187,6 +187,13 @@ class Vocabulary:
                 found.append(term)
         return found
 
+    def wordings(self, name: str) -> list[str]:
+        """``name`` and its other wordings that the documents use: 官渡区市场监管局 →
+        官渡区市场监督管理局 (each of its terms replaced by an equivalent, one at a time)."""
+        return [name] + [
+            name.replace(e.term, other) for e in self.expand(name)[:4] for other in e.equivalents
+        ]
+
     def knows(self, term: str) -> bool:
         """Whether ``term`` is a wording of the vocabulary (a lexicon entry or an abbreviation)."""
         return term in self._equivalents
