@@ -267,6 +267,22 @@ def test_a_sentence_answers_the_share_of_what_is_asked_that_it_holds(
     assert Asked.of(question).fit(sentence) == fit
 
 
+@pytest.mark.parametrize(
+    ("text", "first_line"),
+    [
+        ("六、年度预算安排\n795万元", "六、年度预算安排 795万元"),
+        (
+            "六、年度预算安排\n本项目年度预算安排795万元，用于购买服务。",
+            "本项目年度预算安排795万元，用于购买服务。",
+        ),
+    ],
+)
+def test_a_bare_value_is_quoted_with_its_heading(text: str, first_line: str) -> None:
+    """A budget's "795万元" alone on its line says nothing without 六、年度预算安排."""
+    reply = compose("人民调解项目一年预算安排了多少？", [make_hit(text, 0.93)], tokens)
+    assert as_text(reply).splitlines()[0] == f"{first_line} [1]"
+
+
 def test_what_is_asked_decides_the_direct_answer_unless_it_is_a_mere_cue_word() -> None:
     asked = ("失业金多少钱？", "向谁申请？", "去哪里办？", "要带什么？")
     decisive = {q: Asked.of(q).decisive for q in asked}

@@ -124,7 +124,7 @@ def direct_line(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
         parts += [text[at:start], emphasize(text[start:end])]
         at = end
     parts.append(text[at : quote.end])
-    return "".join(parts)
+    return " ".join("".join(parts).split("\n"))  # a heading and its value on one line
 
 
 def understood_line(reply: Answer) -> str:
