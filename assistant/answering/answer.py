@@ -27,9 +27,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..documents.headings import LABEL_CHARS, heading_kind
 from ..documents.places import gazetteer
-from ..documents.sentences import clause, sentences
+from ..documents.sentences import clause, headed, sentences
 from ..index.tokens import answer_spans
 from ..index.units import passage_text
 from ..settings import Settings
@@ -73,7 +72,6 @@ Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 # 哪天) when it scores this share of the best sentence.
 FITTING = 0.75
 OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
-BARE_VALUE = 30  # a direct answer this short on a line of its own is quoted with its heading
 
 
 @dataclass(frozen=True)
@@ -193,7 +191,7 @@ def compose(
     sentence = text[best.start : best.end]
     spans = answer_spans(sentence, asks.types)
     emphasis = tuple((best.start + a, best.start + b) for a, b in spans)
-    direct = Quote(markers[best.hit], _with_heading(text, best.start, best.end), best.end, emphasis)
+    direct = Quote(markers[best.hit], headed(text, best.start, best.end), best.end, emphasis)
     quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
     return Answer(
         question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=asks.kind
@@ -376,18 +374,6 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
     return max(
         (c for c in fitting if c.score >= FITTING * best.score), key=lambda c: c.score, default=best
     )
-
-
-def _with_heading(text: str, start: int, end: int) -> int:
-    """Where a direct answer starts: a bare value on its own line (795万元) starts at the
-    heading line above it (六、年度预算安排), which says what the value is."""
-    line = text[start:end]
-    bare = len(line) <= BARE_VALUE and not re.search(r"[，。；：,;:]", line)
-    if not bare or start < 2 or text[start - 1] != "\n" or text[end : end + 1] not in ("", "\n"):
-        return start
-    above = text.rfind("\n", 0, start - 1) + 1
-    heading = text[above : start - 1]
-    return above if heading_kind(heading) and len(heading) <= LABEL_CHARS else start
 
 
 def _may_answer(hit: Hit, c: Candidate) -> bool:

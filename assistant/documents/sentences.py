@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .headings import heading_kind
+from .headings import LABEL_CHARS, heading_kind
 
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
@@ -114,6 +114,20 @@ def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[
 
 
 _ITEMS = frozenset({"paren_cn", "arabic", "paren_arabic", "circled", "shi"})
+BARE_VALUE = 30  # a value line this short is quoted with its heading (see :func:`headed`)
+
+
+def headed(text: str, start: int, end: int) -> int:
+    """Where a quote of ``text[start:end]`` starts: a bare value on a line of its own
+    (795万元: short, no clause punctuation) starts at the heading line right above it
+    (六、年度预算安排), which says what the value is."""
+    line = text[start:end]
+    bare = len(line) <= BARE_VALUE and not re.search(r"[，。；：,;:]", line)
+    if not bare or start < 2 or text[start - 1] != "\n" or text[end : end + 1] not in ("", "\n"):
+        return start
+    above = text.rfind("\n", 0, start - 1) + 1
+    heading = text[above : start - 1]
+    return above if heading_kind(heading) and len(heading) <= LABEL_CHARS else start
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
