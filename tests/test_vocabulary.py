@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering import search
 from assistant.answering.answer import answer
 from assistant.answering.question import Question
 from assistant.answering.search import Searcher
@@ -257,6 +258,20 @@ def test_a_question_on_a_topic_no_document_mentions_is_refused_with_why(
     reply = answer(searcher, "在广州办结婚登记要带什么材料？")
     assert not reply.found and "已收录的文件没有提到“结婚登记”" in reply.reason
     assert searcher.unmentioned("老人卡能提前两个月办吗") == []  # 老年人优待卡 is mentioned
+
+
+def test_a_question_that_gives_an_age_prefers_the_bracket_that_holds_it(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """我爸70岁: the 65周岁及以上 rule, not the 60–65 one, among the passages found."""
+    question = "我爸70岁，坐公交要钱吗？"
+
+    def top() -> str:
+        return "\n".join(hit.chunk.text for hit in searcher.search(question, 3))
+
+    assert "3.年满65周岁及以上者" in top()
+    monkeypatch.setattr(search, "AGE_SHIFT", 0.0)
+    assert "3.年满65周岁及以上者" not in top()
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ from ..index import Store, open_index
 from ..index.tokens import asked_types
 from ..settings import Settings
 from ..types import DocumentInfo, Hit, Validity
+from .ages import age_fit, asked_age
 from .place import Coverage
 from .question import Question
 
@@ -105,6 +106,10 @@ class Ranked:
     dense: float | None
     bm25: float | None
 
+
+# A question that gives an age (我妈70了) moves passages with age brackets by this many
+# standard deviations of the scores: up when a bracket holds the age, down when none does.
+AGE_SHIFT = 0.5
 
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
 SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
@@ -230,6 +235,7 @@ class Searcher:
             ranked = self._hybrid(question, mask)
         if place:  # a small adjustment after fusion: by the places the question names
             ranked = self._by_place(question, ranked)
+        ranked = self._by_age(question, ranked)
         if self.settings.outdated_penalty:
             ranked = self._by_validity(ranked)
         return sorted(ranked, key=lambda r: -r.score)[:k]
@@ -261,6 +267,20 @@ class Searcher:
         """Whether each document is expired or repealed on ``today``."""
         done = (Validity.EXPIRED, Validity.REPEALED)
         return np.array([d.source.validity(today) in done for d in self.index.documents])
+
+    def _by_age(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
+        """``ranked`` with the passages whose age brackets hold the age the question gives
+        (我今年刚满40 → 满35周岁至未满45周岁) raised, and those whose brackets all leave it
+        out lowered, by :data:`AGE_SHIFT` standard deviations of the scores
+        (:func:`.ages.age_fit`)."""
+        age = asked_age(question)
+        if age is None or len(ranked) < 2:
+            return ranked
+        spread = AGE_SHIFT * float(np.std([r.score for r in ranked]))
+        return [
+            replace(r, score=r.score + spread * age_fit(age, self.index.chunk(r.row).text))
+            for r in ranked
+        ]
 
     def _by_place(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         """``ranked`` with scores moved by place (see :meth:`Coverage.shifts`)."""
