@@ -269,7 +269,7 @@ def read_html(path: Path) -> Extracted:
     lines = [line.strip().replace(_CELL, "\t") for line in body.split("\n") if line.strip()]
     if not lines:
         raise EmptyFile(path, f"网页中没有正文：{path.name}")
-    if (box := _box(head)) and box[0] not in lines:
+    if (box := _box(head)) and "".join(box[0].split()) not in "".join(body.split()):
         lines += ["基本信息", *box]  # a part of its own (headings.starts_part)
     result = "\n".join(lines)
     warnings = (*found, *garbled_warnings(result))
