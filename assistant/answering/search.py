@@ -110,6 +110,7 @@ class Ranked:
 # A question that gives an age (我妈70了) moves passages with age brackets by this many
 # standard deviations of the scores: up when a bracket holds the age, down when none does.
 AGE_SHIFT = 0.5
+AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
 
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
 SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
@@ -270,17 +271,23 @@ class Searcher:
 
     def _by_age(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         """``ranked`` with the passages whose age brackets hold the age the question gives
-        (我今年刚满40 → 满35周岁至未满45周岁) raised, and those whose brackets all leave it
-        out lowered, by :data:`AGE_SHIFT` standard deviations of the scores
+        (我今年刚满40 → 满35周岁至未满45周岁) raised — within the documents of the
+        :data:`AGE_DOCS` best passages —, and those whose brackets all leave it out
+        lowered, by :data:`AGE_SHIFT` standard deviations of the scores
         (:func:`.ages.age_fit`)."""
         age = asked_age(question)
         if age is None or len(ranked) < 2:
             return ranked
         spread = AGE_SHIFT * float(np.std([r.score for r in ranked]))
-        return [
-            replace(r, score=r.score + spread * age_fit(age, self.index.chunk(r.row).text))
-            for r in ranked
-        ]
+        docs = self.index.chunk_docs
+        top = {int(docs[r.row]) for r in sorted(ranked, key=lambda r: -r.score)[:AGE_DOCS]}
+        moved = []
+        for r in ranked:
+            fit = age_fit(age, self.index.chunk(r.row).text)
+            if fit > 0 and int(docs[r.row]) not in top:
+                fit = 0.0  # another document's bracket says nothing about this topic
+            moved.append(replace(r, score=r.score + spread * fit))
+        return moved
 
     def _by_place(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
         """``ranked`` with scores moved by place (see :meth:`Coverage.shifts`)."""
