@@ -215,6 +215,8 @@ def test_a_long_paragraph_is_trimmed_to_whole_sentences_around_the_sentence() ->
     ("question", "kind"),
     [
         ("天河区港澳青年实施办法的文号是什么？", "metadata"),
+        ("广州低保标准现在还有效吗？什么时候失效？", "validity"),
+        ("积分制入户管理办法有效期到什么时候？", "time"),
         ("引进人才入户管理办法是什么时候印发的？", "metadata"),
         ("公租房合同到期要提前多久申请？", "time"),
         ("失业金一个月能领多少钱？", "amount"),
@@ -265,6 +267,21 @@ def test_a_sentence_answers_the_share_of_what_is_asked_that_it_holds(
     question: str, sentence: str, fit: float
 ) -> None:
     assert Asked.of(question).fit(sentence) == fit
+
+
+def test_a_validity_question_is_answered_by_the_documents_own_validity() -> None:
+    """Not by the sentence repealing an older notice, although it holds a 文号 and a year."""
+    text = (
+        "本通知有效期1年。《广州市民政局 广州市财政局关于提高我市2024年最低生活保障及相关"
+        "社会救助标准的通知》（穗民规字〔2024〕5号）同时废止。\n基本信息\n"
+        "文号：穗民规字〔2025〕2号\n失效日期：2026年06月01日"
+    )
+    reply = compose("广州低保标准现在还有效吗？什么时候失效？", [make_hit(text, 0.93)], tokens)
+    assert reply.kind == "validity"
+    assert as_text(reply).splitlines()[0] in (
+        "失效日期：2026年06月01日 [1]",
+        "本通知有效期1年。 [1]",
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 :func:`question_kind` names one of :data:`KINDS` by the first rule that matches the
 (normalized) question, in this order:
 
+- ``validity``: 还有效, 有效吗, 是否有效, 失效, 过期, 作废 — a sentence that states the
+  document's own validity (有效期, 失效日期, 施行, 实施日期), not one that repeals another;
 - ``metadata``: 文号, 发文机关, 哪个部门/单位/机关 发布, 什么时候/哪天 发布/印发/出台 —
   a sentence fits with a 文号 or a date;
 - ``time``: 多久, 期限, 有效期, 几年/几个月/几天, 多少天, 何时, 什么时候, 哪天, 几月 — a date
@@ -32,9 +34,10 @@ from dataclasses import dataclass
 
 from ..index.tokens import answer_spans, asked_types, quantity_types
 
-KINDS = ("metadata", "time", "amount", "procedure", "condition", "other")
+KINDS = ("validity", "metadata", "time", "amount", "procedure", "condition", "other")
 _DURATION_UNITS = r"(?:个)?(?:工作日|天|日|个月|月|年|周|小时)"
 _RULES = (
+    ("validity", r"还有效|有效吗|是否有效|失效|过期|作废"),
     (
         "metadata",
         r"文号|发文字号|发文机关|发布机关|哪个(?:部门|单位|机关)(?:发布|印发|制定|出台|发的)"
@@ -87,6 +90,7 @@ _PROCEDURE = (
         False,
     ),
 )
+_VALIDITY = re.compile(r"失效|有效期|有效至|施行|实施日期")
 _CONDITION = re.compile(
     r"应当|须|必须|不得|不予|不能|不可|可以|符合|条件|资格|年满|未满|以下|以上|不超过|不低于|暂不"
 )
@@ -105,9 +109,9 @@ class Asked:
         cue: For a procedure or condition question without answer types, the words
             of a sentence that answers it.
         decisive: Whether only a sentence that fits may be the direct answer when one
-            scores near the best (see :func:`.answer.compose`): true for answer types
-            and for where to go and what to bring; a condition's or a how's cue words
-            (须, 提交) say too little.
+            scores near the best (see :func:`.answer.compose`): true for answer types,
+            for a validity question's cues and for where to go and what to bring; a
+            condition's or a how's cue words (须, 提交) say too little.
     """
 
     kind: str
@@ -119,6 +123,8 @@ class Asked:
     def of(cls, question: str) -> Asked:
         """What the (normalized) ``question`` asks for."""
         kind = question_kind(question)
+        if kind == "validity":  # 还有效吗？什么时候失效？: not any sentence with a date
+            return cls(kind, cue=_VALIDITY, decisive=True)
         units = quantity_types(question)
         # 期限是几年: 期限 asks for the duration 几年 counts in already
         same = _DURATIONS if _DURATIONS.intersection(units) else frozenset(units)
