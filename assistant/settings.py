@@ -50,7 +50,8 @@ class Settings:
             cosine plus ``unit_weight`` times its best unit's (0 = chunks only).
         answer_weight: Hybrid search adds this to the fused score of a passage that
             holds the kind of answer the question asks for (an amount for 多少钱, a
-            date for 哪天; see :func:`assistant.index.tokens.asked_types`; 0 = off).
+            date for 哪天, 证件 for 带什么证件; see :mod:`assistant.answering.search`;
+            0 = off).
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.

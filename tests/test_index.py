@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.answering.kinds import Asked
 from assistant.answering.question import Question
 from assistant.answering.search import CANDIDATES, Filters, Searcher
 from assistant.index import IndexUnavailable, build, open_index, read_manifest
@@ -190,6 +191,7 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
         "临时救助金最多多少",
         "2018年知识产权专项经费是多少",
         "政府信息公开申请多少天内答复",
+        "申请临时救助要带什么证件",  # no answer type: the words of an answer (证件, 身份证)
     ):
         query = searcher.embedder.encode_queries([question])[0]
         best = np.full(n, -np.inf)
@@ -209,12 +211,14 @@ def test_hybrid_fusion_equals_a_numpy_oracle(corpus: Path, fusion: str) -> None:
             cosines[rows] = [r.dense for r in hybrid]
             expected = s.dense_weight / (60 + ranks(cosines))
             expected += s.bm25_weight / (60 + ranks(keywords))
-        # a passage holding the kind of answer asked for (多少 → an amount or a share) gains
-        asked = set(asked_types(Question.parse(question).text))
+        # a passage holding the kind of answer asked for (多少 → an amount or a share;
+        # 带什么证件 → 证件, 身份证 …) gains, once for each
+        text = Question.parse(question).text
+        asked, cue = set(asked_types(text)), Asked.of(text).cue
         holds = np.array(
             [bool(asked & set(answer_types(normalize_text(keyword_text(c))))) for c in chunks]
-        )
-        assert asked and holds.any() and not holds.all()
+        ) + np.array([bool(cue and cue.search(c.text)) for c in chunks])
+        assert holds.any() and not holds.all()
         expected += s.answer_weight * holds
         np.testing.assert_allclose([r.score for r in hybrid], expected[rows], rtol=1e-5, atol=1e-6)
         assert [r.score for r in hybrid] == sorted((r.score for r in hybrid), reverse=True)

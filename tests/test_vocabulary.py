@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import search
+from assistant.answering import shifts
 from assistant.answering.answer import answer
 from assistant.answering.question import Question
 from assistant.answering.search import Searcher
@@ -267,10 +267,10 @@ def test_a_question_that_gives_an_age_prefers_the_bracket_that_holds_it(
     question = "我爸70岁，坐公交要钱吗？"
 
     def top() -> str:
-        return "\n".join(hit.chunk.text for hit in searcher.search(question, 3))
+        return "\n".join(hit.chunk.text for hit in searcher.search(question, 2))
 
     assert "3.年满65周岁及以上者" in top()
-    monkeypatch.setattr(search, "AGE_SHIFT", 0.0)
+    monkeypatch.setattr(shifts, "AGE_SHIFT", 0.0)
     assert "3.年满65周岁及以上者" not in top()
 
 

@@ -28,28 +28,27 @@ wordings of the question's terms (低保 → 最低生活保障, 二十四个月
 
 The kind of answer asked for: a passage that holds what the question asks — an
 amount for 多少钱, a share for 比例, a date for 哪天, a duration for 多久 (the
-index's answer-type tokens, see :func:`assistant.index.tokens.asked_types`) — gets
-``settings.answer_weight`` added to its fused score, so among passages on the topic
-the one that can answer ranks first.
+index's answer-type tokens, see :func:`assistant.index.tokens.asked_types`); the
+words of an answer for a question without those — 材料, 身份证 for 带什么证件, 向…申请
+for 去哪办, 失效 for 还有效吗 (:class:`.kinds.Asked`) — gets ``settings.answer_weight``
+added to its fused score for each, so among passages on the topic the one that can
+answer ranks first.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from ..documents.validity import successors
 from ..index import Store, open_index
-from ..index.tokens import asked_types
 from ..settings import Settings
-from ..types import DocumentInfo, Hit, Validity
-from .ages import age_fit, asked_age
+from ..types import DocumentInfo, Hit
 from .place import Coverage
 from .question import Question
+from .shifts import Shifts
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
@@ -107,11 +106,6 @@ class Ranked:
     bm25: float | None
 
 
-# A question that gives an age (我妈70了) moves passages with age brackets by this many
-# standard deviations of the scores: up when a bracket holds the age, down when none does.
-AGE_SHIFT = 0.5
-AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
-
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
 SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
 
@@ -129,15 +123,13 @@ class Searcher:
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
-        self._holding = functools.lru_cache(maxsize=64)(self._chunks_holding)
         self._mentions = functools.lru_cache(maxsize=4096)(self._mentioned_word)
-        self._outdated = functools.lru_cache(maxsize=2)(self._outdated_documents)
-        self._successors = successors(index.documents)
+        self.shifts = Shifts(index, settings)
 
-    @functools.cached_property
+    @property
     def places(self) -> Coverage:
         """The places of the index's documents (see :mod:`.place`)."""
-        return Coverage(self.index.documents)
+        return self.shifts.places
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -234,71 +226,16 @@ class Searcher:
             ranked = [Ranked(row, float(bm25[row]), None, float(bm25[row])) for row in _top(bm25)]
         else:
             ranked = self._hybrid(question, mask)
-        if place:  # a small adjustment after fusion: by the places the question names
-            ranked = self._by_place(question, ranked)
-        ranked = self._by_age(question, ranked)
-        if self.settings.outdated_penalty:
-            ranked = self._by_validity(ranked)
+        if ranked:  # small moves after fusion, by what the question says (see .shifts)
+            rows = [r.row for r in ranked]
+            scores = np.array([r.score for r in ranked])
+            if place:
+                scores = self.shifts.by_place(question, rows, scores)
+            scores = self.shifts.by_age(question, rows, scores)
+            if self.settings.outdated_penalty:
+                scores = self.shifts.by_validity(rows, scores)
+            ranked = [replace(r, score=float(s)) for r, s in zip(ranked, scores, strict=True)]
         return sorted(ranked, key=lambda r: -r.score)[:k]
-
-    def _by_validity(self, ranked: list[Ranked]) -> list[Ranked]:
-        """``ranked`` with the passages of expired or repealed documents lowered by
-        ``outdated_penalty`` standard deviations of the scores; and a repealed
-        document's below the best of the document that repealed it."""
-        docs = [int(self.index.chunk_docs[r.row]) for r in ranked]
-        lowered = self._outdated(dt.date.today())[docs]
-        if not lowered.any() or len(ranked) < 2:
-            return ranked
-        drop = self.settings.outdated_penalty * float(np.std([r.score for r in ranked]))
-        ranked = [
-            replace(r, score=r.score - drop) if d else r
-            for r, d in zip(ranked, lowered, strict=True)
-        ]
-        best: dict[int, float] = {}
-        for r, doc in zip(ranked, docs, strict=True):
-            best[doc] = max(best.get(doc, -np.inf), r.score)
-        return [
-            replace(r, score=min(r.score, best[self._successors[doc]] - 1e-6))
-            if self._successors.get(doc) in best
-            else r
-            for r, doc in zip(ranked, docs, strict=True)
-        ]
-
-    def _outdated_documents(self, today: dt.date) -> np.ndarray:
-        """Whether each document is expired or repealed on ``today``."""
-        done = (Validity.EXPIRED, Validity.REPEALED)
-        return np.array([d.source.validity(today) in done for d in self.index.documents])
-
-    def _by_age(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
-        """``ranked`` with the passages whose age brackets hold the age the question gives
-        (我今年刚满40 → 满35周岁至未满45周岁) raised — within the documents of the
-        :data:`AGE_DOCS` best passages —, and those whose brackets all leave it out
-        lowered, by :data:`AGE_SHIFT` standard deviations of the scores
-        (:func:`.ages.age_fit`)."""
-        age = asked_age(question)
-        if age is None or len(ranked) < 2:
-            return ranked
-        spread = AGE_SHIFT * float(np.std([r.score for r in ranked]))
-        docs = self.index.chunk_docs
-        top = {int(docs[r.row]) for r in sorted(ranked, key=lambda r: -r.score)[:AGE_DOCS]}
-        moved = []
-        for r in ranked:
-            fit = age_fit(age, self.index.chunk(r.row).text)
-            if fit > 0 and int(docs[r.row]) not in top:
-                fit = 0.0  # another document's bracket says nothing about this topic
-            moved.append(replace(r, score=r.score + spread * fit))
-        return moved
-
-    def _by_place(self, question: str, ranked: list[Ranked]) -> list[Ranked]:
-        """``ranked`` with scores moved by place (see :meth:`Coverage.shifts`)."""
-        shifts = self.places.shifts(question, [int(self.index.chunk_docs[r.row]) for r in ranked])
-        if shifts is None:
-            return ranked
-        spread = float(np.std([r.score for r in ranked]))
-        return [
-            replace(r, score=r.score + float(s) * spread)
-            for r, s in zip(ranked, shifts, strict=True)
-        ]
 
     def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
         """Both methods' candidates, each with its cosine and its BM25 score, fused."""
@@ -318,21 +255,12 @@ class Searcher:
         else:  # "rrf" (Settings checks the name)
             fused = s.dense_weight / (s.rrf_k + _ranks(cosines))
             fused += s.bm25_weight / (s.rrf_k + _ranks(keywords))
-        asked = frozenset(asked_types(question))
-        if asked and s.answer_weight:
-            fused = fused + s.answer_weight * self._holding(asked)[rows]
+        if s.answer_weight:
+            fused = fused + s.answer_weight * self.shifts.answering(question, rows)
         return [
             Ranked(row, float(f), float(c), float(b))
             for row, f, c, b in zip(rows, fused, cosines, keywords, strict=True)
         ]
-
-    def _chunks_holding(self, asked: frozenset[str]) -> np.ndarray:
-        """Whether each chunk holds one of the answer types ``asked`` (#元, #日期 …)."""
-        holds = np.zeros(len(self.index.chunk_docs), dtype=bool)
-        for token in asked:  # a chunk holds a type when its BM25 score for the type's token is > 0
-            holds |= self.index.bm25_scores([token]) > 0
-        holds.flags.writeable = False
-        return holds
 
     def _mask(self, filters: Filters) -> np.ndarray:
         allowed = np.array([filters.allows(d) for d in self.index.documents], dtype=bool)
