@@ -3,8 +3,9 @@
 :func:`question_kind` names one of :data:`KINDS` by the first rule that matches the
 (normalized) question, in this order:
 
-- ``validity``: 还有效, 有效吗, 是否有效, 失效, 过期, 作废 — a sentence that states the
-  document's own validity (有效期, 失效日期, 施行, 实施日期), not one that repeals another;
+- ``validity``: 还有效, 有效吗, 是否有效, 失效, 过期, 作废, 什么时候(开始)实施/施行/实行/
+  生效 — a sentence that states the document's own validity (有效期, 失效日期, 施行,
+  实施日期), not one that repeals another, with the date or years it asks for;
 - ``metadata``: 文号, 发文机关, 哪个部门/单位/机关 发布, 什么时候/哪天 发布/印发/出台 —
   a sentence fits with a 文号 or a date;
 - ``time``: 多久, 期限, 有效期, 几年/几个月/几天, 多少天, 何时, 什么时候, 哪天, 几月 — a date
@@ -37,7 +38,11 @@ from ..index.tokens import answer_spans, asked_types, quantity_types
 KINDS = ("validity", "metadata", "time", "amount", "procedure", "condition", "other")
 _DURATION_UNITS = r"(?:个)?(?:工作日|天|日|个月|月|年|周|小时)"
 _RULES = (
-    ("validity", r"还有效|有效吗|是否有效|失效|过期|作废"),
+    (
+        "validity",
+        r"还有效|有效吗|是否有效|失效|过期|作废|(?:什么时候|何时|哪天|哪一天|哪年|哪月)"
+        r"(?:开始|起)?(?:实施|施行|实行|生效)|(?:实施|施行|生效)(?:日期|时间)",
+    ),
     (
         "metadata",
         r"文号|发文字号|发文机关|发布机关|哪个(?:部门|单位|机关)(?:发布|印发|制定|出台|发的)"
@@ -123,13 +128,13 @@ class Asked:
     def of(cls, question: str) -> Asked:
         """What the (normalized) ``question`` asks for."""
         kind = question_kind(question)
-        if kind == "validity":  # 还有效吗？什么时候失效？: not any sentence with a date
-            return cls(kind, cue=_VALIDITY, decisive=True)
         units = quantity_types(question)
         # 期限是几年: 期限 asks for the duration 几年 counts in already
         same = _DURATIONS if _DURATIONS.intersection(units) else frozenset(units)
         rest = tuple(t for t in asked_types(question) if t not in same and t not in units)
         groups = tuple((u,) for u in dict.fromkeys(units)) + ((rest,) if rest else ())
+        if kind == "validity":  # 什么时候失效？: a sentence on the document's validity with a date
+            return cls(kind, groups, cue=_VALIDITY, decisive=True)
         if not groups and kind in _TYPES:
             groups = (_TYPES[kind],)
         if groups:
@@ -146,10 +151,12 @@ class Asked:
 
     def fit(self, sentence: str) -> float:
         """How much of what is asked ``sentence`` holds, 0–1: the share of the groups
-        it has an answer of, or whether it has the cue."""
-        if self.groups:
-            return sum(bool(answer_spans(sentence, g)) for g in self.groups) / len(self.groups)
-        return float(bool(self.cue and self.cue.search(sentence)))
+        it has an answer of and whether it has the cue, each alike (a validity
+        question with a date asks for both)."""
+        held = [bool(answer_spans(sentence, g)) for g in self.groups]
+        if self.cue is not None:
+            held.append(bool(self.cue.search(sentence)))
+        return sum(held) / len(held) if held else 0.0
 
 
 def question_kind(question: str) -> str:
