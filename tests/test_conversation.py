@@ -129,6 +129,25 @@ def test_a_follow_up_asking_what_to_bring_stays_with_its_topic(
     assert "应当提供有效证件" in as_text(reply).splitlines()[1]
 
 
+def test_a_follow_up_is_ranked_by_its_own_words_too(shared_corpus: Path, tmp_path: Path) -> None:
+    """Within the topic's document, the topic's words (缴费, 比例) rank the passages on
+    payments first; the follow-up's own ranking, fused in, brings up when the measures
+    take effect (第三十二条 本办法自印发之日起施行). The bundled model, as users get it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(shared_corpus / "html" / "32_长期护理保险试行办法_穗医保规字2024-1号.html", corpus)
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    build(settings)
+    searcher = Searcher.open(settings)
+    history = ["长期护理保险的缴费比例是多少？"]
+    understood, hits = search_in_conversation(searcher, "那从什么时候开始实施？", history)
+    assert understood.label == "长期护理保险的缴费比例"
+    assert "本办法自印发之日起施行" in hits[0].chunk.text
+    reply = answer(searcher, "那从什么时候开始实施？", history=history)
+    assert "本办法自印发之日起施行" in reply.citations[0].chunk.text
+    assert "本办法自印发之日起施行" in "".join(as_text(reply).splitlines()[1:3])
+
+
 def test_a_follow_up_on_what_the_topic_documents_lack_searches_everything(
     searcher: Searcher,
 ) -> None:

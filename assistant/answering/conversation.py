@@ -24,8 +24,9 @@ starts fresh and is searched as it is.
 
 :func:`search_in_conversation` also prefers the documents the topic was answered
 from: it ranks the query within the documents of the topic turn's best passages,
-and falls back to the whole index when the follow-up's own content terms occur in
-none of them (the conversation moved to something those documents do not cover).
+fused with the follow-up's own ranking there (:func:`_fused`), and falls back to the
+whole index when the follow-up's own content terms occur in none of them (the
+conversation moved to something those documents do not cover).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..index.tokens import Tokenizer
 from ..types import Hit
 from .kinds import question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
-from .search import Filters, Searcher
+from .search import Filters, Ranked, Searcher
 
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
 _OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
@@ -52,6 +53,11 @@ TOPIC_HITS = 1  # the topic's document: that of its best passage, which answered
 # A question with its own topic continues the conversation when the topic's documents hold a
 # passage at most this much less similar to it (dense cosine) than the whole index's best.
 CLOSE = 0.02
+# A follow-up within its topic's documents is ranked twice, with the topic's terms and by
+# itself, and the two rankings are fused by reciprocal rank, 1 / (FUSION_K + rank): the
+# topic's many words must not drown the few it asks.
+FUSION_K = 10
+FUSION_DEPTH = 30  # passages of each ranking fused
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
 _ASKING = re.compile(
@@ -216,12 +222,36 @@ def search_in_conversation(
         if _other_document(searcher, asked.text, within.docs):
             return Understood(asked, asked), searcher.search(asked, k, mode, filters)
         if _covered(searcher, asked.text, within.docs):
-            return understood, searcher.search(understood.query, k, mode, within)
+            return understood, _fused(searcher, understood, k, mode, within)
         return understood, searcher.search(understood.query, k, mode, filters)
     if continues(searcher, asked, filters, within):
         understood = conversation.understand_as_follow_up(asked, topic, tokenizer)
         return understood, searcher.search(understood.query, k, mode, within)
     return understood, searcher.search(asked, k, mode, filters)
+
+
+def _fused(
+    searcher: Searcher, understood: Understood, k: int | None, mode: str, within: Filters
+) -> list[Hit]:
+    """The ``k`` best passages of ``within`` for a follow-up, by both of its rankings.
+
+    The ranking of ``understood.query`` (the topic's terms, then the follow-up) and that
+    of the follow-up alone are fused by reciprocal rank, with equal weight: after
+    "长期护理保险的缴费比例是多少？", "那从什么时候开始实施？" should reach the passage on
+    when the measures take effect, which the topic's words (缴费, 比例) alone rank below
+    passages on payments. A passage's score is its fused one; its dense cosine (which
+    refusals read) and BM25 score are those of the first ranking that found it.
+    """
+    k = k or searcher.settings.top_k
+    depth = max(k, FUSION_DEPTH)
+    fused: dict[int, float] = {}
+    ranked: dict[int, Ranked] = {}
+    for query in (understood.query, understood.question):
+        for position, r in enumerate(searcher.rank(query, depth, mode, within)):
+            fused[r.row] = fused.get(r.row, 0.0) + 1 / (FUSION_K + position)
+            ranked.setdefault(r.row, r)
+    best = sorted(fused, key=lambda row: -fused[row])[:k]
+    return [searcher.hit(replace(ranked[row], score=fused[row])) for row in best]
 
 
 def continues(searcher: Searcher, question: Question, filters: Filters, within: Filters) -> bool:
