@@ -46,6 +46,7 @@ import numpy as np
 from ..index import Store, open_index
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
+from .mentions import Mentions
 from .place import Coverage
 from .question import Question
 from .shifts import Shifts
@@ -106,10 +107,6 @@ class Ranked:
     bm25: float | None
 
 
-# Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
-SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
-
-
 class Searcher:
     """Searches one loaded index with the embedding model it was built with."""
 
@@ -123,7 +120,7 @@ class Searcher:
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
-        self._mentions = functools.lru_cache(maxsize=4096)(self._mentioned_word)
+        self.mentions = Mentions(index)
         self.shifts = Shifts(index, settings)
 
     @property
@@ -162,31 +159,9 @@ class Searcher:
         return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
 
     def unmentioned(self, question: str | Question) -> list[str]:
-        """The question's service terms (结婚登记, 住房公积金贷款) that no document mentions
-        in any wording (:meth:`~assistant.index.vocabulary.Vocabulary.unmentioned`), and
-        the services it names by a word that neither the documents nor the vocabulary
-        know (高温补贴, 电动车登记: :data:`SERVICE_KINDS`): the documents do not cover
-        what it asks about."""
-        index, text = self.index, Question.parse(question).text
-
-        def mentioned(term: str) -> bool:
-            words = [w for w in index.tokenizer.words(term) if len(w) > 1]
-            return all(self._mentions(w) for w in words)
-
-        terms = index.vocabulary.unmentioned(text, mentioned)
-        words = index.tokenizer.words(text)
-        for word, kind in zip(words, words[1:], strict=False):
-            # A service named by a word no document uses: 高温补贴 (高温), not 低保补贴.
-            if kind in SERVICE_KINDS and len(word) > 1 and not index.vocabulary.knows(word):
-                if not self._mentions(word) and not any(word in t for t in terms):
-                    terms.append(word + kind)
-        return terms
-
-    def _mentioned_word(self, word: str) -> bool:
-        """Whether a passage or a title of the index holds ``word``."""
-        index = self.index
-        titles = any(word in d.source.title for d in index.documents)
-        return titles or bool((index.bm25_scores([word]) > 0).any())
+        """The question's terms and services that no document covers: 结婚登记, 高温补贴,
+        工伤认定 (see :meth:`.mentions.Mentions.unmentioned`)."""
+        return self.mentions.unmentioned(Question.parse(question).text)
 
     def query_vector(self, question: str | Question) -> np.ndarray:
         """The question's embedding (one row), as search uses it (cached)."""

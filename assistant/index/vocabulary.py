@@ -182,10 +182,13 @@ class Vocabulary:
         found = []
         for match in self._pattern.finditer(question):
             term = match.group()
-            wordings = (term, *self._equivalents[term])
-            if not any(self.counts.get(w) for w in wordings) and not mentioned(term):
+            if not self.used(term) and not mentioned(term):
                 found.append(term)
         return found
+
+    def used(self, term: str) -> bool:
+        """Whether the documents use ``term`` or another wording of it (租房补贴: 住房租赁补贴)."""
+        return any(self.counts.get(w) for w in (term, *self._equivalents.get(term, ())))
 
     def wordings(self, name: str) -> list[str]:
         """``name`` and its other wordings that the documents use: 官渡区市场监管局 →
