@@ -9,7 +9,7 @@ import pytest
 
 from assistant.answering import mentions
 from assistant.answering.answer import answer
-from assistant.answering.mentions import FAMILIES, SERVICE_KINDS, Mentions
+from assistant.answering.mentions import SERVICE_KINDS, Mentions, family
 from assistant.answering.search import Searcher
 from assistant.index import build
 
@@ -63,7 +63,7 @@ def test_together_agrees_with_reading_every_passage(searcher: Searcher, word: st
     index = searcher.index
     wordings = (word, *index.vocabulary.equivalents(word))
     for kind in sorted(SERVICE_KINDS):
-        kinds = next((f.split() for f in FAMILIES if kind in f.split()), [kind])
+        kinds = family(kind)
         said = re.compile(f"(?:{'|'.join(wordings)}).*?(?:{'|'.join(kinds)})", re.S)
         expected = any(said.search(d.source.title) for d in index.documents)
         for row, chunk in enumerate(index.chunks()):

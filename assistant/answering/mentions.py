@@ -29,7 +29,7 @@ from ..index import Store
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
 SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
 # Kinds that citizens use for one another: money paid out, a registration, a determination.
-FAMILIES = ("补贴 津贴 补助 补偿 救助 资助", "登记 备案", "认定 鉴定")
+FAMILIES = (("补贴", "津贴", "补助", "补偿", "救助", "资助"), ("登记", "备案"), ("认定", "鉴定"))
 # Passages read, at most, to find a word and its kind in order (beyond: assumed said).
 MAX_READ = 2000
 
@@ -84,7 +84,7 @@ class Mentions:
         """
         index = self.index
         wordings = (word, *index.vocabulary.equivalents(word))
-        kinds = next((f.split() for f in FAMILIES if kind in f.split()), [kind])
+        kinds = family(kind)
         said = "|".join(map(re.escape, wordings))
         pattern = re.compile(f"(?:{said}).*?(?:{'|'.join(kinds)})", re.S)
         if any(pattern.search(d.source.title) for d in index.documents):
@@ -102,6 +102,11 @@ class Mentions:
             if pattern.search(f"{chunk.section}\n{chunk.text}"):
                 return True
         return len(rows) > MAX_READ  # too many to read: do not claim they never say it
+
+
+def family(kind: str) -> tuple[str, ...]:
+    """``kind`` and the kinds of its family (:data:`FAMILIES`): 救助 → 补贴, 津贴, 补助…"""
+    return next((f for f in FAMILIES if kind in f), (kind,))
 
 
 def _words(index: Store, term: str) -> list[str]:
