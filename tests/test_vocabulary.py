@@ -280,6 +280,7 @@ def test_a_question_that_gives_an_age_prefers_the_bracket_that_holds_it(
         ("广州夏天有没有高温补贴？", ["高温补贴"]),  # 高温: no document, no lexicon entry
         ("就业见习补贴怎么领？", []),  # 见习补贴: 见习 is written
         ("低保补贴一个月多少？", []),  # 低保: a lexicon term (最低生活保障)
+        ("孩子补贴一个月多少？", []),  # 孩子: a lexicon word for 儿童 (儿童基本生活补贴)
     ],
 )
 def test_a_service_named_by_a_word_no_document_uses_is_unmentioned(
