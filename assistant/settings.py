@@ -64,6 +64,15 @@ class Settings:
             (``IndexFlatIP``); above it, HNSW.
         min_score: Questions whose best dense similarity is below this are
             answered "not found".
+        expansion_weight: BM25 also scores the documents' other wordings of the
+            question's terms (低保 → 最低生活保障; :mod:`assistant.index.vocabulary`) at
+            this weight (0 = off; 0.3-1.0 measured alike on the visible sets).
+        age_shift: A question that gives an age (我妈70了) moves passages with age
+            brackets by this many standard deviations of the candidates' scores (0 = off;
+            see :mod:`assistant.answering.shifts`).
+        place_shift: The moves by the places a question names (passages of another
+            place down, of the named place up; :mod:`assistant.answering.place`) are
+            scaled by this (0 = off).
         outdated_penalty: Search lowers a passage of an expired or repealed document
             by this many standard deviations of the candidates' scores, so that a
             document in force comes first on the same question (0 = off; measured on
@@ -104,6 +113,9 @@ class Settings:
     title_weight: float = 0.5
     flat_limit: int = 50_000
     min_score: float = 0.86
+    expansion_weight: float = 0.5
+    age_shift: float = 0.5
+    place_shift: float = 1.0
     outdated_penalty: float = 0.25
     llm_url: str = ""
     llm_model: str = ""

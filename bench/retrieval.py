@@ -4,23 +4,34 @@ Four question sets, each over its corpus:
 
 * policy  — ../shared/eval/seed_qa.jsonl + policy_qa.jsonl over ../shared/corpus seed + html + pdf;
 * colloquial — ../shared/eval/colloquial_qa.jsonl (residents' own words) over the same corpus;
-* followup — ../shared/eval/followup_qa.jsonl (two-turn conversations) over the same corpus,
-  each follow-up asked with its history; the row "followup, no history" asks the bare
-  follow-ups, the baseline;
+* citizen — ../shared/eval/citizen_qa.jsonl (residents' questions, procedures among them, and
+  look-alike unanswerables), same corpus;
+* staff — ../shared/eval/staff_qa.jsonl (a 文号 or title named; absent 文号), same corpus;
+* followup, followup2 — ../shared/eval/followup_qa.jsonl and followup2_qa.jsonl (conversations
+  of 2-3 turns, topic switches among them) over the same corpus, each follow-up asked with its
+  history; rows "alone" (the bare follow-up) and "glued" (earlier questions + follow-up as one
+  query) are the baselines to beat;
 * switch — the policy questions, each asked after an unrelated question (a topic switch: it
   should score as the policy set does; its "no history" row is the policy set itself);
+* datafountain — ../shared/eval/datafountain/dev_qa.jsonl: 841 real questions over their own
+  599 policy documents;
 * cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
 * domainrag — DomainRAG basic_qa: its reference passages as the corpus (spaces between CJK
   characters removed); a hit is a passage of a positive reference.
 
 Indexes are built with the bundled model into ``--work`` (default /tmp/assistant-bench), one
-per corpus and backend, and updated incrementally on later runs. ``--backends onnx-int8 torch``
-compares embedder backends side by side in one run (each against the last); ``--before``
-adds rows ranked as before sentence units (passages only, BM25 weight 1), on the same index.
+per corpus and backend, and updated incrementally on later runs. Each set gets a "baseline"
+row from the same run: plain hybrid search (:data:`BASELINE`), follow-ups glued; every row
+prints a bootstrap 90% interval of hit@5, so a difference inside it reads as none.
+``--ablate`` adds one row per mechanism switched off (:data:`ABLATIONS`).
+``--backends onnx-int8 torch`` compares embedder backends side by side in one run
+(each against the last); ``--before`` adds rows ranked as before sentence units
+(passages only, BM25 weight 1), on the same index.
 Usage::
 
-    python bench/retrieval.py [--sets policy colloquial followup switch cmrc domainrag]
-                              [--backends B …] [--limit N] [--sweep] [--before]
+    python bench/retrieval.py [--sets policy colloquial citizen staff followup followup2 switch
+                                     datafountain cmrc domainrag]
+                              [--backends B …] [--limit N] [--ablate] [--sweep] [--before]
 """
 
 from __future__ import annotations
@@ -66,6 +77,18 @@ def followup(corpus: Path) -> list[dict[str, Any]]:
     return policy(corpus, "followup_qa.jsonl")
 
 
+def citizen(corpus: Path) -> list[dict[str, Any]]:
+    return policy(corpus, "citizen_qa.jsonl")
+
+
+def followup2(corpus: Path) -> list[dict[str, Any]]:
+    return policy(corpus, "followup2_qa.jsonl")
+
+
+def staff(corpus: Path) -> list[dict[str, Any]]:
+    return policy(corpus, "staff_qa.jsonl")
+
+
 def switch(corpus: Path) -> list[dict[str, Any]]:
     """The policy questions, each asked after an unrelated one (a question about another
     document): a topic switch must be found as well as the question alone."""
@@ -107,6 +130,16 @@ def domainrag(corpus: Path) -> list[dict[str, Any]]:
     return questions
 
 
+def datafountain(corpus: Path) -> list[dict[str, Any]]:
+    """The DataFountain dev questions over their own 599 documents (one file per document)."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    folder = SHARED / "eval" / "datafountain"
+    for line in (folder / "corpus.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        _write(corpus / f"{row['docid']}.txt", row["text"])
+    return read_questions(folder / "dev_qa.jsonl")
+
+
 def _write(path: Path, text: str) -> None:
     if not path.exists() or path.read_text("utf-8") != text:
         path.write_text(text, encoding="utf-8")
@@ -118,9 +151,48 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
     "colloquial": ("policy", colloquial),
     "followup": ("policy", followup),
     "switch": ("policy", switch),
+    "citizen": ("policy", citizen),
+    "followup2": ("policy", followup2),
+    "staff": ("policy", staff),
+    "datafountain": ("datafountain", datafountain),
     "cmrc": ("cmrc", cmrc),
     "domainrag": ("domainrag", domainrag),
 }
+
+
+# Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
+# fusion (answer types, ages, places, validity), and no conversation logic (a follow-up is
+# asked glued: its earlier questions, then itself, as one query).
+BASELINE = {
+    "expansion_weight": 0.0,
+    "answer_weight": 0.0,
+    "age_shift": 0.0,
+    "place_shift": 0.0,
+    "outdated_penalty": 0.0,
+}
+# --ablate: each mechanism switched off alone, the rest as shipped.
+ABLATIONS = {
+    "no expansion": {"expansion_weight": 0.0},
+    "no answer types": {"answer_weight": 0.0},
+    "no age shift": {"age_shift": 0.0},
+    "no place shift": {"place_shift": 0.0},
+    "no validity shift": {"outdated_penalty": 0.0},
+    "no titles": {"title_weight": 0.0},
+    "no units": {"unit_weight": 0.0},
+}
+
+
+def glued(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each question with its earlier questions in front of it, as one query, no history."""
+    return [
+        {**q, "question": " ".join([*(q.get("history") or ()), q["question"]]), "history": []}
+        for q in questions
+    ]
+
+
+def alone(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each question without its history."""
+    return [{**q, "history": []} for q in questions]
 
 
 def main() -> None:
@@ -129,6 +201,8 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, help="compare, side by side")
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
+    parser.add_argument("--modes", nargs="+", default=["hybrid"], help="also dense, bm25")
+    parser.add_argument("--ablate", action="store_true", help="each mechanism off, alone")
     parser.add_argument(
         "--sweep", action="store_true", help="refusal trade-off over all sets, by min_score"
     )
@@ -158,25 +232,41 @@ def main() -> None:
                 flush=True,
             )
             searcher = Searcher.open(settings)
-            if any(q.get("history") for q in questions):  # the baseline: no conversation
-                bare = evaluate(searcher, [{**q, "history": []} for q in questions])
-                rows += [[f"{name}, no history", backend, *scores.row()] for scores in bare]
+
+            def score(label: str, searcher: Searcher, asked: list[dict[str, Any]]) -> None:
+                for scores in evaluate(searcher, asked, modes=tuple(args.modes)):
+                    rows.append(_row(name, label, backend, scores))
+
+            plain = Searcher(searcher.index, settings.with_(**BASELINE))
+            history = any(q.get("history") for q in questions)
+            score("baseline" + (" (glued)" if history else ""), plain, glued(questions))
+            if history:
+                score("alone", searcher, alone(questions))
+                score("glued", searcher, glued(questions))
             if args.before:  # the same index, ranked as before: chunks only
                 before = Searcher(searcher.index, settings.with_(**BEFORE))
-                for scores in evaluate(before, questions, modes=("dense", "hybrid")):
-                    rows.append([f"{name}, passages only", backend, *scores.row()])
-            for scores in evaluate(searcher, questions):
-                rows.append([name, backend, *scores.row()])
+                score("passages only", before, questions)
+            if args.ablate:
+                for label, changes in ABLATIONS.items():
+                    score(label, Searcher(searcher.index, settings.with_(**changes)), questions)
+            for scores in evaluate(searcher, questions, modes=tuple(args.modes)):
+                rows.append(_row(name, "system", backend, scores))
                 if scores.mode == "hybrid":
                     hybrid[name, backend] = scores
             if args.sweep and backend == backends[0]:
                 swept += sweep_rows(name, searcher, questions)
-    print(table(rows, ["set", "backend", *HEADER]))
+    print(table(rows, ["set", "row", "backend", "n", *HEADER, "hit@5 90% CI"]))
     if swept:
         sweep(swept)
     if len(backends) > 1:
         print(f"\nhybrid, each backend against {backends[-1]}:")
         print(table(differences(hybrid, args.sets, backends), ["set", "backend", "Δhit@5", "ΔMRR"]))
+
+
+def _row(name: str, label: str, backend: str, scores: Scores) -> list[str]:
+    low, high = scores.interval(5)
+    n = f"{scores.answerable}+{scores.unanswerable}"
+    return [name, label, backend, n, *scores.row(), f"{low:.3f}–{high:.3f}"]
 
 
 def differences(

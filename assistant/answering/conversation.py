@@ -17,16 +17,17 @@ the search query is that turn without its question words, then the follow-up, an
 the reply says how it was understood (按“一次性创业补贴”理解) — unless it points to a
 kind of document the conversation's are not (这份答复函 after questions on a 细则).
 
-A question with terms of its own may still continue the conversation ("申请交上去以后多少天
-能审核完？" after a question on 长者饭堂): it does when the topic's documents answer it
-nearly as well as the whole index (:func:`continues`, by dense similarity). Otherwise it
-starts fresh and is searched as it is.
-
-:func:`search_in_conversation` also prefers the documents the topic was answered
-from: it ranks the query within the documents of the topic turn's best passages,
-fused with the follow-up's own ranking there (:func:`_fused`), and falls back to the
-whole index when the follow-up's own content terms occur in none of them (the
-conversation moved to something those documents do not cover).
+Retrieval fuses rankings instead of choosing between them (:func:`search_in_conversation`,
+reciprocal rank, 1 / (FUSION_K + rank)): a follow-up without its own topic is ranked
+glued to its topic turn (that turn's terms, then the follow-up) in the whole index and
+within the documents of the topic's best passage, and alone within those documents (its
+own words pick the passage: 那从什么时候开始实施？ reaches 本办法自印发之日起施行, not the
+topic's 缴费比例) — or alone in the whole index when its own content terms occur in none
+of them (那居住证呢？ after a question on 创业补贴); a question with a topic of its own is ranked alone, and glued at
+:data:`GLUED_WEIGHT` weight, so the conversation only reorders what the question finds
+by itself ("复核要多长时间？" after a
+question on 居家养老补助 means that 复核; a topic switch keeps its own answer). Measured
+on the follow-up and switch sets against gluing and asking alone (bench/retrieval.py).
 """
 
 from __future__ import annotations
@@ -50,14 +51,13 @@ SHORT = 2  # a question with at most this many characters of content terms names
 # A question that points back (这笔钱, 那份通知) but has more content than this names its own topic.
 POINTING_LONG = 8
 TOPIC_HITS = 1  # the topic's document: that of its best passage, which answered it
-# A question with its own topic continues the conversation when the topic's documents hold a
-# passage at most this much less similar to it (dense cosine) than the whole index's best.
-CLOSE = 0.02
-# A follow-up within its topic's documents is ranked twice, with the topic's terms and by
-# itself, and the two rankings are fused by reciprocal rank, 1 / (FUSION_K + rank): the
-# topic's many words must not drown the few it asks.
+# Rankings are fused by reciprocal rank, 1 / (FUSION_K + rank), over their FUSION_DEPTH best.
 FUSION_K = 10
-FUSION_DEPTH = 30  # passages of each ranking fused
+FUSION_DEPTH = 30
+# A question with a topic of its own: the weight of its ranking glued to the conversation's
+# topic (its own weighs 1). Chosen on followup, followup2 and switch together (hit@5 with
+# 0.5: 1.000/0.900/1.000; 1.0: 1.000/0.933/0.958; 0.7: 0.900/0.900/1.000).
+GLUED_WEIGHT = 0.5
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
 _ASKING = re.compile(
@@ -197,12 +197,11 @@ def search_in_conversation(
 ) -> tuple[Understood, list[Hit]]:
     """Understand ``question`` in its conversation and return the best passages for it.
 
-    A follow-up is searched within the documents of its topic's best passages
-    (:data:`TOPIC_HITS`), or in the whole index when its own content terms occur in
-    none of them. A question with a topic of its own is a follow-up too when the
-    topic's documents answer it about as well as the whole index does
-    (:func:`continues`). Without history, or otherwise, this is
-    ``searcher.search(question, k, mode, filters)``.
+    Without an earlier turn that has its own topic, this is ``searcher.search``. Otherwise
+    rankings of the question alone, glued to that turn, and within the topic's documents are
+    fused (see the module docstring). A follow-up without a topic of its own that points to
+    a kind of document the topic's are not (这份答复函 after questions on a 细则) is a
+    question of its own.
 
     Raises:
         ValueError: Empty or over-long question, or an unknown mode.
@@ -212,68 +211,45 @@ def search_in_conversation(
     understood = conversation.understand(question, tokenizer)
     filters = filters or Filters()
     topic = understood.topic or (conversation.topic(tokenizer) if history else "")
-    if not topic:
-        return understood, searcher.search(understood.query, k, mode, filters)
-    within = replace(filters, docs=topic_documents(searcher, topic, mode, filters))
     asked = understood.question
-    if not within.docs:
-        return understood, searcher.search(understood.query, k, mode, filters)
+    if not topic:
+        return understood, searcher.search(asked, k, mode, filters)
+    glued = conversation.understand_as_follow_up(asked, topic, tokenizer).query
+    docs = topic_documents(searcher, topic, mode, filters)
+    if understood.topic and docs and _other_document(searcher, asked.text, docs):
+        return Understood(asked, asked), searcher.search(asked, k, mode, filters)
     if understood.topic:  # it lacks a topic of its own
-        if _other_document(searcher, asked.text, within.docs):
-            return Understood(asked, asked), searcher.search(asked, k, mode, filters)
-        if _covered(searcher, asked.text, within.docs):
-            return understood, _fused(searcher, understood, k, mode, within)
-        return understood, searcher.search(understood.query, k, mode, filters)
-    if continues(searcher, asked, filters, within):
-        understood = conversation.understand_as_follow_up(asked, topic, tokenizer)
-        return understood, searcher.search(understood.query, k, mode, within)
-    return understood, searcher.search(asked, k, mode, filters)
+        within = replace(filters, docs=docs)
+        rankings = [(glued, filters, 1.0)]
+        if docs:
+            rankings.append((glued, within, 1.0))
+        # its own words rank within the topic's documents, or everywhere when they hold none
+        covered = docs and _covered(searcher, asked.text, docs)
+        rankings.append((asked, within if covered else filters, 1.0))
+    else:
+        rankings = [(asked, filters, 1.0), (glued, filters, GLUED_WEIGHT)]
+    return understood, fused(searcher, rankings, k, mode)
 
 
-def _fused(
-    searcher: Searcher, understood: Understood, k: int | None, mode: str, within: Filters
+def fused(
+    searcher: Searcher,
+    rankings: Sequence[tuple[Question, Filters, float]],
+    k: int | None,
+    mode: str,
 ) -> list[Hit]:
-    """The ``k`` best passages of ``within`` for a follow-up, by both of its rankings.
-
-    The ranking of ``understood.query`` (the topic's terms, then the follow-up) and that
-    of the follow-up alone are fused by reciprocal rank, with equal weight: after
-    "长期护理保险的缴费比例是多少？", "那从什么时候开始实施？" should reach the passage on
-    when the measures take effect, which the topic's words (缴费, 比例) alone rank below
-    passages on payments. A passage's score is its fused one; its dense cosine (which
-    refusals read) and BM25 score are those of the first ranking that found it.
-    """
+    """The ``k`` best passages by the weighted reciprocal-rank fusion of ``rankings``
+    (query, filters, weight). A passage's score is its fused one; its dense cosine (which
+    refusals read) and BM25 score are those of the first ranking that found it."""
     k = k or searcher.settings.top_k
     depth = max(k, FUSION_DEPTH)
-    fused: dict[int, float] = {}
+    scores: dict[int, float] = {}
     ranked: dict[int, Ranked] = {}
-    for query in (understood.query, understood.question):
-        for position, r in enumerate(searcher.rank(query, depth, mode, within)):
-            fused[r.row] = fused.get(r.row, 0.0) + 1 / (FUSION_K + position)
+    for query, filters, weight in rankings:
+        for position, r in enumerate(searcher.rank(query, depth, mode, filters)):
+            scores[r.row] = scores.get(r.row, 0.0) + weight / (FUSION_K + position)
             ranked.setdefault(r.row, r)
-    best = sorted(fused, key=lambda row: -fused[row])[:k]
-    return [searcher.hit(replace(ranked[row], score=fused[row])) for row in best]
-
-
-def continues(searcher: Searcher, question: Question, filters: Filters, within: Filters) -> bool:
-    """Whether a question with its own topic continues the conversation's.
-
-    It does when the best passage of the topic's documents (``within``) is nearly
-    as close to it as the best of all documents (``filters``) — a dense cosine at most
-    :data:`CLOSE` lower — and that best is close enough to answer it at all
-    (``settings.min_score``): "复核要多长时间出结果？" after a question on 居家养老
-    补助 means that 复核. A question that another document answers clearly better
-    starts fresh, and so does one about what no document mentions
-    (:meth:`Searcher.unmentioned`: 就业见习基地 in a corpus without it), which no
-    document answers better only because none answers it at all.
-    """
-    if searcher.unmentioned(question):
-        return False
-    anywhere = searcher.rank(question, 1, "dense", filters)
-    here = searcher.rank(question, 1, "dense", within)
-    if not anywhere or not here:
-        return False
-    best = anywhere[0].dense or 0.0
-    return best >= searcher.settings.min_score and (here[0].dense or 0.0) >= best - CLOSE
+    best = sorted(scores, key=lambda row: -scores[row])[:k]
+    return [searcher.hit(replace(ranked[row], score=scores[row])) for row in best]
 
 
 def topic_documents(searcher: Searcher, topic: str, mode: str, filters: Filters) -> frozenset[str]:

@@ -36,6 +36,12 @@ class Scores:
     mrr: float
     refused_answerable: float | None
     refused_unanswerable: float | None
+    ranks: tuple[int | None, ...] = ()
+
+    def interval(self, k: int = 5, level: float = 0.9, draws: int = 2000) -> tuple[float, float]:
+        """A bootstrap ``level`` interval of hit@``k``: the questions drawn again with
+        replacement ``draws`` times (seeded, so a rerun prints the same)."""
+        return bootstrap([r is not None and r < k for r in self.ranks], level, draws)
 
     def row(self) -> list[str]:
         """Table cells: mode, hit@k…, MRR, refusals."""
@@ -114,9 +120,23 @@ def evaluate(
                 refused_unanswerable=refusals / len(unanswerable)
                 if hybrid and unanswerable
                 else None,
+                ranks=tuple(ranks),
             )
         )
     return results
+
+
+def bootstrap(outcomes: list[bool], level: float = 0.9, draws: int = 2000) -> tuple[float, float]:
+    """A bootstrap ``level`` interval of the share of true ``outcomes``."""
+    import numpy as np
+
+    if not outcomes:
+        return (0.0, 0.0)
+    values = np.asarray(outcomes, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    means = values[rng.integers(0, len(values), (draws, len(values)))].mean(axis=1)
+    tail = (1 - level) / 2
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 def _search(

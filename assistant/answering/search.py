@@ -22,7 +22,7 @@ document's title among all titles: the title counts once per document, the same
 for every passage of it, rather than inside each passage where it would favour
 the shortest ones (see :func:`assistant.tokens.keyword_text`).
 
-Citizens' words: BM25 also scores, at :data:`EXPANSION_WEIGHT`, the documents' other
+Citizens' words: BM25 also scores, at ``settings.expansion_weight``, the documents' other
 wordings of the question's terms (低保 → 最低生活保障, 二十四个月 → 24个月; see
 :mod:`assistant.index.vocabulary`).
 
@@ -53,9 +53,6 @@ from .shifts import Shifts
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
-# BM25: the weight of the documents' other wordings of a question's terms (measured:
-# 0.3-1.0 on the visible sets; as extra dense query variants they did not help).
-EXPANSION_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -204,9 +201,10 @@ class Searcher:
         if ranked:  # small moves after fusion, by what the question says (see .shifts)
             rows = [r.row for r in ranked]
             scores = np.array([r.score for r in ranked])
-            if place:
+            if place and self.settings.place_shift:
                 scores = self.shifts.by_place(question, rows, scores)
-            scores = self.shifts.by_age(question, rows, scores)
+            if self.settings.age_shift:
+                scores = self.shifts.by_age(question, rows, scores)
             if self.settings.outdated_penalty:
                 scores = self.shifts.by_validity(rows, scores)
             ranked = [replace(r, score=float(s)) for r, s in zip(ranked, scores, strict=True)]
@@ -273,7 +271,7 @@ class Searcher:
 
         The question's tokens count fully, those of the documents' other wordings of
         its terms (:meth:`~assistant.index.vocabulary.Vocabulary.expand`) by
-        :data:`EXPANSION_WEIGHT`.
+        ``settings.expansion_weight`` (as extra dense query variants they did not help).
         """
         tokenizer = self.index.tokenizer
         tokens = tokenizer.query(question, normalized=True)
@@ -285,8 +283,9 @@ class Searcher:
             if token not in tokens
         ]
         scores = self._keyword_scores(tokens)
-        if extra and EXPANSION_WEIGHT:
-            scores = scores + EXPANSION_WEIGHT * self._keyword_scores(list(dict.fromkeys(extra)))
+        weight = self.settings.expansion_weight
+        if extra and weight:
+            scores = scores + weight * self._keyword_scores(list(dict.fromkeys(extra)))
         return np.where(mask, scores, 0.0) if mask is not None else scores
 
     def _keyword_scores(self, tokens: list[str]) -> np.ndarray:

@@ -31,9 +31,6 @@ from .ages import age_fit, asked_age
 from .kinds import Asked
 from .place import Coverage
 
-# A question that gives an age (我妈70了) moves passages with age brackets by this many
-# standard deviations of the scores: up when a bracket holds the age, down when none does.
-AGE_SHIFT = 0.5
 AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
 
 
@@ -72,13 +69,14 @@ class Shifts:
         shifts = self.places.shifts(question, [int(self.index.chunk_docs[r]) for r in rows])
         if shifts is None:
             return scores
-        return scores + np.asarray(shifts, dtype=np.float64) * float(np.std(scores))
+        scale = self.settings.place_shift * float(np.std(scores))
+        return scores + np.asarray(shifts, dtype=np.float64) * scale
 
     def by_age(self, question: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
         """``scores`` with the passages whose age brackets hold the age ``question`` gives
         (我今年刚满40 → 满35周岁至未满45周岁) raised — within the documents of the
         :data:`AGE_DOCS` best passages —, and those whose brackets all leave it out
-        lowered, by :data:`AGE_SHIFT` standard deviations (:func:`.ages.age_fit`)."""
+        lowered, by ``settings.age_shift`` standard deviations (:func:`.ages.age_fit`)."""
         age = asked_age(question)
         if age is None or len(rows) < 2:
             return scores
@@ -86,7 +84,7 @@ class Shifts:
         top = set(docs[np.argsort(-scores, kind="stable")[:AGE_DOCS]].tolist())
         fits = np.array([age_fit(age, self.index.chunk(row).text) for row in rows])
         fits[(fits > 0) & ~np.isin(docs, list(top))] = 0.0  # another topic's bracket
-        return scores + AGE_SHIFT * float(np.std(scores)) * fits
+        return scores + self.settings.age_shift * float(np.std(scores)) * fits
 
     def by_validity(self, rows: list[int], scores: np.ndarray) -> np.ndarray:
         """``scores`` with the passages of expired or repealed documents lowered by

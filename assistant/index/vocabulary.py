@@ -10,7 +10,7 @@ At search time it expands a question, never a document: :meth:`Vocabulary.expand
 finds the question's terms that the documents word otherwise (低保 → 最低生活保障,
 长期护理保险 → 长护险; see :meth:`Vocabulary.expand`) and its numbers written the other way
 (二十四个月 ↔ 24个月, 3个月 → 三个月). Search adds the equivalents' BM25 tokens,
-down-weighted (``assistant.answering.search.EXPANSION_WEIGHT``).
+down-weighted (``Settings.expansion_weight``).
 """
 
 from __future__ import annotations
