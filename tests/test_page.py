@@ -169,7 +169,7 @@ def served(small_corpus: CorpusWriter, tmp_path: Path) -> tuple[TestClient, Libr
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
     build(settings)
     library = Library(settings)
-    return TestClient(web_app(gr.Blocks(), library)), library
+    return TestClient(web_app(gr.Blocks(), library), base_url="http://127.0.0.1"), library
 
 
 def test_original_files_are_served_only_for_indexed_documents(
