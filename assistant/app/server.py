@@ -111,6 +111,12 @@ def run(blocks: Any, library: Library, **options: Any) -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = web_app(blocks, library, **options)
     print(f"政策问答助手 running on http://{host}:{port}/", flush=True)
+    if host in ("0.0.0.0", "::") and not library.settings.allowed_hosts:
+        print(
+            "提示：只接受以 localhost 或 127.0.0.1 访问；其他地址请设置 ASSISTANT_ALLOWED_HOSTS"
+            "（如 zc.example.gov.cn,10.1.2.3）。",
+            flush=True,
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
