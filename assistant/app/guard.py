@@ -50,6 +50,8 @@ CALL_STREAM = re.compile(rf"{API}/call/(?:v2/)?[^/]+/([0-9a-f]+)")  # and its st
 HOST_WAITING = 64  # questions waiting from one client address
 GRACE = 10.0  # seconds a waiting question may go without a listener before it is dropped
 MAX_JOIN_BYTES = 1 << 20
+CSP = b"content-security-policy"
+NONE = "'none'"
 COOKIE = "assistant_admin"
 ADMIN_HOURS = 12
 INLINE_SCRIPT = re.compile(rb"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -117,7 +119,7 @@ def policy(settings: Settings, scripts: Sequence[bytes] = ()) -> str:
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() + "'" for s in scripts
     )
-    ancestors = settings.frame_ancestors.strip() or "'none'"
+    ancestors = settings.frame_ancestors.strip() or NONE
     return "; ".join(
         [
             "default-src 'self'",
@@ -359,11 +361,17 @@ class Guard:
         added = {
             b"x-content-type-options": b"nosniff",
             b"referrer-policy": b"same-origin",
-            b"content-security-policy": policy(self.settings, scripts).encode(),
+            CSP: policy(self.settings, scripts).encode(),
         }
         if not self.settings.frame_ancestors.strip():
             added[b"x-frame-options"] = b"DENY"
-        return headers + [(k, v) for k, v in added.items() if k not in names]
+        ancestors = f"; frame-ancestors {self.settings.frame_ancestors.strip() or NONE}".encode()
+        # A response's own policy (an original file's sandbox) gets the frame-ancestors too.
+        kept = [
+            (k, v + ancestors if k.lower() == CSP and b"frame-ancestors" not in v else v)
+            for k, v in headers
+        ]
+        return kept + [(k, v) for k, v in added.items() if k not in names]
 
 
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -32,7 +32,7 @@ from .admin import Library, check_password
 from .chinese import LABELS_JS, TRANSLATIONS
 from .filters import ALL, chosen_filters, filter_choices
 from .guard import ADMINS, SET_COOKIE_JS, app_url
-from .inputs import checked
+from .inputs import checked, clean
 from .server import run
 
 CITIZEN_EXAMPLES = [
@@ -89,7 +89,7 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         earlier = _user_turns(history)
-        turn = [*history, _message("user", question if isinstance(question, str) else "")]
+        turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
 
         def ask(on_text: Callable[[str], None]) -> Answer:
             asked = checked(question, None, doc_type, issuer, year)  # a script may send anything
