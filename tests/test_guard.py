@@ -246,20 +246,22 @@ def test_a_flood_from_one_address_does_not_keep_another_client_out(
 
 
 def test_the_chat_takes_a_lone_surrogate_too(app: tuple[str, Path]) -> None:
-    """The 问答 tab's own event (as a script would send it): the surrogate is dropped from
-    the question shown and asked, and nothing fails on the way back."""
+    """The 问答 tab's own event (as a script would send it): the surrogates are dropped from
+    the question and the history shown and asked, and nothing fails on the way back."""
     url, log = app
     config = httpx.get(url + "config", timeout=30).json()
     chat = next(
         d["id"] for d in config["dependencies"] if len(d["inputs"]) == 5 and len(d["outputs"]) == 2
     )
-    body = json.dumps({"data": ["电子居住证\ud800怎么申领？", [], None, None, None],
+    earlier = [{"role": "user", "content": [{"type": "text", "text": "社保卡\ud800怎么办？"}]}]
+    body = json.dumps({"data": ["电子居住证\ud800怎么申领？", earlier, None, None, None],
                        "fn_index": chat, "session_hash": "chat-session"})  # fmt: skip
     with httpx.Client(base_url=url, timeout=60) as client:
         assert client.post("gradio_api/queue/join", content=body, headers=JSON).status_code == 200
         stream = client.get("gradio_api/queue/data", params={"session_hash": "chat-session"})
     done = next(json.loads(line[6:]) for line in stream.text.splitlines() if "completed" in line)
-    asked, replied = done["output"]["data"][1]
+    before, asked, replied = done["output"]["data"][1]
+    assert before["content"][0]["text"] == "社保卡怎么办？"
     assert asked["content"][0]["text"] == "电子居住证怎么申领？"
     assert '<div class="answer">' in replied["content"][0]["text"]
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")

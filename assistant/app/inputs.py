@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..answering.question import MAX_QUESTION_CHARS, check_question
 
@@ -26,6 +27,7 @@ MAX_RAW_CHARS = 4 * MAX_QUESTION_CHARS
 # control characters; newlines and tabs count as spaces.
 _UNWANTED = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile("[\t\n\r]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 KINDS = {bool: "真假值", int: "数字", float: "数字", list: "列表", tuple: "列表", dict: "字典"}
 
 
@@ -58,6 +60,18 @@ def clean(text: str) -> str:
     """``text`` without unpaired surrogates and control characters (line breaks and
     tabs become spaces)."""
     return _UNWANTED.sub("", _SPACES.sub(" ", text))
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` (strings in lists and dicts, as the chat's messages are) with its unpaired
+    surrogates removed: the page's replies are encoded as UTF-8, which has no place for them."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("", value)
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def kind(value: object) -> str:

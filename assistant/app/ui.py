@@ -32,7 +32,7 @@ from .admin import Library, check_password
 from .chinese import LABELS_JS, TRANSLATIONS
 from .filters import ALL, chosen_filters, filter_choices
 from .guard import ADMINS, SET_COOKIE_JS, app_url
-from .inputs import checked, clean
+from .inputs import checked, clean, without_surrogates
 from .server import run
 
 CITIZEN_EXAMPLES = [
@@ -88,6 +88,7 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        history = without_surrogates(history)  # a script may send anything
         earlier = _user_turns(history)
         turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
 
