@@ -92,6 +92,16 @@ class Settings:
         ocr_max_pages: At most this many pages of one file are recognized by OCR
             (``ASSISTANT_OCR_MAX_PAGES``); the file's further scanned pages are
             skipped and named in its report.
+        allowed_hosts: Host names the web app answers to, comma-separated
+            (``ASSISTANT_ALLOWED_HOSTS``); empty = the localhost names and the address
+            it is bound to; ``*`` = any. Another ``Host`` gets 400.
+        public_url: The app's address for the links it gives (``ASSISTANT_PUBLIC_URL``,
+            e.g. ``https://zc.example.gov.cn/``); empty = the address it was asked on.
+        frame_ancestors: Pages that may embed the app (``ASSISTANT_FRAME_ANCESTORS``, the
+            CSP ``frame-ancestors`` sources, e.g. ``https://portal.example.gov.cn``);
+            empty = none (``X-Frame-Options: DENY``).
+        max_waiting: Questions of one browser session or API client that may wait in
+            the queue at once (``ASSISTANT_MAX_WAITING``); more are refused at once.
     """
 
     corpus: Path = Path("corpus")
@@ -123,6 +133,10 @@ class Settings:
     llm_timeout: float = 30.0
     ocr: str = "on"
     ocr_max_pages: int = 200
+    allowed_hosts: str = ""
+    public_url: str = ""
+    frame_ancestors: str = ""
+    max_waiting: int = 3
 
     @property
     def max_file_bytes(self) -> int:

@@ -139,6 +139,27 @@ def test_an_example_question_is_asked_when_clicked(page: Page) -> None:
     assert page.locator("#chat [aria-label='您的问题：一次性创业补贴怎么申请？']").count() == 1
 
 
+def test_the_page_works_under_its_content_security_policy(browser: Browser, server: str) -> None:
+    """The CSP that every response carries lets the page load, answer and switch tabs,
+    with nothing refused in the console."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(TIMEOUT)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    shown = page.goto(server)
+    assert shown is not None and "'sha256-" in shown.headers["content-security-policy"]
+    assert shown.headers["x-frame-options"] == "DENY"
+    ask(page, "公共租赁住房的住房租赁补贴期限是几年？")
+    assert "5年" in page.locator("#chat .answer").first.inner_text()
+    page.get_by_role("tab", name="文件库").click()
+    page.get_by_role("tab", name="管理").click()
+    page.locator("#admin-password input").wait_for()
+    page.close()
+    refused = [m for m in console if "Content Security Policy" in m or "pageerror" in m]
+    assert not refused, refused
+
+
 def options(page: Page, dropdown: str) -> list[str]:
     page.locator(f"#{dropdown} input").click()
     shown = page.locator(f"#{dropdown}").get_by_role("option")

@@ -169,7 +169,7 @@ def served(small_corpus: CorpusWriter, tmp_path: Path) -> tuple[TestClient, Libr
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
     build(settings)
     library = Library(settings)
-    return TestClient(web_app(gr.Blocks(), library)), library
+    return TestClient(web_app(gr.Blocks(), library), base_url="http://127.0.0.1"), library
 
 
 def test_original_files_are_served_only_for_indexed_documents(
@@ -180,6 +180,7 @@ def test_original_files_are_served_only_for_indexed_documents(
     assert reply.status_code == 200 and reply.content.decode("gbk").startswith("关于图书角")
     assert reply.headers["content-type"] == "text/plain; charset=gb18030"
     assert "sandbox" in reply.headers["content-security-policy"]
+    assert reply.headers["content-security-policy"].endswith("; frame-ancestors 'none'")
     assert client.get("/original/sub/b%20%E4%B9%99.txt").text.startswith("乙通知")
     for path in (
         "../secret.txt", "sub/../../secret.txt", "%2e%2e/secret.txt", "%252e%252e/secret.txt",
@@ -201,3 +202,23 @@ def test_an_indexed_path_that_now_leads_outside_the_corpus_is_refused(
     assert client.get("/original/a.txt").status_code == 404
     (library.settings.corpus / "sub" / "b 乙.txt").unlink()  # removed, not yet rebuilt
     assert original_file(library, "sub/b 乙.txt") is None
+
+
+def test_configured_hosts_and_frame_ancestors(served: tuple[TestClient, Library]) -> None:
+    """``ASSISTANT_ALLOWED_HOSTS`` replaces the localhost names; ``ASSISTANT_FRAME_ANCESTORS``
+    replaces ``X-Frame-Options: DENY`` by the CSP's ``frame-ancestors``."""
+    _, library = served
+    settings = library.settings.with_(
+        allowed_hosts="zc.example.gov.cn, [::1]", frame_ancestors="https://portal.example.gov.cn"
+    )
+    app = web_app(gr.Blocks(), Library(settings))
+    for host, status in [("zc.example.gov.cn", 200), ("[::1]:7860", 200), ("127.0.0.1", 400)]:
+        reply = TestClient(app, base_url=f"http://{host}").get("/original/a.txt")
+        assert reply.status_code == status, host
+    reply = TestClient(app, base_url="http://zc.example.gov.cn").get("/original/a.txt")
+    assert "x-frame-options" not in reply.headers
+    assert (
+        "frame-ancestors https://portal.example.gov.cn" in reply.headers["content-security-policy"]
+    )
+    default = TestClient(web_app(gr.Blocks(), library), base_url="http://localhost")
+    assert default.get("/original/a.txt").headers["x-frame-options"] == "DENY"

@@ -16,6 +16,7 @@ from assistant.answering.render import (
     as_text,
     body,
     citation,
+    json_line,
     validity_label,
     validity_note,
 )
@@ -106,8 +107,11 @@ def test_a_follow_up_says_first_how_it_was_understood() -> None:
     plain = Answer("那2017年呢？", True, (hit(),), quotes)
     reply = Answer("那2017年呢？", True, (hit(),), quotes, understood="知识产权<专项>经费")
     assert as_text(reply) == "按“知识产权<专项>经费”理解\n" + as_text(plain)
-    assert as_markdown(reply).startswith("按“知识产权<专项>经费”理解  \n")
+    # Markdown rendered with HTML allowed shows it as text; JSON keeps the value, escaped.
+    assert as_markdown(reply).startswith("按“知识产权&lt;专项&gt;经费”理解  \n")
     assert as_json(reply)["understood"] == "知识产权<专项>经费"
+    line = json_line(as_json(reply))
+    assert "<" not in line and ">" not in line and json.loads(line) == as_json(reply)
     page = as_html(reply)
     assert '<p class="understood">按“知识产权&lt;专项&gt;经费”理解</p><p>' in page
     refusal = Answer("那深圳呢？", False, reason=NOT_FOUND, understood="专项经费")

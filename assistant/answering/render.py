@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -154,18 +155,21 @@ def as_text(
     reply: Answer,
     emphasize: Callable[[str], str] = str,
     links: Callable[[Hit], list[str]] = lambda hit: [],
+    clean: Callable[[str], str] = str,
 ) -> str:
     """The answer as plain text: how a follow-up was understood, :func:`body`, a warning per
     cited document no longer in force, the sources (each with its validity when stated, and
-    ``links``)."""
-    text = "\n".join([body(reply, emphasize), *validity_notes(reply)])
+    ``links``). Every text but the links passes through ``clean`` (HTML-escaped for
+    Markdown: :func:`as_markdown`)."""
+    text = clean("\n".join([body(reply, emphasize), *validity_notes(reply)]))
     if reply.found:
+        stated = [[citation(hit), *_stated(hit.chunk.source)] for hit in reply.citations]
         sources = "\n".join(
-            f"[{n}] " + " · ".join([citation(hit), *_stated(hit.chunk.source), *links(hit)])
-            for n, hit in enumerate(reply.citations, 1)
+            f"[{n}] " + " · ".join([*map(clean, parts), *links(hit)])
+            for n, (hit, parts) in enumerate(zip(reply.citations, stated, strict=True), 1)
         )
         text = f"{text}\n\n{SOURCES_HEAD}\n{sources}"
-    return "\n".join(x for x in (understood_line(reply), text) if x)
+    return "\n".join(x for x in (clean(understood_line(reply)), text) if x)
 
 
 def nearest(reply: Answer) -> str:
@@ -186,7 +190,22 @@ def as_markdown(reply: Answer, app_url: str = "") -> str:
             found.append(f"[{ORIGINAL_HEAD}](<{app_url}{original_href(hit.chunk.doc)}>)")
         return found
 
-    return as_text(reply, lambda figure: f"**{figure}**", links).replace("\n", "  \n")
+    return as_text(reply, lambda figure: f"**{figure}**", links, markdown_escape).replace(
+        "\n", "  \n"
+    )
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` for Markdown that a renderer allowing HTML shows as text: ``&``, ``<`` and
+    ``>`` as entities (the question, the history's topic, the documents' words)."""
+    return html.escape(text, quote=False)
+
+
+def json_line(data: Any) -> str:
+    """``data`` as one line of JSON whose strings hold no raw ``<``, ``>`` or ``&``
+    (written ``\\u003c`` …): the values are the same, and the line is safe to embed in HTML."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def as_json(reply: Answer) -> dict[str, Any]:

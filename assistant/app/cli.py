@@ -226,7 +226,7 @@ def parse_line(line: str) -> Asked:
 
 def _search(args: argparse.Namespace, out: TextIO) -> int:
     from ..answering.conversation import search_in_conversation
-    from ..answering.render import citation
+    from ..answering.render import citation, json_line
     from ..answering.search import Filters, Searcher
 
     searcher = Searcher.open(_settings(args))
@@ -239,7 +239,7 @@ def _search(args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             hits_json = [h.to_dict() for h in hits]
             row = {"question": asked.question, "understood": understood.label, "hits": hits_json}
-            print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
+            print(json_line(row), file=out, flush=True)
             continue
         print(f"问 {asked.question}", file=out)
         if understood.label:
@@ -253,7 +253,7 @@ def _search(args: argparse.Namespace, out: TextIO) -> int:
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     from ..answering.answer import answer
-    from ..answering.render import as_json, as_text
+    from ..answering.render import as_json, as_text, json_line
     from ..answering.search import Filters, Searcher
 
     searcher = Searcher.open(_settings(args))
@@ -262,7 +262,7 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
     for asked in _questions(args, skipped):
         reply = answer(searcher, asked.question, args.k, filters, history=asked.history)
         if args.json:
-            print(json.dumps(as_json(reply), ensure_ascii=False), file=out, flush=True)
+            print(json_line(as_json(reply)), file=out, flush=True)
         else:
             print(f"问 {asked.question}\n答 {as_text(reply)}\n", file=out, flush=True)
     return 1 if skipped else 0

@@ -17,7 +17,9 @@ from typing import Any
 from ..answering.render import ORIGINALS
 from ..documents.readers.base import decode_text
 from .admin import Library
+from .guard import Guard
 
+BIND = "127.0.0.1"  # the default address served on
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".docx": DOCX}
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")  # served with the encoding they are in
@@ -84,7 +86,7 @@ def _head_end(page: bytes) -> int:
 
 def web_app(blocks: Any, library: Library, **options: Any) -> Any:
     """The ASGI app: ``original/<path>`` beside the Gradio ``blocks`` (``options`` go to
-    :func:`gradio.mount_gradio_app`), its page in Chinese."""
+    :func:`gradio.mount_gradio_app`), its page in Chinese, behind :class:`.guard.Guard`."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
 
@@ -97,17 +99,24 @@ def web_app(blocks: Any, library: Library, **options: Any) -> Any:
             raise HTTPException(status_code=404, detail="没有这个文件")
         return original_response(path)
 
-    return ChinesePage(gr.mount_gradio_app(app, blocks, path="/", **options))
+    page = ChinesePage(gr.mount_gradio_app(app, blocks, path="/", **options))
+    return Guard(page, library.settings, blocks, os.environ.get("GRADIO_SERVER_NAME", BIND))
 
 
 def run(blocks: Any, library: Library, **options: Any) -> None:
     """Serve :func:`web_app` on ``GRADIO_SERVER_NAME``:``GRADIO_SERVER_PORT`` until stopped."""
     import uvicorn
 
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    host = os.environ.get("GRADIO_SERVER_NAME", BIND)
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = web_app(blocks, library, **options)
     print(f"政策问答助手 running on http://{host}:{port}/", flush=True)
+    if host in ("0.0.0.0", "::") and not library.settings.allowed_hosts:
+        print(
+            "提示：只接受以 localhost 或 127.0.0.1 访问；其他地址请设置 ASSISTANT_ALLOWED_HOSTS"
+            "（如 zc.example.gov.cn,10.1.2.3）。",
+            flush=True,
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

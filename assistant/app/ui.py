@@ -23,7 +23,7 @@ from typing import Any
 import gradio as gr
 
 from ..answering.answer import answer
-from ..answering.render import as_html, as_markdown, escape
+from ..answering.render import as_html, as_markdown, escape, markdown_escape
 from ..index import IndexUnavailable
 from ..settings import Settings
 from ..types import Answer
@@ -31,6 +31,8 @@ from . import library_tab as files
 from .admin import Library, check_password
 from .chinese import LABELS_JS, TRANSLATIONS
 from .filters import ALL, chosen_filters, filter_choices
+from .guard import ADMINS, SET_COOKIE_JS, app_url
+from .inputs import checked, clean, without_surrogates
 from .server import run
 
 CITIZEN_EXAMPLES = [
@@ -43,6 +45,7 @@ STAFF_EXAMPLES = [
     "淮安市2024年全市一共受理了多少件政府信息公开申请？",
     "广州市老年人助餐配餐服务管理办法的文号是什么？",
 ]
+UPLOADS_KEPT = (60, 300)  # every 60 s, delete the uploads older than 300 s
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -85,13 +88,17 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        filters = chosen_filters(doc_type, issuer, year)
-        asked = _user_turns(history)
-        turn = [*history, _message("user", question)]
+        history = without_surrogates(history)  # a script may send anything
+        earlier = _user_turns(history)
+        turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
 
         def ask(on_text: Callable[[str], None]) -> Answer:
+            asked = checked(question, None, doc_type, issuer, year)  # a script may send anything
+            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
             searcher = library.ready()
-            return answer(searcher, question, filters=filters, history=asked, on_text=on_text)
+            return answer(
+                searcher, asked.question, filters=filters, history=earlier, on_text=on_text
+            )
 
         for reply in _replies(ask):
             yield "", [*turn, _message("assistant", reply)]
@@ -113,13 +120,16 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
         Each source line links to the document's original file on this app.
         """
         try:
-            filters = chosen_filters(doc_type, issuer, year)
-            reply = answer(library.ready(), question, filters=filters, history=history or ())
-            return as_markdown(reply, str(request.base_url) if request else "")
+            asked = checked(question, history, doc_type, issuer, year)
+            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
+            reply = answer(library.ready(), asked.question, filters=filters, history=asked.history)
+            text = as_markdown(reply, app_url(library.settings, request))
+            return f"{asked.note}  \n{text}" if asked.note else text
         except ValueError as error:
-            return str(error)
+            return markdown_escape(str(error))
 
-    with gr.Blocks(title="政策问答助手") as app:
+    # Uploaded files leave Gradio's temp folder within minutes (the 管理 tab copies them).
+    with gr.Blocks(title="政策问答助手", delete_cache=UPLOADS_KEPT) as app:
         gr.Markdown(
             "# 政策问答助手\n根据已收录的政策文件和答复函回答问题，"
             "答案逐字引自原文，并注明文件、文号、发文机关、日期、章节和页码。"
@@ -182,6 +192,7 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
     with gr.Row():
         entered = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
         login = gr.Button("登录", elem_id="admin-login")
+        token = gr.Textbox(visible=False)  # the upload cookie's token (see .guard)
     status = gr.Markdown(elem_id="admin-status")
     with gr.Column(visible=False) as panel:
         # No file_types: Gradio would refuse a .doc with its own English message; every
@@ -223,7 +234,8 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
     def log_in(text: str) -> list[Any]:
         ok = check_password(text, password)
         shown = view() if ok else unchanged()
-        return [ok, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok), *shown]
+        key = ADMINS.issue() if ok else ""
+        return [ok, key, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok), *shown]
 
     def upload(paths: list[str] | None, ok: bool) -> list[Any]:
         if not ok:
@@ -255,8 +267,9 @@ def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) ->
         return [text, *refresh(gr, library), *view()]
 
     private = {"api_visibility": "private"}
-    login.click(log_in, entered, [authed, status, panel, *files], **private)
-    entered.submit(log_in, entered, [authed, status, panel, *files], **private)
+    logged = [authed, token, status, panel, *files]
+    for event in (login.click, entered.submit):
+        event(log_in, entered, logged, **private).then(None, token, None, js=SET_COOKIE_JS)
     uploads.upload(upload, [uploads, authed], [report, uploads, *files], **private)
     replace.click(confirm, [held, authed], [report, *files], **private)
     keep.click(decline, [held, authed], [report, *files], **private)
