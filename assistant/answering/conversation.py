@@ -23,10 +23,10 @@ glued to its topic turn (that turn's terms, then the follow-up) in the whole ind
 within the documents of the topic's best passage, and alone within those documents (its
 own words pick the passage: 那从什么时候开始实施？ reaches 本办法自印发之日起施行, not the
 topic's 缴费比例) — or alone in the whole index when its own content terms occur in none
-of them (那居住证呢？ after a question on 创业补贴); a question with a topic of its own is ranked alone, and glued at
-:data:`GLUED_WEIGHT` weight, so the conversation only reorders what the question finds
-by itself ("复核要多长时间？" after a
-question on 居家养老补助 means that 复核; a topic switch keeps its own answer). Measured
+of them (那居住证呢？ after a question on 创业补贴). A question with a topic of its own is
+ranked alone, and glued at :data:`GLUED_WEIGHT`, so the conversation only reorders what
+the question finds by itself ("复核要多长时间？" after a question on 居家养老补助 means that
+复核; a topic switch keeps its own answer). Measured
 on the follow-up and switch sets against gluing and asking alone (bench/retrieval.py).
 """
 
