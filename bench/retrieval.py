@@ -203,6 +203,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--modes", nargs="+", default=["hybrid"], help="also dense, bm25")
     parser.add_argument("--ablate", action="store_true", help="each mechanism off, alone")
+    parser.add_argument("--system-only", action="store_true", help="no baseline rows")
+    parser.add_argument("--label", default="system", help="the name of the system's rows")
     parser.add_argument(
         "--sweep", action="store_true", help="refusal trade-off over all sets, by min_score"
     )
@@ -237,10 +239,11 @@ def main() -> None:
                 for scores in evaluate(searcher, asked, modes=tuple(args.modes)):
                     rows.append(_row(name, label, backend, scores))
 
-            plain = Searcher(searcher.index, settings.with_(**BASELINE))
             history = any(q.get("history") for q in questions)
-            score("baseline" + (" (glued)" if history else ""), plain, glued(questions))
-            if history:
+            if not args.system_only:
+                plain = Searcher(searcher.index, settings.with_(**BASELINE))
+                score("baseline" + (" (glued)" if history else ""), plain, glued(questions))
+            if history and not args.system_only:
                 score("alone", searcher, alone(questions))
                 score("glued", searcher, glued(questions))
             if args.before:  # the same index, ranked as before: chunks only
@@ -250,7 +253,7 @@ def main() -> None:
                 for label, changes in ABLATIONS.items():
                     score(label, Searcher(searcher.index, settings.with_(**changes)), questions)
             for scores in evaluate(searcher, questions, modes=tuple(args.modes)):
-                rows.append(_row(name, "system", backend, scores))
+                rows.append(_row(name, args.label, backend, scores))
                 if scores.mode == "hybrid":
                     hybrid[name, backend] = scores
             if args.sweep and backend == backends[0]:

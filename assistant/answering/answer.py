@@ -246,9 +246,8 @@ def answer(
     asked, query = understood.question.text, understood.query  # as asked, normalized once
     # A follow-up's passages are on its topic already: its sentences are chosen for what
     # it asks, while relevance (the named places and bodies) is judged on all it means.
-    places, min_score = searcher.places, searcher.settings.min_score
-    unmentioned, wordings = searcher.unmentioned(query), searcher.index.vocabulary.wordings
-    if usable := answerable(query.text, hits, min_score, places, unmentioned, wordings):
+    places, unmentioned = searcher.places, searcher.unmentioned(query)
+    if usable := searcher.relevance.usable(understood.readings, hits):
         similarity = sentence_similarity(searcher, query, usable)
         reply = compose(asked, usable, searcher.index.tokenizer, similarity)
         reply = _with_model(searcher.settings, reply, usable, history, on_text)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..documents.metadata import DOC_TYPES, doc_type_of
-from ..index.tokens import Tokenizer
+from ..index.tokens import Tokenizer, segment
 from ..types import Hit
 from .kinds import question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
@@ -100,12 +100,21 @@ class Understood:
         topic: The earlier turn whose topic a follow-up inherits; empty when the
             question has its own.
         label: That topic in a few words, shown as 按“label”理解; empty when fresh.
+        glued: For a question with its own topic asked in a conversation, the question
+            glued to the conversation's topic: another reading, which may be answerable
+            when the question alone is not (:meth:`readings`).
     """
 
     question: Question
     query: Question
     topic: str = ""
     label: str = ""
+    glued: Question | None = None
+
+    @property
+    def readings(self) -> tuple[Question, ...]:
+        """What the question may mean, most likely first: the query, then ``glued``."""
+        return (self.query,) if self.glued is None else (self.query, self.glued)
 
 
 @dataclass(frozen=True)
@@ -227,6 +236,7 @@ def search_in_conversation(
         covered = docs and _covered(searcher, asked.text, docs)
         rankings.append((asked, within if covered else filters, 1.0))
     else:
+        understood = replace(understood, glued=glued)
         rankings = [(asked, filters, 1.0), (glued, filters, GLUED_WEIGHT)]
     return understood, fused(searcher, rankings, k, mode)
 
@@ -266,7 +276,7 @@ def _other_document(searcher: Searcher, question: str, docs: frozenset[str]) -> 
     not about the conversation's documents: it names its own topic.
     """
     pointed = _POINTS_TO_DOCUMENT.search(question)
-    if not pointed:
+    if not pointed or _inside_a_word(pointed.group(1), question):
         return False
     kind = doc_type_of(pointed.group(1))
     return bool(kind) and all(
@@ -290,6 +300,12 @@ def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
     rows = [i for i, document in enumerate(index.documents) if document.path in docs]
     found = index.bm25_scores(terms) > 0
     return bool(found[np.isin(index.chunk_docs, rows)].any())
+
+
+def _inside_a_word(kind: str, question: str) -> bool:
+    """Whether ``kind`` (通知) is only part of a longer word of ``question`` (录取通知书, a
+    letter of admission, not a notice), by jieba's accurate cut."""
+    return any(kind in w and w != kind and w not in DOC_TYPES for w in segment(question))
 
 
 def _without_asking(text: str) -> str:

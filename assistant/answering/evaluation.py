@@ -18,7 +18,6 @@ from typing import Any
 
 from ..documents.cleaning import normalize_chars
 from ..types import Chunk, Hit
-from .answer import is_relevant
 from .conversation import search_in_conversation
 from .search import MODES, Searcher
 
@@ -93,7 +92,7 @@ def evaluate(
 
     A question with a ``history`` (its conversation's earlier turns) is searched in
     it, as ``assistant ask`` does (:func:`search_in_conversation`). Refusals use the
-    same rule as ``assistant ask`` (:func:`is_relevant` on the hybrid hits) and are
+    same judgement as ``assistant ask`` (:class:`.relevance.Relevance` on the hybrid hits) and are
     reported on the hybrid row.
     """
     results = []
@@ -145,11 +144,7 @@ def _search(
     """Whether ``assistant ask`` would answer a question row, and its ``k`` best passages."""
     history = question.get("history") or ()
     understood, hits = search_in_conversation(searcher, question["question"], history, k, mode)
-    query = understood.query
-    min_score, unmentioned = searcher.settings.min_score, searcher.unmentioned(query)
-    wordings = searcher.index.vocabulary.wordings
-    relevant = is_relevant(query.text, hits, min_score, searcher.places, unmentioned, wordings)
-    return relevant, hits
+    return bool(searcher.relevance.usable(understood.readings, hits)), hits
 
 
 def table(rows: list[list[str]], header: list[str] = HEADER) -> str:

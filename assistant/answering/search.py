@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from .mentions import Mentions
 from .place import Coverage
 from .question import Question
 from .shifts import Shifts
+
+if TYPE_CHECKING:
+    from .relevance import Relevance
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
@@ -119,6 +122,13 @@ class Searcher:
         self._titles = _title_index(index) if settings.title_weight else None
         self.mentions = Mentions(index)
         self.shifts = Shifts(index, settings)
+
+    @functools.cached_property
+    def relevance(self) -> Relevance:
+        """Whether the passages found can answer a question (:mod:`.relevance`)."""
+        from .relevance import Relevance
+
+        return Relevance(self)
 
     @property
     def places(self) -> Coverage:

@@ -1,0 +1,217 @@
+"""Whether the passages found can answer a question: a calibrated model of answerability.
+
+:class:`Relevance` reads a few general signals off the question and its best passages
+(:class:`Signals`) — how close the best passage is (dense cosine), how far ahead of the
+others, how much of the question's content the best passages hold, and whether a place,
+an organisation, a year or a term the question names is missing from them or from every
+document — and weighs them by a logistic regression fitted with cross-validation on
+answerable questions and realistic unanswerable ones (``bench/relevance.py``: every dev
+set's questions on its own corpus, and each corpus's questions asked of the other
+corpus). Its coefficients and threshold are data, ``relevance.json`` beside this file,
+with what they were fitted on.
+
+The model is calibrated for the embedder it was fitted with (the bundled model): an index
+built with another one (the ``hash`` embedder of the tests, a sentence-transformers
+model) is judged by the plain rule, the best dense cosine against ``settings.min_score``
+with the same place, organisation and term checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..settings import DEFAULT_MODEL
+from ..types import Hit
+from .question import Question
+
+if TYPE_CHECKING:
+    from .search import Searcher
+
+MODEL_FILE = Path(__file__).with_name("relevance.json")
+READ = 3  # the best passages whose text (and titles) the coverage signals read
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|年度)")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the question and its best passages say about answerability (see the module).
+
+    Attributes:
+        dense: The best dense cosine among the passages that may answer for the places
+            the question names.
+        lead: That best minus the mean of the others found: how far ahead it is.
+        coverage: The share, weighted by rarity in the index (IDF), of the question's
+            content terms that the best passages or their titles hold in some wording.
+        unknown: The share, weighted the same, of its content terms no document holds.
+        place: 1 when it names a place that no passage found applies to.
+        body: 1 when it names an organisation (教育局) that none of them names.
+        year: 1 when it names a year (2027年) that none of them or their dates says.
+        unmentioned: 1 when it names a term or service no document mentions
+            (:meth:`.mentions.Mentions.unmentioned`).
+    """
+
+    dense: float
+    lead: float
+    coverage: float
+    unknown: float
+    place: float
+    body: float
+    year: float
+    unmentioned: float
+
+    def vector(self) -> np.ndarray:
+        return np.array(astuple(self), dtype=np.float64)
+
+
+SIGNALS = tuple(f.name for f in fields(Signals))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A logistic regression over :class:`Signals`: ``p = σ(Σ w·(x − mean)/scale + bias)``."""
+
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, signals: Signals) -> float:
+        x = (signals.vector() - np.array(self.means)) / np.array(self.scales)
+        z = float(np.dot(np.array(self.weights), x) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> Fitted | None:
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text("utf-8"))
+        if tuple(data["signals"]) != SIGNALS:
+            return None
+        return cls(
+            tuple(data["weights"]),
+            tuple(data["means"]),
+            tuple(data["scales"]),
+            float(data["bias"]),
+            float(data["threshold"]),
+        )
+
+
+@functools.cache
+def fitted_model() -> Fitted | None:
+    """The shipped model (``relevance.json``), or ``None`` when there is none."""
+    return Fitted.load()
+
+
+class Relevance:
+    """The answerability judgement of one searcher's index (see the module docstring)."""
+
+    def __init__(self, searcher: Searcher, model: Fitted | None = None) -> None:
+        self.searcher = searcher
+        index = searcher.index
+        calibrated = index.manifest.model.name == DEFAULT_MODEL
+        self.model = model or (fitted_model() if calibrated else None)
+        self._frequency = functools.lru_cache(maxsize=8192)(self._document_frequency)
+
+    def usable(self, readings: Question | Sequence[Question], hits: Sequence[Hit]) -> list[Hit]:
+        """The passages of ``hits`` that may answer the question; empty when none can.
+
+        Those of documents that apply to the places the question names, when the
+        model (or, without one, the plain rule of :func:`.answer.answerable` on the first
+        reading) judges one of its ``readings`` (the question, and in a conversation the
+        question glued to its topic) answerable from them.
+        """
+        from .answer import answerable
+
+        searcher = self.searcher
+        readings = (readings,) if isinstance(readings, Question) else tuple(readings)
+        query = readings[0]
+        if self.model is None:
+            return answerable(
+                query.text,
+                list(hits),
+                searcher.settings.min_score,
+                searcher.places,
+                searcher.unmentioned(query),
+                searcher.index.vocabulary.wordings,
+            )
+        model = self.model
+        for reading in readings:
+            kept = self._applying(reading, hits)
+            if kept and model.probability(self.signals(reading, hits)) >= model.threshold:
+                return kept
+        return []
+
+    def signals(self, query: Question, hits: Sequence[Hit]) -> Signals:
+        """The :class:`Signals` of ``query`` and the passages found for it."""
+        from .answer import named_bodies
+        from .conversation import content_terms
+        from .kinds import question_kind
+
+        searcher, text = self.searcher, query.text
+        index = searcher.index
+        places = searcher.places
+        named = places.named(text)
+        kept = self._applying(query, hits)
+        dense = [h.dense for h in hits if h.dense is not None]
+        best = max((h.dense for h in kept if h.dense is not None), default=0.0)
+        others = sorted(dense, reverse=True)[1:]
+        lead = best - (sum(others) / len(others)) if others else 0.0
+        read = kept[:READ]
+        context = "".join(
+            f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.source.issued_on}"
+            f"{h.chunk.section}{h.chunk.text}"
+            for h in read
+        )
+        wordings = index.vocabulary.wordings
+        terms = [t for t in content_terms(text, index.tokenizer) if question_kind(t) == "other"]
+        weights = [self._idf(t) for t in terms]
+        total = sum(weights) or 1.0
+        held = sum(w for t, w in zip(terms, weights, strict=True) if _said(t, context, wordings))
+        unknown = sum(w for t, w in zip(terms, weights, strict=True) if not self._frequency(t))
+        bodies = [b for b in named_bodies(text) if not any(m.surface in b for m in named)]
+        years = _YEAR.findall(text)
+        return Signals(
+            dense=best,
+            lead=lead,
+            coverage=held / total if terms else 1.0,
+            unknown=unknown / total if terms else 0.0,
+            place=float(bool(named) and (not kept or bool(places.uncovered(named)))),
+            body=float(any(not _said(b, context, wordings) for b in bodies)),
+            year=float(any(y not in context for y in years)),
+            unmentioned=float(bool(searcher.unmentioned(query))),
+        )
+
+    def _applying(self, query: Question, hits: Sequence[Hit]) -> list[Hit]:
+        places = self.searcher.places
+        named = places.named(query.text)
+        return [h for h in hits if places.applies(h, named)] if named else list(hits)
+
+    def _idf(self, term: str) -> float:
+        n = len(self.searcher.index)
+        return math.log((n + 1) / (self._frequency(term) + 1)) + 1.0
+
+    def _document_frequency(self, term: str) -> int:
+        """How many passages hold ``term`` or another wording of it (as BM25 tokens)."""
+        index = self.searcher.index
+        best = 0
+        for wording in index.vocabulary.wordings(term):
+            tokens = index.tokenizer.words(wording) or [wording]
+            holding = np.ones(len(index), dtype=bool)
+            for token in tokens:
+                holding &= index.bm25_scores([token]) > 0
+            best = max(best, int(holding.sum()))
+        return best
+
+
+def _said(term: str, context: str, wordings: Callable[[str], list[str]]) -> bool:
+    return any(w in context for w in wordings(term))
