@@ -22,17 +22,18 @@ from typing import Any
 
 import gradio as gr
 
-from ..answering.answer import answer
 from ..answering.render import as_html, as_markdown, escape, markdown_escape
 from ..index import IndexUnavailable
+from ..records import Recorder
 from ..settings import Settings
 from ..types import Answer
 from . import library_tab as files
 from .admin import Library, check_password
 from .chinese import LABELS_JS, TRANSLATIONS
-from .filters import ALL, chosen_filters, filter_choices
+from .feedback import Asking, vote_panel
+from .filters import ALL, filter_choices
 from .guard import ADMINS, SET_COOKIE_JS, app_url
-from .inputs import checked, clean, without_surrogates
+from .inputs import checked_history, clean, without_surrogates
 from .server import run
 
 CITIZEN_EXAMPLES = [
@@ -46,6 +47,7 @@ STAFF_EXAMPLES = [
     "广州市老年人助餐配餐服务管理办法的文号是什么？",
 ]
 UPLOADS_KEPT = (60, 300)  # every 60 s, delete the uploads older than 300 s
+VOTES = ["Like", "Dislike"]  # Gradio draws these two as 👍 and 👎
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -71,7 +73,9 @@ CSS = """
 """
 
 
-def create_app(library: Library, admin_password: str | None = None) -> Any:
+def create_app(
+    library: Library, admin_password: str | None = None, recorder: Recorder | None = None
+) -> Any:
     """Build the Gradio Blocks app over the library's index.
 
     Over 60 lines: the Blocks layout reads top to bottom as the page does.
@@ -79,29 +83,40 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
     Args:
         library: The corpus and index (with no index yet, its first build starts here).
         admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.
+        recorder: Where answered questions are logged (by default as the library's
+            settings say: ``ASSISTANT_DB``, ``ASSISTANT_LOG``).
     """
     if library.searcher is None:  # first start: serve at once, answer when the index is built
         library.build_first_index()
     if admin_password is None:
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
+    asking = Asking(library, recorder or Recorder.from_settings(library.settings))
 
     def respond(
-        question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
-    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        question: str,
+        history: list[dict[str, Any]],
+        doc_type: str,
+        issuer: str,
+        year: str,
+        ids: dict[int, str],
+        request: gr.Request,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[int, str]]]:
         history = without_surrogates(history)  # a script may send anything
         earlier = _user_turns(history)
         turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
+        logged: list[str] = []
 
         def ask(on_text: Callable[[str], None]) -> Answer:
-            asked = checked(question, None, doc_type, issuer, year)  # a script may send anything
-            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
-            searcher = library.ready()
-            return answer(
-                searcher, asked.question, filters=filters, history=earlier, on_text=on_text
-            )
+            reply, answer_id = asking.ask(
+                question, channel="web", session=request.session_hash, history=earlier,
+                doc_type=doc_type, issuer=issuer, year=year, on_text=on_text,
+            )  # fmt: skip
+            logged.append(answer_id)
+            return reply
 
         for reply in _replies(ask):
-            yield "", [*turn, _message("assistant", reply)]
+            known = {**ids, len(turn): logged[0]} if logged else ids
+            yield "", [*turn, _message("assistant", reply)], known
 
     def ask_api(
         question: str,
@@ -120,13 +135,36 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
         Each source line links to the document's original file on this app.
         """
         try:
-            asked = checked(question, history, doc_type, issuer, year)
-            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
-            reply = answer(library.ready(), asked.question, filters=filters, history=asked.history)
+            reply, _ = asking.ask(
+                question, channel="api", session=request.session_hash if request else None,
+                history=history, doc_type=doc_type, issuer=issuer, year=year,
+            )  # fmt: skip
             text = as_markdown(reply, app_url(library.settings, request))
-            return f"{asked.note}  \n{text}" if asked.note else text
+            note = checked_history(history)[1]  # the history was checked: this cannot raise
+            return f"{note}  \n{text}" if note else text
         except ValueError as error:
             return markdown_escape(str(error))
+
+    def ask_json(
+        question: str,
+        doc_type: str = "",
+        issuer: str = "",
+        year: str = "",
+        history: list[str] | None = None,
+        request: gr.Request | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question as ``assistant ask --json`` does, plus its ``answer_id`` (for
+        ``/feedback``). Same inputs as ``/ask``; a refused question gives ``error``."""
+        session = request.session_hash if request else None
+        return asking.ask_json(question, doc_type, issuer, year, history, session)
+
+    def feedback(
+        answer_id: str, rating: str, reason: str = "", comment: str = ""
+    ) -> dict[str, Any]:
+        """Rate an answer of ``/ask_json``: ``rating`` is ``up`` or ``down``; with ``down``,
+        an optional ``reason`` (答非所问, 信息过时, 不完整, 引用有误 or 其他) and ``comment``.
+        Returns ``{"ok": …, "message": …}``; a later vote on the same answer replaces it."""
+        return asking.feedback(answer_id, rating, reason, comment)
 
     # Uploaded files leave Gradio's temp folder within minutes (the 管理 tab copies them).
     with gr.Blocks(title="政策问答助手", delete_cache=UPLOADS_KEPT) as app:
@@ -139,8 +177,10 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
                 with gr.Row():
                     with gr.Column(scale=4):
                         chat = gr.Chatbot(
-                            label="对话", height=520, elem_id="chat", buttons=["copy"]
-                        )
+                            label="对话", height=520, elem_id="chat", buttons=["copy"],
+                            feedback_options=VOTES if asking.recorder.enabled else None,
+                        )  # fmt: skip
+                        answer_ids = vote_panel(gr, chat, asking)
                         with gr.Row():
                             question = gr.Textbox(
                                 label="您的问题",
@@ -164,14 +204,17 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
             with gr.Tab("管理", id="admin"):
                 admin_tab(gr, library, admin_password, refreshed)
 
-        asked, private = [question, chat, doc_type, issuer, year], {"api_visibility": "private"}
-        send.click(respond, asked, [question, chat], **private)
-        question.submit(respond, asked, [question, chat], **private)
+        asked = [question, chat, doc_type, issuer, year, answer_ids]
+        replied, private = [question, chat, answer_ids], {"api_visibility": "private"}
+        send.click(respond, asked, replied, **private)
+        question.submit(respond, asked, replied, **private)
         for example in examples:  # a click asks the example question, as 提问 would
-            example.load_input_event.then(respond, asked, [question, chat], **private)
-        clear.click(lambda: [], None, chat, **private)
+            example.load_input_event.then(respond, asked, replied, **private)
+        clear.click(lambda: ([], {}), None, [chat, answer_ids], **private)
         app.load(lambda: refresh(gr, library), None, refreshed, **private)
         gr.api(ask_api, api_name="ask")
+        gr.api(ask_json, api_name="ask_json")
+        gr.api(feedback, api_name="feedback")
     return app.queue(default_concurrency_limit=2, max_size=512)
 
 
@@ -294,12 +337,17 @@ def serve(settings: Settings | None = None) -> None:
     in Chinese, without Gradio's footer, beside the original files (:mod:`.server`)."""
     settings = settings or Settings.from_env()
     library = Library(settings)
+    recorder = Recorder.from_settings(settings)
     # Gradio refuses a larger upload itself, in English: files up to twice the limit get
     # through, for the 管理 tab to refuse them with a Chinese reason.
-    run(
-        create_app(library), library, css=CSS, js=LABELS_JS, footer_links=[],
-        i18n=gr.I18n(**TRANSLATIONS), max_file_size=2 * settings.max_file_bytes,
-    )  # fmt: skip
+    try:
+        run(
+            create_app(library, recorder=recorder), library, css=CSS, js=LABELS_JS,
+            footer_links=[], i18n=gr.I18n(**TRANSLATIONS),
+            max_file_size=2 * settings.max_file_bytes,
+        )  # fmt: skip
+    finally:
+        recorder.close()
 
 
 def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
