@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import gradio as gr
+
 from ..answering.answer import answer
 from ..records import Logged, Recorder
 from ..records.writer import REASONS, Rating
@@ -144,7 +146,7 @@ class Asking:
             return {"ok": False, "message": str(error)}
 
 
-def vote_panel(gr: Any, chat: Any, asking: Asking) -> Any:
+def vote_panel(chat: Any, asking: Asking) -> Any:
     """Under the chat: 👍/👎 on each reply; a 👎 opens a reason form. Returns the
     ``gr.State`` (chat message index → answer id) the chat's handler keeps up to date."""
     ids = gr.State({})

@@ -1,11 +1,13 @@
-"""The Gradio web app: 问答 (cited chat), 文件库 (indexed documents) and 管理 (upload, rebuild).
+"""The Gradio web app: 问答 (cited chat, 👍/👎), 文件库 (indexed documents), 管理 (upload,
+rebuild) and 运营 (the Q&A log's statistics, :mod:`.ops_tab`).
 
 Entry point: :func:`serve` (``python app.py`` / ``assistant serve``). On first
 start with no index it serves at once and builds one from the corpus in the
 background; questions meanwhile get the build's progress. Respects
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
 ``ASSISTANT_ADMIN_PASSWORD`` (the 管理 tab works only when it is set, and only
-after it is entered; it is never stored in the index).
+after it is entered; it is never stored in the index; 运营 is shown only then, behind the
+same login). Every answer is logged (:mod:`.feedback`, :mod:`assistant.records`).
 
 Document text is always shown as text: every string from a document is
 HTML-escaped before it reaches the page, and messages are single HTML blocks so
@@ -23,18 +25,20 @@ from typing import Any
 import gradio as gr
 
 from ..answering.render import as_html, as_markdown, escape, markdown_escape
-from ..index import IndexUnavailable
 from ..records import Recorder
 from ..settings import Settings
 from ..types import Answer
 from . import library_tab as files
-from .admin import Library, check_password
+from .admin import Library
+from .admin_tab import admin_tab
 from .chinese import LABELS_JS, TRANSLATIONS
 from .feedback import Asking, vote_panel
 from .filters import ALL, filter_choices
-from .guard import ADMINS, SET_COOKIE_JS, app_url
+from .guard import app_url
 from .inputs import checked_history, clean, without_surrogates
+from .ops_tab import ops_tab
 from .server import run
+from .throttle import Guard
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -180,7 +184,7 @@ def create_app(
                             label="对话", height=520, elem_id="chat", buttons=["copy"],
                             feedback_options=VOTES if asking.recorder.enabled else None,
                         )  # fmt: skip
-                        answer_ids = vote_panel(gr, chat, asking)
+                        answer_ids = vote_panel(chat, asking)
                         with gr.Row():
                             question = gr.Textbox(
                                 label="您的问题",
@@ -202,7 +206,11 @@ def create_app(
             with gr.Tab("文件库", id="library"):
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
             with gr.Tab("管理", id="admin"):
-                admin_tab(gr, library, admin_password, refreshed)
+                guard = Guard(admin_password, asking.recorder)
+                authed = admin_tab(library, guard, refreshed, lambda: refresh(gr, library))
+            if authed is not None:
+                with gr.Tab("运营", id="ops"):
+                    ops_tab(library, asking.recorder, authed)
 
         asked = [question, chat, doc_type, issuer, year, answer_ids]
         replied, private = [question, chat, answer_ids], {"api_visibility": "private"}
@@ -216,111 +224,6 @@ def create_app(
         gr.api(ask_json, api_name="ask_json")
         gr.api(feedback, api_name="feedback")
     return app.queue(default_concurrency_limit=2, max_size=512)
-
-
-def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) -> None:
-    """The 管理 tab: log in; upload files (each checked on arrival, a same-name file replaced
-    only when confirmed); move a document to the trash; rebuild the index.
-
-    Over 60 lines: the layout, then one handler per button, in page order.
-    """
-    if not password:
-        gr.Markdown(
-            "管理功能未启用。设置环境变量 `ASSISTANT_ADMIN_PASSWORD` 后重启，"
-            "即可在此上传文件并重建索引。",
-            elem_id="admin-disabled",
-        )
-        return
-    authed = gr.State(False)
-    with gr.Row():
-        entered = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
-        login = gr.Button("登录", elem_id="admin-login")
-        token = gr.Textbox(visible=False)  # the upload cookie's token (see .guard)
-    status = gr.Markdown(elem_id="admin-status")
-    with gr.Column(visible=False) as panel:
-        # No file_types: Gradio would refuse a .doc with its own English message; every
-        # file is read on arrival instead and refused with a Chinese reason.
-        uploads = gr.File(
-            label="上传文件（PDF、DOCX、TXT、HTML）", file_count="multiple", elem_id="upload"
-        )
-        with gr.Row(visible=False) as held_row:
-            held = gr.CheckboxGroup(
-                label="与已有文件同名的上传（尚未保存）：替换后原文件移到回收站（不删除）",
-                elem_id="held",
-            )
-            replace = gr.Button("替换同名文件", elem_id="replace")
-            keep = gr.Button("不替换", elem_id="keep")
-        with gr.Row():
-            chosen = gr.Dropdown(label="移除文件（移到回收站，不删除）", elem_id="remove-file")
-            remove = gr.Button("移除", elem_id="remove")
-        pending = gr.Markdown(elem_id="pending")
-        rebuild = gr.Button("重建索引", variant="primary", elem_id="rebuild")
-        report = gr.Markdown(elem_id="report")
-    files = [held, held_row, chosen, pending]
-
-    def view() -> list[Any]:
-        """The held uploads, the documents that can be removed and the pending changes."""
-        waiting = library.files.held()
-        return [
-            gr.update(choices=waiting, value=waiting),
-            gr.update(visible=bool(waiting)),
-            gr.update(choices=library.files.documents(), value=None),
-            library.pending_markdown(),
-        ]
-
-    def unchanged() -> list[Any]:
-        return [gr.update() for _ in files]
-
-    def listed(messages: list[str]) -> str:
-        return "\n".join(f"- {escape(message)}" for message in messages)
-
-    def log_in(text: str) -> list[Any]:
-        ok = check_password(text, password)
-        shown = view() if ok else unchanged()
-        key = ADMINS.issue() if ok else ""
-        return [ok, key, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok), *shown]
-
-    def upload(paths: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", gr.update(), *unchanged()]
-        return [listed(library.save_uploads(paths or [])), None, *view()]
-
-    def confirm(names: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed(library.files.replace(names or [])) or "请勾选要替换的文件。", *view()]
-
-    def decline(names: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed(library.files.discard(names or [])) or "请勾选不替换的文件。", *view()]
-
-    def remove_file(relative: str | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed([library.files.remove(relative or "")]), *view()]
-
-    def rebuild_index(ok: bool, progress: Any = gr.Progress(track_tqdm=True)) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *(gr.update() for _ in refreshed), *unchanged()]
-        try:
-            text = library.rebuild(lambda done, desc: progress(done, desc=desc))
-        except IndexUnavailable as error:
-            text = f"重建失败，仍在使用原索引：{escape(str(error))}"
-        return [text, *refresh(gr, library), *view()]
-
-    private = {"api_visibility": "private"}
-    logged = [authed, token, status, panel, *files]
-    for event in (login.click, entered.submit):
-        event(log_in, entered, logged, **private).then(None, token, None, js=SET_COOKIE_JS)
-    uploads.upload(upload, [uploads, authed], [report, uploads, *files], **private)
-    replace.click(confirm, [held, authed], [report, *files], **private)
-    keep.click(decline, [held, authed], [report, *files], **private)
-    remove.click(remove_file, [chosen, authed], [report, *files], **private)
-    rebuild.click(
-        rebuild_index, authed, [report, *refreshed, *files], concurrency_id="rebuild",
-        concurrency_limit=1, **private,
-    )  # fmt: skip
 
 
 def refresh(gr: Any, library: Library) -> list[Any]:
