@@ -1,7 +1,8 @@
 """The log, the votes and the 运营 tab against one real app process (``python -m assistant
 serve``, hash embedder, a real SQLite file): ``/ask_json`` and ``/feedback`` through
 ``gradio_client``; 👎 with a reason in the chat, then the 运营 tab showing it among the
-disliked answers and exporting the period; last, the database file removed under the
+disliked answers and exporting the period; the conversation kept over a reload until
+cleared; last, the database file removed under the
 running app (answers go on, the error is reported, the file comes back)."""
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ def test_a_dislike_with_its_reason_shows_in_the_ops_tab(
     page.locator("#vote-status").get_by_text("反馈已收到（引用有误）").wait_for()
     form.wait_for(state="hidden")
 
+    page.reload()  # the conversation is kept in the browser
+    expect(chat).to_contain_text(question, timeout=TIMEOUT)
+    page.locator("#clear").click()
+    expect(chat).not_to_contain_text(question)
+    page.reload()
+    page.locator("#question textarea").wait_for()
+    page.wait_for_timeout(1500)
+    expect(chat).not_to_contain_text(question)
+
     page.get_by_role("tab", name="运营").click()
     page.locator("#ops-login-first").get_by_text("请先在“管理”页登录").wait_for()
     page.get_by_role("tab", name="管理").click()
@@ -133,7 +143,7 @@ def test_a_dislike_with_its_reason_shows_in_the_ops_tab(
     hot = page.locator("#ops-hot").inner_text()
     assert "城市书房" in hot
     audit = page.locator("#ops-audit").inner_text()
-    assert "login" in audit and "成功" in audit
+    assert "登录" in audit and "成功" in audit
 
     page.locator("#ops-export-csv").click()
     link = page.locator("#ops-file a").first

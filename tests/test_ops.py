@@ -49,9 +49,9 @@ def test_the_sixth_wrong_password_waits_and_the_right_one_works_after(tmp_path: 
     assert guard.throttle.wait("browser-a") == 0  # forgotten after a success
     assert log.flush()
     rows = audit_rows(log.engine())
-    assert [(r[1], r[2]) for r in rows].count(("login", "失败")) == 7
-    assert [(r[1], r[2]) for r in rows].count(("login", "成功")) == 2
-    assert any("throttled" in r[4] for r in rows)
+    assert [(r[1], r[2]) for r in rows].count(("登录", "失败")) == 7
+    assert [(r[1], r[2]) for r in rows].count(("登录", "成功")) == 2
+    assert sum("尝试过多，未核对" in r[4] for r in rows) == 1
     log.close()
 
 
@@ -111,11 +111,50 @@ def test_statistics_and_exports_of_a_period(tmp_path: Path) -> None:
     assert table[2][3] == "'=HYPERLINK(\"x\")"  # not a formula in Excel
     from openpyxl import load_workbook
 
-    book = load_workbook(write_xlsx(found, tmp_path / "log.xlsx", [["t", "login", "成功", "", ""]]))
+    book = load_workbook(write_xlsx(found, tmp_path / "log.xlsx", [["t", "登录", "成功", "", ""]]))
     assert book.sheetnames == ["问答日志", "管理操作"]
     assert [c.value for c in book["问答日志"]["D"]][1:] == ["书房补助多少", "'=HYPERLINK(\"x\")"]
     with pytest.raises(ValueError, match="日期格式"):
         period("2024/1/1", "")
     with pytest.raises(ValueError, match="开始日期晚于结束日期"):
         period("2024-02-01", "2024-01-01")
+    log.close()
+
+
+def test_log_stats_and_export_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import json
+
+    from assistant.app.cli import main
+
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("ASSISTANT_DB", str(database))
+    log = Recorder(f"sqlite:///{database}")
+    for question, outcome in [("书房补助多少", "found"), ("书房补助多少？", "found"),
+                              ("火星签证", "refused")]:  # fmt: skip
+        row = Logged.of(
+            question, None, error="没有相关文件", channel="api", conversation="c", history=0,
+            filters={}, seconds=0.01, generation="g",
+        )  # fmt: skip
+        log.answered(dataclasses.replace(row, outcome=outcome))
+    assert log.flush()
+    out = io.StringIO()
+    assert main(["log", "stats", "--json", "--index", str(tmp_path / "none")], stdout=out) == 0
+    stats = json.loads(out.getvalue())
+    assert (stats["questions"], stats["refused"], stats["refused_share"]) == (3, 1, 0.3333)
+    assert stats["hot"][0]["count"] == 2 and stats["hot"][0]["wording"] == "书房补助多少"
+    assert [t["wording"] for t in stats["unanswered"]] == ["火星签证"]
+    out = io.StringIO()
+    assert main(["log", "export", "--format", "jsonl", "--since", "2020-01-01"], stdout=out) == 0
+    assert [json.loads(line)["question"] for line in out.getvalue().splitlines()] == [
+        "书房补助多少", "书房补助多少？", "火星签证",
+    ]  # fmt: skip
+    target = tmp_path / "out.xlsx"
+    assert main(["log", "export", "--format", "xlsx", "-o", str(target)]) == 0
+    from openpyxl import load_workbook
+
+    assert load_workbook(target)["问答日志"].max_row == 4
+    assert main(["log", "export", "--format", "xlsx"]) == 2  # no -o: a clear error
     log.close()

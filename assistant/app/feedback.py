@@ -148,7 +148,8 @@ class Asking:
 
 def vote_panel(chat: Any, asking: Asking) -> Any:
     """Under the chat: 👍/👎 on each reply; a 👎 opens a reason form. Returns the
-    ``gr.State`` (chat message index → answer id) the chat's handler keeps up to date."""
+    ``gr.State`` (chat message index as a string → answer id) the chat's handler keeps up
+    to date (string keys: it is also kept in the browser)."""
     ids = gr.State({})
     voted = gr.State("")
     with gr.Column(visible=False, elem_id="vote-form") as form:
@@ -161,9 +162,9 @@ def vote_panel(chat: Any, asking: Asking) -> Any:
             cancel = gr.Button("取消", elem_id="vote-cancel", scale=0)
     thanks = gr.Markdown(elem_id="vote-status")
 
-    def on_vote(known: dict[int, str], data: gr.LikeData) -> list[Any]:
+    def on_vote(known: dict[str, str], data: gr.LikeData) -> list[Any]:
         index = data.index if isinstance(data.index, int) else data.index[0]
-        answer_id = known.get(index) or known.get(str(index)) or ""  # type: ignore[call-overload]
+        answer_id = known.get(str(index), "")
         if data.liked not in (True, False):  # a vote taken back
             return [gr.update(visible=False), "", ""]
         rating = Rating.UP if data.liked is True else Rating.DOWN
@@ -185,6 +186,8 @@ def vote_panel(chat: Any, asking: Asking) -> Any:
         return [gr.update(visible=False), "", message, None, ""]
 
     private = {"api_visibility": "private"}
+    if not asking.recorder.enabled:  # nothing to store a vote in: no 👍/👎
+        return ids
     chat.like(on_vote, ids, [form, voted, thanks], **private)
     submit.click(on_submit, [voted, reason, comment], [form, voted, thanks, reason, comment],
                  **private)  # fmt: skip

@@ -20,23 +20,11 @@ import gradio as gr
 import numpy as np
 
 from ..records import Recorder
-from ..records.grouping import Group, group, key
-from ..records.reports import (
-    AUDIT_COLUMNS,
-    COLUMNS,
-    OUTCOMES,
-    Entry,
-    audit_rows,
-    daily,
-    entries,
-    share,
-    write_csv,
-    write_xlsx,
-)
+from ..records.overview import MAX_GROUPED, Overview, overview
+from ..records.reports import AUDIT_COLUMNS, COLUMNS, audit_rows, entries, write_csv, write_xlsx
 from .admin import Library
 
 DEFAULT_DAYS = 30
-MAX_GROUPED = 2000  # distinct questions grouped by meaning; rarer ones are left out
 DAILY = ("日期", "提问", "未能回答", "未能回答占比", "👍", "👎")
 HOT = ("次数", "代表问法", "已回答", "未能回答", "👍", "👎", "其他问法")
 UNANSWERED = ("次数", "代表问法", "原因", "其他问法")
@@ -47,9 +35,8 @@ LOGIN_FIRST = "请先在“管理”页登录。"
 class Ops:
     """The data behind the tab; embeddings of questions are kept between refreshes."""
 
-    def __init__(self, library: Library, recorder: Recorder) -> None:
+    def __init__(self, library: Library) -> None:
         self.library = library
-        self.recorder = recorder
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
@@ -65,16 +52,6 @@ class Ops:
         while len(self._vectors) > 4 * MAX_GROUPED:
             self._vectors.popitem(last=False)
         return np.stack([self._vectors[q] for q in questions])
-
-    def groups(self, found: Sequence[Entry]) -> list[Group]:
-        """``found``'s questions grouped by meaning (the most asked distinct ones)."""
-        counts: dict[str, int] = {}
-        for entry in found:
-            counts[key(entry.question)] = counts.get(key(entry.question), 0) + 1
-        kept = set(sorted(counts, key=lambda k: -counts[k])[:MAX_GROUPED])
-        chosen = [i for i, e in enumerate(found) if key(e.question) in kept]
-        grouped = group([found[i].question for i in chosen], self.embed)
-        return [Group(tuple(chosen[i] for i in g.members), g.wording) for g in grouped]
 
 
 def period(since: str, until: str) -> tuple[date, date]:
@@ -104,7 +81,7 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
 
     Over 60 lines: the layout, then its handlers.
     """
-    ops = Ops(library, recorder)
+    ops = Ops(library)
     if not recorder.enabled:
         gr.Markdown("问答日志已关闭（`ASSISTANT_LOG=off`），没有可统计的数据。", elem_id="ops-off")
         return
@@ -151,11 +128,12 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
             return [f"**无法读取问答日志：{error}**", *(gr.update() for _ in shown[1:])]
         import pandas as pd
 
-        days = daily(logged, start, end)
+        summed = overview(logged, start, end, ops.embed)
+        days = summed.days
         return [
-            _summary(logged, start, end),
+            f"**{summed.summary}**",
             pd.DataFrame({"日期": [d[0] for d in days], "提问": [d[1] for d in days]}),
-            days, *_tables(ops, logged), actions,
+            days, *_tables(summed), actions,
         ]  # fmt: skip
 
     def look_up(text: str, start_text: str, end_text: str, ok: bool) -> Any:
@@ -191,50 +169,25 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
     as_xlsx.click(lambda *a: export("xlsx", *a), asked, exported, **private)
 
 
-def _summary(logged: Sequence[Entry], start: date, end: date) -> str:
-    n = len(logged)
-    not_found = sum(e.outcome != "found" for e in logged)
-    up = sum(e.rating == "up" for e in logged)
-    down = sum(e.rating == "down" for e in logged)
-    return (
-        f"**{start} 至 {end}**：共 {n} 次提问，未能回答 {not_found} 次"
-        f"（{share(not_found, n)}），👍 {up}，👎 {down}。"
-    )
-
-
-def _tables(ops: Ops, logged: Sequence[Entry]) -> list[list[list[Any]]]:
+def _tables(summed: Overview) -> list[list[list[Any]]]:
     """The hot, unanswered and disliked tables."""
-    hot = []
-    for g in ops.groups(logged)[:50]:
-        members = [logged[i] for i in g.members]
-        hot.append([
-            g.count, g.wording, sum(e.outcome == "found" for e in members),
-            sum(e.outcome != "found" for e in members), sum(e.rating == "up" for e in members),
-            sum(e.rating == "down" for e in members), _others(g.wording, members),
-        ])  # fmt: skip
-    refused = [e for e in logged if e.outcome != "found"]
-    unanswered = []
-    for g in ops.groups(refused)[:100]:
-        members = [refused[i] for i in g.members]
-        reasons = "；".join(dict.fromkeys(OUTCOMES[e.outcome] + "：" + e.reason for e in members))
-        unanswered.append([g.count, g.wording, reasons, _others(g.wording, members)])
-    down = [e for e in logged if e.rating == "down"]
-    disliked = []
-    for n, g in enumerate(ops.groups(down), 1):
-        for e in (down[i] for i in g.members):
-            disliked.append([
-                n, e.question, _short(e.answer), e.cited(), e.vote_reason, e.comment,
-                e.asked_at.strftime("%Y-%m-%d %H:%M"),
-            ])  # fmt: skip
+    hot = [
+        [t.count, t.wording, t.answered, t.refused, t.up, t.down, "；".join(t.others[:5])]
+        for t in summed.hot[:50]
+    ]
+    unanswered = [
+        [t.count, t.wording, "；".join(t.reasons), "；".join(t.others[:5])]
+        for t in summed.unanswered[:100]
+    ]
+    disliked = [
+        [n, e.question, _short(e.answer), e.cited(), e.vote_reason, e.comment,
+         e.asked_at.strftime("%Y-%m-%d %H:%M")]
+        for n, t in enumerate(summed.disliked, 1)
+        for e in t.members
+    ]  # fmt: skip
     return [hot, unanswered, disliked]
 
 
 def _short(text: str, limit: int = 160) -> str:
     """``text`` cut to ``limit`` characters for a table cell (the export has it whole)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _others(wording: str, members: Sequence[Entry]) -> str:
-    """The group's other wordings, at most five."""
-    others = dict.fromkeys(e.question for e in members if key(e.question) != key(wording))
-    return "；".join(list(others)[:5])

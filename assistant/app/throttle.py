@@ -82,14 +82,15 @@ class Guard:
         """Whether ``entered`` logs ``session`` in, and what to tell the user."""
         wait = self.throttle.wait(session)
         if wait > 0:
-            self.recorder.audit("login", False, session, f"throttled, {wait:.0f} s to wait")
+            detail = f"尝试过多，未核对（需等待 {wait:.0f} 秒）"
+            self.recorder.audit("login", False, session, detail)
             return False, f"密码错误次数过多，请 {wait:.0f} 秒后再试。"
         if check_password(entered, self.password):
             self.throttle.succeeded(session)
             self.recorder.audit("login", True, session)
             return True, "已登录。"
         self.throttle.failed(session)
-        self.recorder.audit("login", False, session, "wrong password")
+        self.recorder.audit("login", False, session, "密码错误")
         wait = self.throttle.wait(session)
         later = f"请 {wait:.0f} 秒后再试。" if wait > 0 else ""
         return False, "密码不正确。" + later

@@ -52,6 +52,7 @@ STAFF_EXAMPLES = [
 ]
 UPLOADS_KEPT = (60, 300)  # every 60 s, delete the uploads older than 300 s
 VOTES = ["Like", "Dislike"]  # Gradio draws these two as 👍 and 👎
+KEPT_EMPTY: dict[str, Any] = {"chat": [], "ids": {}}
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -102,9 +103,9 @@ def create_app(
         doc_type: str,
         issuer: str,
         year: str,
-        ids: dict[int, str],
+        ids: dict[str, str],
         request: gr.Request,
-    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[int, str]]]:
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
         history = without_surrogates(history)  # a script may send anything
         earlier = _user_turns(history)
         turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
@@ -119,7 +120,7 @@ def create_app(
             return reply
 
         for reply in _replies(ask):
-            known = {**ids, len(turn): logged[0]} if logged else ids
+            known = {**ids, str(len(turn)): logged[0]} if logged else ids
             yield "", [*turn, _message("assistant", reply)], known
 
     def ask_api(
@@ -202,7 +203,7 @@ def create_app(
                         doc_type = gr.Dropdown(label="文件类型", elem_id="doc-type")
                         issuer = gr.Dropdown(label="发文机关", elem_id="issuer")
                         year = gr.Dropdown(label="年份", elem_id="year")
-                        clear = gr.Button("清空对话")
+                        clear = gr.Button("清空对话", elem_id="clear")
             with gr.Tab("文件库", id="library"):
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
             with gr.Tab("管理", id="admin"):
@@ -214,11 +215,18 @@ def create_app(
 
         asked = [question, chat, doc_type, issuer, year, answer_ids]
         replied, private = [question, chat, answer_ids], {"api_visibility": "private"}
-        send.click(respond, asked, replied, **private)
-        question.submit(respond, asked, replied, **private)
-        for example in examples:  # a click asks the example question, as 提问 would
-            example.load_input_event.then(respond, asked, replied, **private)
-        clear.click(lambda: ([], {}), None, [chat, answer_ids], **private)
+        # The conversation is kept in the browser (localStorage) until 清空对话.
+        kept = gr.BrowserState(KEPT_EMPTY, storage_key="policy-assistant-chat")
+        answered = [
+            send.click(respond, asked, replied, **private),
+            question.submit(respond, asked, replied, **private),
+            # a click on an example asks it, as 提问 would
+            *(e.load_input_event.then(respond, asked, replied, **private) for e in examples),
+        ]
+        for event in answered:
+            event.then(lambda c, i: {"chat": c, "ids": i}, [chat, answer_ids], kept, **private)
+        clear.click(lambda: ([], {}, KEPT_EMPTY), None, [chat, answer_ids, kept], **private)
+        app.load(_restored, kept, [chat, answer_ids], **private)
         app.load(lambda: refresh(gr, library), None, refreshed, **private)
         gr.api(ask_api, api_name="ask")
         gr.api(ask_json, api_name="ask_json")
@@ -281,6 +289,14 @@ def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
     if failed:
         raise failed[0]
     yield done[0]
+
+
+def _restored(kept: Any) -> tuple[list[Any], dict[str, str]]:
+    """The chat and its answer ids as the browser kept them (nothing if unreadable)."""
+    if not isinstance(kept, dict) or not isinstance(kept.get("chat"), list):
+        return [], {}
+    ids = kept.get("ids") if isinstance(kept.get("ids"), dict) else {}
+    return kept["chat"], {str(k): str(v) for k, v in ids.items()}
 
 
 def _message(role: str, content: str) -> dict[str, str]:

@@ -25,6 +25,9 @@ COLUMNS = (
 AUDIT_COLUMNS = ("时间", "操作", "结果", "会话", "说明")
 OUTCOMES = {"found": "已回答", "refused": "未能回答", "invalid": "未受理"}
 VOTES = {"up": "👍", "down": "👎", "": ""}
+ACTIONS = {
+    "login": "登录", "upload": "上传", "replace": "替换", "remove": "移除", "rebuild": "重建索引",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def audit_rows(
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
     return [
-        [_local(r["at"]).strftime("%Y-%m-%d %H:%M:%S"), r["action"], "成功" if r["ok"] else "失败",
+        [_local(r["at"]).strftime("%Y-%m-%d %H:%M:%S"), ACTIONS.get(r["action"], r["action"]),
+         "成功" if r["ok"] else "失败",
          r["session"], r["detail"]]
         for r in rows
     ]  # fmt: skip
@@ -149,7 +153,7 @@ def write_csv(found: Iterable[Entry], path: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerows([_cell(v) for v in entry.row()] for entry in found)
+        writer.writerows([cell(v) for v in entry.row()] for entry in found)
     return path
 
 
@@ -161,16 +165,16 @@ def write_xlsx(found: Iterable[Entry], path: Path, audit: Iterable[list[Any]] = 
     sheet = book.create_sheet("问答日志")
     sheet.append(list(COLUMNS))
     for entry in found:
-        sheet.append([_cell(v) for v in entry.row()])
+        sheet.append([cell(v) for v in entry.row()])
     log = book.create_sheet("管理操作")
     log.append(list(AUDIT_COLUMNS))
     for row in audit:
-        log.append([_cell(v) for v in row])
+        log.append([cell(v) for v in row])
     book.save(path)
     return path
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     """A value Excel keeps as text: no formula from a question that starts with ``=``."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
