@@ -192,7 +192,7 @@ assert recorder.flush(60)
 
 
 def test_two_processes_write_one_database(url: str) -> None:
-    each = 150
+    each = 60
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, url, str(each), name], cwd=ROOT)
         for name in ("a", "b")

@@ -103,13 +103,12 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
 
 def _embedder(settings: Settings) -> Any:
     """The index's model's query embedding, or one vector per wording without an index."""
-    import numpy as np
-
     from ..index import read_manifest
     from ..index.embedders import load_embedder
+    from ..records.grouping import wordings_only
 
     manifest = read_manifest(settings.index)
     if manifest is None:
-        return lambda questions: np.eye(len(questions), dtype=np.float32)
+        return wordings_only
     model = load_embedder(manifest.model.name, manifest.model.backend, settings.threads)
     return model.encode_queries

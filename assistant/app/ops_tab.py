@@ -20,6 +20,7 @@ import gradio as gr
 import numpy as np
 
 from ..records import Recorder
+from ..records.grouping import wordings_only
 from ..records.overview import MAX_GROUPED, Overview, overview
 from ..records.reports import AUDIT_COLUMNS, COLUMNS, audit_rows, entries, write_csv, write_xlsx
 from .admin import Library
@@ -48,7 +49,7 @@ class Ops:
             for q, v in zip(missing, searcher.embedder.encode_queries(missing), strict=True):
                 self._vectors[q] = np.asarray(v, dtype=np.float32)
         elif missing:
-            return np.eye(len(questions), dtype=np.float32)
+            return wordings_only(questions)
         while len(self._vectors) > 4 * MAX_GROUPED:
             self._vectors.popitem(last=False)
         return np.stack([self._vectors[q] for q in questions])

@@ -11,8 +11,8 @@ labelled paraphrases (``bench/grouping.py``).
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +41,16 @@ class Group:
         return len(self.members)
 
 
+def wordings_only(questions: Sequence[str]) -> np.ndarray:
+    """An :data:`Embed` without a model: one random unit vector per wording (seeded by it), so
+    only the same question typed again groups (two such vectors are all but orthogonal)."""
+    vectors = np.empty((len(questions), 64), dtype=np.float32)
+    for i, question in enumerate(questions):
+        seed = int.from_bytes(hashlib.blake2b(key(question).encode(), digest_size=8).digest())
+        vectors[i] = np.random.default_rng(seed).standard_normal(64)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def key(question: str) -> str:
     """A question without spaces and punctuation: the same question typed twice."""
     return _PUNCTUATION.sub("", question).lower()
@@ -51,23 +61,24 @@ def group(questions: Sequence[str], embed: Embed, threshold: float = THRESHOLD) 
     if not questions:
         return []
     keys = [key(q) for q in questions]
-    counts = Counter(keys)
-    distinct = sorted(counts, key=lambda k: (-counts[k], keys.index(k)))
-    wording = {k: questions[keys.index(k)] for k in distinct}
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        members.setdefault(k, []).append(i)
+    distinct = sorted(members, key=lambda k: (-len(members[k]), members[k][0]))
+    wording = {k: questions[members[k][0]] for k in distinct}
     vectors = np.asarray(embed([wording[k] for k in distinct]), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    leaders: list[int] = []
+    leaders = np.empty_like(vectors)  # the first question of each group, in group order
     groups: list[list[str]] = []
     for n, k in enumerate(distinct):
-        if leaders:
-            cosines = vectors[leaders] @ vectors[n]
+        if groups:
+            cosines = leaders[: len(groups)] @ vectors[n]
             best = int(np.argmax(cosines))
             if cosines[best] >= threshold:
                 groups[best].append(k)
                 continue
+        leaders[len(groups)] = vectors[n]
         groups.append([k])
-        leaders.append(n)
-    members = {k: [i for i, other in enumerate(keys) if other == k] for k in distinct}
     found = [
         Group(tuple(sorted(i for k in ks for i in members[k])), wording[ks[0]]) for ks in groups
     ]
