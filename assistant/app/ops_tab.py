@@ -29,7 +29,7 @@ DEFAULT_DAYS = 30
 DAILY = ("日期", "提问", "未能回答", "未能回答占比", "👍", "👎")
 HOT = ("次数", "代表问法", "已回答", "未能回答", "👍", "👎", "其他问法")
 UNANSWERED = ("次数", "代表问法", "原因", "其他问法")
-DISLIKED = ("组", "问题", "回答", "引用", "原因", "说明", "时间")
+DISLIKED = ("组", "问题", "回答", "引用", "原因", "说明", "时间")  # newest first
 LOGIN_FIRST = "请先在“管理”页登录。"
 
 
@@ -180,12 +180,12 @@ def _tables(summed: Overview) -> list[list[list[Any]]]:
         [t.count, t.wording, "；".join(t.reasons), "；".join(t.others[:5])]
         for t in summed.unanswered[:100]
     ]
-    disliked = [
-        [n, e.question, _short(e.answer), e.cited(), e.vote_reason, e.comment,
-         e.asked_at.strftime("%Y-%m-%d %H:%M")]
-        for n, t in enumerate(summed.disliked, 1)
-        for e in t.members
-    ]  # fmt: skip
+    disliked = sorted(
+        ([n, e.question, _short(e.answer), e.cited(), e.vote_reason, e.comment,
+          e.asked_at.strftime("%Y-%m-%d %H:%M:%S")]
+         for n, t in enumerate(summed.disliked, 1) for e in t.members),
+        key=lambda row: row[-1], reverse=True,
+    )  # newest first; 组 numbers the groups by meaning, biggest first  # fmt: skip
     return [hot, unanswered, disliked]
 
 
