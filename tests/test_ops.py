@@ -158,3 +158,22 @@ def test_log_stats_and_export_from_the_command_line(
     assert load_workbook(target)["问答日志"].max_row == 4
     assert main(["log", "export", "--format", "xlsx"]) == 2  # no -o: a clear error
     log.close()
+
+
+def test_without_an_admin_password_neither_admin_tab_is_on_the_page(
+    tmp_path: Path,
+) -> None:
+    from assistant.app.admin import Library
+    from assistant.app.ui import create_app
+    from assistant.index import build
+
+    from .conftest import hash_settings
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "通知.txt").write_text("关于书房的通知\n书房每周开放六天。\n")
+    settings = hash_settings(tmp_path / "corpus", min_score=0.0)
+    build(settings)
+    for password, tabs in (("", {"问答", "文件库"}), ("密码", {"问答", "文件库", "管理", "运营"})):
+        app = create_app(Library(settings), admin_password=password, recorder=recorder(tmp_path))
+        shown = {b.label for b in app.blocks.values() if type(b).__name__ == "Tab"}
+        assert shown == tabs

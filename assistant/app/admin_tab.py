@@ -20,18 +20,11 @@ from .throttle import Guard
 def admin_tab(
     library: Library, guard: Guard, refreshed: list[Any], refresh: Callable[[], list[Any]]
 ) -> Any:
-    """The 管理 tab's content; returns its ``gr.State`` of whether the session is logged in
-    (``None`` when no password is set). ``refresh`` gives new values of ``refreshed``.
+    """The 管理 tab's content (only built when a password is set); returns its ``gr.State``
+    of whether the session is logged in. ``refresh`` gives new values of ``refreshed``.
 
     Over 60 lines: the layout, then one handler per button, in page order.
     """
-    if not guard.password:
-        gr.Markdown(
-            "管理功能未启用。设置环境变量 `ASSISTANT_ADMIN_PASSWORD` 后重启，"
-            "即可在此上传文件并重建索引。",
-            elem_id="admin-disabled",
-        )
-        return None
     authed = gr.State(False)
     with gr.Row():
         entered = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")

@@ -5,9 +5,9 @@ Entry point: :func:`serve` (``python app.py`` / ``assistant serve``). On first
 start with no index it serves at once and builds one from the corpus in the
 background; questions meanwhile get the build's progress. Respects
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
-``ASSISTANT_ADMIN_PASSWORD`` (the 管理 tab works only when it is set, and only
-after it is entered; it is never stored in the index; 运营 is shown only then, behind the
-same login). Every answer is logged (:mod:`.feedback`, :mod:`assistant.records`).
+``ASSISTANT_ADMIN_PASSWORD`` (the 管理 and 运营 tabs are shown only when it is set, and
+work only after it is entered; it is never stored in the index). Every answer is logged
+(:mod:`.feedback`, :mod:`assistant.records`).
 
 Document text is always shown as text: every string from a document is
 HTML-escaped before it reaches the page, and messages are single HTML blocks so
@@ -87,7 +87,7 @@ def create_app(
 
     Args:
         library: The corpus and index (with no index yet, its first build starts here).
-        admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.
+        admin_password: Shows the 管理 and 运营 tabs; ``ASSISTANT_ADMIN_PASSWORD`` by default.
         recorder: Where answered questions are logged (by default as the library's
             settings say: ``ASSISTANT_DB``, ``ASSISTANT_LOG``).
     """
@@ -206,10 +206,10 @@ def create_app(
                         clear = gr.Button("清空对话", elem_id="clear")
             with gr.Tab("文件库", id="library"):
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
-            with gr.Tab("管理", id="admin"):
-                guard = Guard(admin_password, asking.recorder)
-                authed = admin_tab(library, guard, refreshed, lambda: refresh(gr, library))
-            if authed is not None:
+            if admin_password:  # without one, neither tab is shown
+                with gr.Tab("管理", id="admin"):
+                    guard = Guard(admin_password, asking.recorder)
+                    authed = admin_tab(library, guard, refreshed, lambda: refresh(gr, library))
                 with gr.Tab("运营", id="ops"):
                     ops_tab(library, asking.recorder, authed)
 
