@@ -23,7 +23,7 @@ from assistant.records.writer import now
 from assistant.settings import Settings
 
 from .conftest import CorpusWriter
-from .postgres import postgres
+from .postgres import Postgres, postgres
 
 NOTICE = (
     "关于城市书房建设的通知\n城市书房建设补助标准为每间8.8万元，由区财政于次年一季度拨付。\n"
@@ -33,9 +33,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+def pg() -> Iterator[Postgres]:
     with postgres() as server:
-        yield server.url
+        yield server
+
+
+def new_database(server: Postgres, name: str) -> str:
+    """The URL of a new, empty database on ``server``."""
+    admin = sa.create_engine(
+        server.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,15 +55,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'data' / 'assistant.sqlite3'}"
         return
-    base = request.getfixturevalue("pg_url")
-    name = f"t{tmp_path.name.replace('-', '_').lower()[-40:]}"
-    admin = sa.create_engine(
-        base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    yield base.rsplit("/", 1)[0] + f"/{name}"
+    name = tmp_path.name.lower().replace("-", "_")[-40:]
+    yield new_database(request.getfixturevalue("pg"), f"t{name}")
 
 
 @pytest.fixture()
@@ -210,3 +214,24 @@ def _row(question: str) -> object:
         question, None, error="测试", channel="api", conversation="c" * 32, history=0,
         filters={}, seconds=0.001, generation="g-test",
     )  # fmt: skip
+
+
+def test_a_lost_postgresql_server_delays_the_log_and_answering_goes_on(
+    pg: Postgres, library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(new_database(pg, "outage"), pause=0.2)
+    asking = Asking(library, recorder)
+    asking.ask("城市书房补助标准", channel="api", session="s")
+    assert recorder.flush()
+    pg.stop()
+    try:
+        reply, answer_id = asking.ask("城市书房申请材料", channel="api", session="s")
+        assert reply.found  # answered while the database is away
+        assert not recorder.flush(2)  # …and its row waits
+        assert "问答日志写入失败" in caplog.text and recorder.stats.failures >= 1
+    finally:
+        pg.start()
+    assert recorder.flush(60)
+    assert answer_id in {r["id"] for r in rows(recorder.url or "", answers)}
+    assert len(rows(recorder.url or "", answers)) == 2
+    recorder.close()
