@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.app.ops_tab import period
-from assistant.app.throttle import Guard, Throttle
+from assistant.app.throttle import AdminGate, Throttle
 from assistant.records import Logged, Recorder
 from assistant.records.grouping import group
 from assistant.records.reports import audit_rows, daily, entries, write_csv, write_xlsx
@@ -33,7 +33,7 @@ def recorder(tmp_path: Path) -> Recorder:
 def test_the_sixth_wrong_password_waits_and_the_right_one_works_after(tmp_path: Path) -> None:
     clock = Clock()
     log = recorder(tmp_path)
-    guard = Guard("正确-密码", log, Throttle(clock=clock))
+    guard = AdminGate("正确-密码", log, Throttle(clock=clock))
     for _ in range(4):
         assert guard.log_in("错的", "browser-a") == (False, "密码不正确。")
     ok, message = guard.log_in("还是错的", "browser-a")  # the 5th: the next one must wait

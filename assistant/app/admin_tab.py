@@ -1,6 +1,6 @@
 """The 管理 tab: log in (throttled, audited); upload files (each checked on arrival, a
 same-name file replaced only when confirmed); move a document to the trash; rebuild the index.
-Every login and action is written to the log's audit table (:class:`.throttle.Guard`).
+Every login and action is written to the log's audit table (:class:`.throttle.AdminGate`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from ..answering.render import escape
 from ..index import IndexUnavailable
 from .admin import Library
 from .guard import ADMINS, SET_COOKIE_JS
-from .throttle import Guard
+from .throttle import AdminGate
 
 
 def admin_tab(
-    library: Library, guard: Guard, refreshed: list[Any], refresh: Callable[[], list[Any]]
+    library: Library, gate: AdminGate, refreshed: list[Any], refresh: Callable[[], list[Any]],
 ) -> Any:
     """The 管理 tab's content (only built when a password is set); returns its ``gr.State``
     of whether the session is logged in. ``refresh`` gives new values of ``refreshed``.
@@ -69,11 +69,11 @@ def admin_tab(
         return "\n".join(f"- {escape(message)}" for message in messages)
 
     def audited(action: str, messages: list[str], request: gr.Request) -> list[str]:
-        guard.audit(action, session(request), "\n".join(messages))
+        gate.audit(action, session(request), "\n".join(messages))
         return messages
 
     def log_in(text: str, request: gr.Request) -> list[Any]:
-        ok, message = guard.log_in(text, session(request))
+        ok, message = gate.log_in(text, session(request))
         shown = view() if ok else unchanged()
         key = ADMINS.issue() if ok else ""
         return [ok, key, message, gr.update(visible=ok), *shown]
@@ -108,10 +108,10 @@ def admin_tab(
             return ["请先登录。", *(gr.update() for _ in refreshed), *unchanged()]
         try:
             text = library.rebuild(lambda done, desc: progress(done, desc=desc))
-            guard.audit("rebuild", session(request), text.split("\n", 1)[0])
+            gate.audit("rebuild", session(request), text.split("\n", 1)[0])
         except IndexUnavailable as error:
             text = f"重建失败，仍在使用原索引：{escape(str(error))}"
-            guard.audit("rebuild", session(request), str(error), ok=False)
+            gate.audit("rebuild", session(request), str(error), ok=False)
         return [text, *refresh(), *view()]
 
     private = {"api_visibility": "private"}

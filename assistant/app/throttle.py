@@ -4,7 +4,7 @@
 from one browser session, or :attr:`overall` from all, within :attr:`window` seconds,
 each further attempt must wait, longer after every wrong one (5 s, 10 s, 20 s … up to
 5 min); an attempt made during the wait is not checked at all. The right password works
-once the wait is over. :class:`Guard` puts it in front of the password and writes every
+once the wait is over. :class:`AdminGate` puts it in front of the password and writes every
 login, throttled attempt and admin action to the log's audit table.
 """
 
@@ -70,7 +70,7 @@ class Throttle:
         return max(0.0, failures[-1] + wait - now)
 
 
-class Guard:
+class AdminGate:
     """The admin password behind a :class:`Throttle`, every attempt and action audited."""
 
     def __init__(self, password: str, recorder: Recorder, throttle: Throttle | None = None):

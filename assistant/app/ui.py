@@ -38,7 +38,7 @@ from .guard import app_url
 from .inputs import checked_history, clean, without_surrogates
 from .ops_tab import ops_tab
 from .server import run
-from .throttle import Guard
+from .throttle import AdminGate
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -208,8 +208,8 @@ def create_app(
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
             if admin_password:  # without one, neither tab is shown
                 with gr.Tab("管理", id="admin"):
-                    guard = Guard(admin_password, asking.recorder)
-                    authed = admin_tab(library, guard, refreshed, lambda: refresh(gr, library))
+                    gate = AdminGate(admin_password, asking.recorder)
+                    authed = admin_tab(library, gate, refreshed, lambda: refresh(gr, library))
                 with gr.Tab("运营", id="ops"):
                     ops_tab(library, asking.recorder, authed)
 
