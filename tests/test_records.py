@@ -22,7 +22,7 @@ from assistant.records.schema import VERSION, answers, connect, feedback, migrat
 from assistant.records.writer import now
 from assistant.settings import Settings
 
-from .conftest import CorpusWriter
+from .conftest import hash_settings
 from .postgres import Postgres, postgres
 
 NOTICE = (
@@ -59,9 +59,13 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield new_database(request.getfixturevalue("pg"), f"t{name}")
 
 
-@pytest.fixture()
-def library(small_corpus: CorpusWriter) -> Library:
-    settings = small_corpus({"书房通知.txt": NOTICE})
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """One notice indexed with the hash embedder (the log is beside it only with log=off)."""
+    corpus = tmp_path_factory.mktemp("records") / "corpus"
+    corpus.mkdir()
+    (corpus / "书房通知.txt").write_text(NOTICE, encoding="utf-8")
+    settings = hash_settings(corpus, min_score=0.0)
     build(settings)
     return Library(settings)
 
