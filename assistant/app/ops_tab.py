@@ -10,6 +10,7 @@ period exported as CSV or XLSX; the admin actions (audit rows).
 from __future__ import annotations
 
 import tempfile
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -39,6 +40,18 @@ class Ops:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._exports: Path | None = None
+
+    def export_path(self, name: str) -> Path:
+        """Where to write an export called ``name``. Gradio serves a copy from its own cache
+        (emptied within minutes), so exports over a minute old are deleted here first: the
+        log's contents do not pile up in the temp folder."""
+        if self._exports is None or not self._exports.is_dir():
+            self._exports = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        for old in self._exports.iterdir():
+            if time.time() - old.stat().st_mtime > 60:
+                old.unlink(missing_ok=True)
+        return self._exports / name
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
         """Query vectors of ``questions`` (the index's embedder; without an index, one
@@ -149,10 +162,12 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
     def export(kind: str, start_text: str, end_text: str, ok: bool) -> Any:
         if not ok:
             return None
-        start, end = period(start_text, end_text)
+        try:
+            start, end = period(start_text, end_text)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
         logged = entries(recorder.engine(), start, end)
-        folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
-        path = folder / f"问答日志_{start}_{end}.{kind}"
+        path = ops.export_path(f"问答日志_{start}_{end}.{kind}")
         if kind == "csv":
             return str(write_csv(logged, path))
         return str(write_xlsx(logged, path, audit_rows(recorder.engine(), start, end)))
