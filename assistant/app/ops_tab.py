@@ -10,7 +10,7 @@ period exported as CSV or XLSX; the admin actions (audit rows).
 from __future__ import annotations
 
 import tempfile
-import time
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -27,6 +27,7 @@ from ..records.reports import AUDIT_COLUMNS, COLUMNS, audit_rows, entries, write
 from .admin import Library
 
 DEFAULT_DAYS = 30
+EXPORT_KEPT = 300.0  # seconds an export stays in the temp folder
 DAILY = ("日期", "提问", "未能回答", "未能回答占比", "👍", "👎")
 HOT = ("次数", "代表问法", "已回答", "未能回答", "👍", "👎", "其他问法")
 UNANSWERED = ("次数", "代表问法", "原因", "其他问法")
@@ -44,14 +45,15 @@ class Ops:
 
     def export_path(self, name: str) -> Path:
         """Where to write an export called ``name``. Gradio serves a copy from its own cache
-        (emptied within minutes), so exports over a minute old are deleted here first: the
-        log's contents do not pile up in the temp folder."""
+        (emptied within minutes), so this one is deleted after :data:`EXPORT_KEPT` seconds:
+        the log's contents do not pile up in the temp folder."""
         if self._exports is None or not self._exports.is_dir():
             self._exports = Path(tempfile.mkdtemp(prefix="assistant-export-"))
-        for old in self._exports.iterdir():
-            if time.time() - old.stat().st_mtime > 60:
-                old.unlink(missing_ok=True)
-        return self._exports / name
+        path = self._exports / name
+        later = threading.Timer(EXPORT_KEPT, path.unlink, kwargs={"missing_ok": True})
+        later.daemon = True
+        later.start()
+        return path
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
         """Query vectors of ``questions`` (the index's embedder; without an index, one
