@@ -114,6 +114,7 @@ def test_statistics_and_exports_of_a_period(tmp_path: Path) -> None:
     book = load_workbook(write_xlsx(found, tmp_path / "log.xlsx", [["t", "登录", "成功", "", ""]]))
     assert book.sheetnames == ["问答日志", "管理操作"]
     assert [c.value for c in book["问答日志"]["D"]][1:] == ["书房补助多少", "'=HYPERLINK(\"x\")"]
+    assert period(None, None) == period("", " ") == (today - timedelta(days=29), today)
     with pytest.raises(ValueError, match="日期格式"):
         period("2024/1/1", "")
     with pytest.raises(ValueError, match="开始日期晚于结束日期"):

@@ -70,19 +70,16 @@ class Ops:
         return np.stack([self._vectors[q] for q in questions])
 
 
-def period(since: str, until: str) -> tuple[date, date]:
+def period(since: str | None, until: str | None) -> tuple[date, date]:
     """The period typed (``YYYY-MM-DD``; empty: the last :data:`DEFAULT_DAYS` days).
 
     Raises:
         ValueError: A date that does not parse, or an end before the start (in Chinese).
     """
+    since, until = (since or "").strip(), (until or "").strip()
     try:
-        end = date.fromisoformat(until.strip()) if until.strip() else date.today()
-        start = (
-            date.fromisoformat(since.strip())
-            if since.strip()
-            else end - timedelta(days=DEFAULT_DAYS - 1)
-        )
+        end = date.fromisoformat(until) if until else date.today()
+        start = date.fromisoformat(since) if since else end - timedelta(days=DEFAULT_DAYS - 1)
     except ValueError:
         raise ValueError(f"日期格式应为 YYYY-MM-DD，例如 {date.today().isoformat()}") from None
     if start > end:
@@ -152,14 +149,14 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
             days, *_tables(summed), actions,
         ]  # fmt: skip
 
-    def look_up(text: str, start_text: str, end_text: str, ok: bool) -> Any:
-        if not ok or not text.strip():
+    def look_up(text: str | None, start_text: str, end_text: str, ok: bool) -> Any:
+        if not ok or not (text or "").strip():
             return []
         try:
             start, end = period(start_text, end_text)
         except ValueError:
             start = end = None  # type: ignore[assignment]
-        return [e.row() for e in entries(recorder.engine(), start, end, text)][-500:]
+        return [e.row() for e in entries(recorder.engine(), start, end, text or "")][-500:]
 
     def export(kind: str, start_text: str, end_text: str, ok: bool) -> Any:
         if not ok:
