@@ -18,6 +18,7 @@ DEFAULT_MODEL = "bundled:multilingual-e5-small"
 FUSIONS = ("zscore", "rrf")
 BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
 OCR_MODES = ("on", "off")
+LOG_MODES = ("on", "off")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,14 @@ class Settings:
             empty = none (``X-Frame-Options: DENY``).
         max_waiting: Questions of one browser session or API client that may wait in
             the queue at once (``ASSISTANT_MAX_WAITING``); more are refused at once.
+        db: Where questions and answers are logged (``ASSISTANT_DB``): an SQLAlchemy URL
+            such as ``postgresql://user:pass@host/db``, or a path to an SQLite file; empty
+            = ``data/assistant.sqlite3`` beside the index folder. Never stored in the
+            index manifest (it may hold a password) nor shown in ``repr``.
+        log: ``on`` (the default) records every answered question (see
+            :mod:`assistant.records`); ``off`` records nothing (``ASSISTANT_LOG``).
+        log_days: Logged answers older than this many days are deleted, once a day
+            (``ASSISTANT_LOG_DAYS``; 0 = kept for ever).
     """
 
     corpus: Path = Path("corpus")
@@ -137,6 +146,9 @@ class Settings:
     public_url: str = ""
     frame_ancestors: str = ""
     max_waiting: int = 3
+    db: str = field(default="", repr=False)
+    log: str = "on"
+    log_days: int = 180
 
     @property
     def max_file_bytes(self) -> int:
@@ -156,6 +168,21 @@ class Settings:
             raise ValueError(
                 f"未知 OCR 设置 unknown ocr {self.ocr!r}（可选 {' / '.join(OCR_MODES)}）"
             )
+
+        if self.log not in LOG_MODES:
+            raise ValueError(
+                f"未知日志设置 unknown log {self.log!r}（可选 {' / '.join(LOG_MODES)}）"
+            )
+        if self.log_days < 0:
+            raise ValueError(f"日志保留天数不能为负 log_days={self.log_days}")
+
+    @property
+    def db_url(self) -> str:
+        """The log database as an SQLAlchemy URL (an SQLite path made one)."""
+        if "://" in self.db:
+            return self.db
+        path = Path(self.db) if self.db else self.index.parent / "data" / "assistant.sqlite3"
+        return f"sqlite:///{path}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

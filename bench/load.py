@@ -10,7 +10,10 @@ the queue settings that can be seen from outside and the machine's load average.
 Without ``--url`` the app is started here: the index is built (or updated) from
 ``--corpus`` into ``--index`` with ``--model`` (the bundled default), then
 ``python app.py`` runs on a free port and is stopped at the end; its log is
-``<index>/../app.log``.
+``<index>/../app.log``; it logs to a fresh ``<index>/../load.sqlite3``.
+
+With a log database (that one, or ``--db URL`` for an app started elsewhere), the answers
+logged during the test are counted against the answers returned: none may be lost.
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterat
     build += ["--corpus", str(corpus), "--index", str(index), "--model", model]
     subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
+    database = index.parent / "load.sqlite3"
+    for stale in index.parent.glob("load.sqlite3*"):
+        stale.unlink()
+    env |= {"ASSISTANT_DB": str(database), "ASSISTANT_LOG": "on"}
     started = time.perf_counter()
     with running(env, log=index.parent / "app.log", timeout=timeout) as url:
         ask(Client(url, verbose=False), questions()[0], timeout=timeout)  # the model is loaded
@@ -106,8 +113,26 @@ def queue_size(url: str, prefix: str) -> int | None:
         return None
 
 
-def run(url: str, clients: int, seconds: float, timeout: float, started_here: bool) -> None:
-    """Run the load test against ``url`` and print the results."""
+def logged_since(db: str, since: Any) -> int:
+    """Answers the app logged in ``db`` (an SQLAlchemy URL) from ``since`` on."""
+    import sqlalchemy as sa
+
+    from assistant.records.schema import answers, connect
+
+    engine = connect(db)
+    with engine.connect() as connection:
+        query = sa.select(sa.func.count()).select_from(answers)
+        count = connection.execute(query.where(answers.c.asked_at >= since)).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def run(
+    url: str, clients: int, seconds: float, timeout: float, started_here: bool, db: str = ""
+) -> None:
+    """Run the load test against ``url`` and print the results (and, with ``db``, the log's
+    rows against the answers returned)."""
+    from assistant.records.writer import now
     asked = questions()
     log(f"{clients} clients, {len(asked)} questions, {seconds:.0f} s against {url}")
     pool = [Client(url, verbose=False) for _ in range(clients)]
@@ -126,6 +151,7 @@ def run(url: str, clients: int, seconds: float, timeout: float, started_here: bo
                 errors.append(f"{type(error).__name__}: {error}"[:200])
 
     load_before = os.getloadavg()
+    logged_from = now()
     started = time.perf_counter()
     threads = [
         threading.Thread(target=client_loop, args=(client, seed, started + seconds), daemon=True)
@@ -144,6 +170,11 @@ def run(url: str, clients: int, seconds: float, timeout: float, started_here: bo
     report(clients, wall, latencies, errors, idle, queued, len(set(asked)), seen)
     print(f"load average before {fmt_load(load_before)}, after {fmt_load(os.getloadavg())} "
           f"on {os.cpu_count()} CPUs (other jobs share them)")  # fmt: skip
+    if db:
+        time.sleep(5)  # the app's log writer drains its queue
+        logged = logged_since(db, logged_from)
+        print(f"log: {logged} answers logged, {len(latencies)} returned "
+              f"({len(latencies) - logged} lost; errors may be logged too)")  # fmt: skip
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -200,14 +231,16 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=work, help=f"without --url ({work})")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="without --url (bundled default)")
     parser.add_argument("--start-timeout", type=float, default=600, help="app start-up limit")
+    parser.add_argument("--db", default="", help="with --url: the app's log (SQLAlchemy URL)")
     args = parser.parse_args()
     if args.url:
-        run(args.url, args.clients, args.seconds, args.timeout, started_here=False)
+        run(args.url, args.clients, args.seconds, args.timeout, started_here=False, db=args.db)
         return
     index = args.index.resolve()
     index.parent.mkdir(parents=True, exist_ok=True)
+    db = f"sqlite:///{index.parent / 'load.sqlite3'}"
     with running_app(args.corpus.resolve(), index, args.model, args.start_timeout) as url:
-        run(url, args.clients, args.seconds, args.timeout, started_here=True)
+        run(url, args.clients, args.seconds, args.timeout, started_here=True, db=db)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The 管理 tab in a real browser: refusals in Chinese, replacing a document, removing one.
+"""The 管理 tab in a real browser: refusals in Chinese, replacing a document, removing one;
+every login and action audited.
 
 ``python -m assistant serve`` on a corpus of two short notices with the ``hash``
 embedder (these tests are about files, not retrieval quality; its index is built
@@ -7,6 +8,7 @@ before the app starts), driven by headless Chromium. One app serves the module.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from playwright.sync_api import Browser, Locator, Page
 
 from assistant.app.launch import running
 from assistant.index import build
+from assistant.records.reports import audit_rows
+from assistant.records.schema import connect
 
 from .conftest import hash_settings, needs_chromium
 from .test_bad_inputs import OLE
@@ -50,6 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "ASSISTANT_MIN_SCORE": "0",
         "ASSISTANT_MAX_FILE_MB": str(LIMIT_MB),
         "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
+        "ASSISTANT_DB": "",  # the log beside the index: work/data/assistant.sqlite3
+        "ASSISTANT_LOG": "on",
     }
     with running(env, log=work / "app.log", timeout=120) as url:
         yield url, corpus
@@ -145,6 +151,16 @@ def test_a_removed_document_is_pending_then_gone_from_search_after_the_rebuild(
     assert f"{STUDY} | 已删除" in report.inner_text().replace("\t", " | ")
     assert admin.locator("#pending").inner_text().strip() == ""
     assert "8.8万元" not in client.predict(question=question, api_name="/ask")
+    # every login and action is in the log's audit table
+    engine = connect(f"sqlite:///{corpus.parent / 'data' / 'assistant.sqlite3'}")
+    deadline = time.monotonic() + 20
+    while {"移除", "重建索引"} - {row[1] for row in audit_rows(engine)}:
+        assert time.monotonic() < deadline, audit_rows(engine)
+        time.sleep(0.2)
+    done = {(row[1], row[2]) for row in audit_rows(engine)}
+    assert {("登录", "成功"), ("上传", "成功"), ("替换", "成功"), ("移除", "成功")} <= done
+    assert any(STUDY in row[4] for row in audit_rows(engine) if row[1] == "移除")
+    engine.dispose()
 
 
 def files_in(corpus: Path) -> list[str]:

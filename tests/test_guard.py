@@ -251,10 +251,10 @@ def test_the_chat_takes_a_lone_surrogate_too(app: tuple[str, Path]) -> None:
     url, log = app
     config = httpx.get(url + "config", timeout=30).json()
     chat = next(
-        d["id"] for d in config["dependencies"] if len(d["inputs"]) == 5 and len(d["outputs"]) == 2
-    )
+        d["id"] for d in config["dependencies"] if len(d["inputs"]) == 6 and len(d["outputs"]) == 3
+    )  # question, chat, 3 filters and the chat's answer ids → question, chat, answer ids
     earlier = [{"role": "user", "content": [{"type": "text", "text": "社保卡\ud800怎么办？"}]}]
-    body = json.dumps({"data": ["电子居住证\ud800怎么申领？", earlier, None, None, None],
+    body = json.dumps({"data": ["电子居住证\ud800怎么申领？", earlier, None, None, None, {}],
                        "fn_index": chat, "session_hash": "chat-session"})  # fmt: skip
     with httpx.Client(base_url=url, timeout=60) as client:
         assert client.post("gradio_api/queue/join", content=body, headers=JSON).status_code == 200

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from .. import __version__
 from ..settings import BACKENDS, OCR_MODES, Settings
 from ..types import FileStatus
+from .log_cli import add_log_command
 
 if TYPE_CHECKING:
     from ..documents.ingest import FileReport
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(evaluate)
     evaluate.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
     evaluate.set_defaults(handler=_eval)
+    add_log_command(commands)
     return parser
 
 

@@ -1,11 +1,13 @@
-"""The Gradio web app: 问答 (cited chat), 文件库 (indexed documents) and 管理 (upload, rebuild).
+"""The Gradio web app: 问答 (cited chat, 👍/👎), 文件库 (indexed documents), 管理 (upload,
+rebuild) and 运营 (the Q&A log's statistics, :mod:`.ops_tab`).
 
 Entry point: :func:`serve` (``python app.py`` / ``assistant serve``). On first
 start with no index it serves at once and builds one from the corpus in the
 background; questions meanwhile get the build's progress. Respects
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
-``ASSISTANT_ADMIN_PASSWORD`` (the 管理 tab works only when it is set, and only
-after it is entered; it is never stored in the index).
+``ASSISTANT_ADMIN_PASSWORD`` (the 管理 and 运营 tabs are shown only when it is set, and
+work only after it is entered; it is never stored in the index). Every answer is logged
+(:mod:`.feedback`, :mod:`assistant.records`).
 
 Document text is always shown as text: every string from a document is
 HTML-escaped before it reaches the page, and messages are single HTML blocks so
@@ -22,18 +24,21 @@ from typing import Any
 
 import gradio as gr
 
-from ..answering.answer import answer
 from ..answering.render import as_html, as_markdown, escape, markdown_escape
-from ..index import IndexUnavailable
+from ..records import Recorder
 from ..settings import Settings
 from ..types import Answer
 from . import library_tab as files
-from .admin import Library, check_password
+from .admin import Library
+from .admin_tab import admin_tab
 from .chinese import LABELS_JS, TRANSLATIONS
-from .filters import ALL, chosen_filters, filter_choices
-from .guard import ADMINS, SET_COOKIE_JS, app_url
-from .inputs import checked, clean, without_surrogates
+from .feedback import Asking, vote_panel
+from .filters import ALL, filter_choices
+from .guard import app_url
+from .inputs import checked_history, clean, without_surrogates
+from .ops_tab import ops_tab
 from .server import run
+from .throttle import AdminGate
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -46,6 +51,8 @@ STAFF_EXAMPLES = [
     "广州市老年人助餐配餐服务管理办法的文号是什么？",
 ]
 UPLOADS_KEPT = (60, 300)  # every 60 s, delete the uploads older than 300 s
+VOTES = ["Like", "Dislike"]  # Gradio draws these two as 👍 and 👎
+KEPT_EMPTY: dict[str, Any] = {"chat": [], "ids": {}}
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -71,37 +78,50 @@ CSS = """
 """
 
 
-def create_app(library: Library, admin_password: str | None = None) -> Any:
+def create_app(
+    library: Library, admin_password: str | None = None, recorder: Recorder | None = None
+) -> Any:
     """Build the Gradio Blocks app over the library's index.
 
     Over 60 lines: the Blocks layout reads top to bottom as the page does.
 
     Args:
         library: The corpus and index (with no index yet, its first build starts here).
-        admin_password: Enables the 管理 tab; ``ASSISTANT_ADMIN_PASSWORD`` by default.
+        admin_password: Shows the 管理 and 运营 tabs; ``ASSISTANT_ADMIN_PASSWORD`` by default.
+        recorder: Where answered questions are logged (by default as the library's
+            settings say: ``ASSISTANT_DB``, ``ASSISTANT_LOG``).
     """
     if library.searcher is None:  # first start: serve at once, answer when the index is built
         library.build_first_index()
     if admin_password is None:
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
+    asking = Asking(library, recorder or Recorder.from_settings(library.settings))
 
     def respond(
-        question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, year: str
-    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        question: str,
+        history: list[dict[str, Any]],
+        doc_type: str,
+        issuer: str,
+        year: str,
+        ids: dict[str, str],
+        request: gr.Request,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
         history = without_surrogates(history)  # a script may send anything
         earlier = _user_turns(history)
         turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
+        logged: list[str] = []
 
         def ask(on_text: Callable[[str], None]) -> Answer:
-            asked = checked(question, None, doc_type, issuer, year)  # a script may send anything
-            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
-            searcher = library.ready()
-            return answer(
-                searcher, asked.question, filters=filters, history=earlier, on_text=on_text
-            )
+            reply, answer_id = asking.ask(
+                question, channel="web", session=request.session_hash, history=earlier,
+                doc_type=doc_type, issuer=issuer, year=year, on_text=on_text,
+            )  # fmt: skip
+            logged.append(answer_id)
+            return reply
 
         for reply in _replies(ask):
-            yield "", [*turn, _message("assistant", reply)]
+            known = {**ids, str(len(turn)): logged[0]} if logged else ids
+            yield "", [*turn, _message("assistant", reply)], known
 
     def ask_api(
         question: str,
@@ -120,13 +140,36 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
         Each source line links to the document's original file on this app.
         """
         try:
-            asked = checked(question, history, doc_type, issuer, year)
-            filters = chosen_filters(asked.doc_type, asked.issuer, asked.year)
-            reply = answer(library.ready(), asked.question, filters=filters, history=asked.history)
+            reply, _ = asking.ask(
+                question, channel="api", session=request.session_hash if request else None,
+                history=history, doc_type=doc_type, issuer=issuer, year=year,
+            )  # fmt: skip
             text = as_markdown(reply, app_url(library.settings, request))
-            return f"{asked.note}  \n{text}" if asked.note else text
+            note = checked_history(history)[1]  # the history was checked: this cannot raise
+            return f"{note}  \n{text}" if note else text
         except ValueError as error:
             return markdown_escape(str(error))
+
+    def ask_json(
+        question: str,
+        doc_type: str = "",
+        issuer: str = "",
+        year: str = "",
+        history: list[str] | None = None,
+        request: gr.Request | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question as ``assistant ask --json`` does, plus its ``answer_id`` (for
+        ``/feedback``). Same inputs as ``/ask``; a refused question gives ``error``."""
+        session = request.session_hash if request else None
+        return asking.ask_json(question, doc_type, issuer, year, history, session)
+
+    def feedback(
+        answer_id: str, rating: str, reason: str = "", comment: str = ""
+    ) -> dict[str, Any]:
+        """Rate an answer of ``/ask_json``: ``rating`` is ``up`` or ``down``; with ``down``,
+        an optional ``reason`` (答非所问, 信息过时, 不完整, 引用有误 or 其他) and ``comment``.
+        Returns ``{"ok": …, "message": …}``; a later vote on the same answer replaces it."""
+        return asking.feedback(answer_id, rating, reason, comment)
 
     # Uploaded files leave Gradio's temp folder within minutes (the 管理 tab copies them).
     with gr.Blocks(title="政策问答助手", delete_cache=UPLOADS_KEPT) as app:
@@ -139,8 +182,10 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
                 with gr.Row():
                     with gr.Column(scale=4):
                         chat = gr.Chatbot(
-                            label="对话", height=520, elem_id="chat", buttons=["copy"]
-                        )
+                            label="对话", height=520, elem_id="chat", buttons=["copy"],
+                            feedback_options=VOTES if asking.recorder.enabled else None,
+                        )  # fmt: skip
+                        answer_ids = vote_panel(chat, asking)
                         with gr.Row():
                             question = gr.Textbox(
                                 label="您的问题",
@@ -158,126 +203,35 @@ def create_app(library: Library, admin_password: str | None = None) -> Any:
                         doc_type = gr.Dropdown(label="文件类型", elem_id="doc-type")
                         issuer = gr.Dropdown(label="发文机关", elem_id="issuer")
                         year = gr.Dropdown(label="年份", elem_id="year")
-                        clear = gr.Button("清空对话")
+                        clear = gr.Button("清空对话", elem_id="clear")
             with gr.Tab("文件库", id="library"):
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
-            with gr.Tab("管理", id="admin"):
-                admin_tab(gr, library, admin_password, refreshed)
+            if admin_password:  # without one, neither tab is shown
+                with gr.Tab("管理", id="admin"):
+                    gate = AdminGate(admin_password, asking.recorder)
+                    authed = admin_tab(library, gate, refreshed, lambda: refresh(gr, library))
+                with gr.Tab("运营", id="ops"):
+                    ops_tab(library, asking.recorder, authed)
 
-        asked, private = [question, chat, doc_type, issuer, year], {"api_visibility": "private"}
-        send.click(respond, asked, [question, chat], **private)
-        question.submit(respond, asked, [question, chat], **private)
-        for example in examples:  # a click asks the example question, as 提问 would
-            example.load_input_event.then(respond, asked, [question, chat], **private)
-        clear.click(lambda: [], None, chat, **private)
+        asked = [question, chat, doc_type, issuer, year, answer_ids]
+        replied, private = [question, chat, answer_ids], {"api_visibility": "private"}
+        # The conversation is kept in the browser (localStorage) until 清空对话.
+        kept = gr.BrowserState(KEPT_EMPTY, storage_key="policy-assistant-chat")
+        answered = [
+            send.click(respond, asked, replied, **private),
+            question.submit(respond, asked, replied, **private),
+            # a click on an example asks it, as 提问 would
+            *(e.load_input_event.then(respond, asked, replied, **private) for e in examples),
+        ]
+        for event in answered:
+            event.then(lambda c, i: {"chat": c, "ids": i}, [chat, answer_ids], kept, **private)
+        clear.click(lambda: ([], {}, KEPT_EMPTY), None, [chat, answer_ids, kept], **private)
+        app.load(_restored, kept, [chat, answer_ids], **private)
         app.load(lambda: refresh(gr, library), None, refreshed, **private)
         gr.api(ask_api, api_name="ask")
+        gr.api(ask_json, api_name="ask_json")
+        gr.api(feedback, api_name="feedback")
     return app.queue(default_concurrency_limit=2, max_size=512)
-
-
-def admin_tab(gr: Any, library: Library, password: str, refreshed: list[Any]) -> None:
-    """The 管理 tab: log in; upload files (each checked on arrival, a same-name file replaced
-    only when confirmed); move a document to the trash; rebuild the index.
-
-    Over 60 lines: the layout, then one handler per button, in page order.
-    """
-    if not password:
-        gr.Markdown(
-            "管理功能未启用。设置环境变量 `ASSISTANT_ADMIN_PASSWORD` 后重启，"
-            "即可在此上传文件并重建索引。",
-            elem_id="admin-disabled",
-        )
-        return
-    authed = gr.State(False)
-    with gr.Row():
-        entered = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
-        login = gr.Button("登录", elem_id="admin-login")
-        token = gr.Textbox(visible=False)  # the upload cookie's token (see .guard)
-    status = gr.Markdown(elem_id="admin-status")
-    with gr.Column(visible=False) as panel:
-        # No file_types: Gradio would refuse a .doc with its own English message; every
-        # file is read on arrival instead and refused with a Chinese reason.
-        uploads = gr.File(
-            label="上传文件（PDF、DOCX、TXT、HTML）", file_count="multiple", elem_id="upload"
-        )
-        with gr.Row(visible=False) as held_row:
-            held = gr.CheckboxGroup(
-                label="与已有文件同名的上传（尚未保存）：替换后原文件移到回收站（不删除）",
-                elem_id="held",
-            )
-            replace = gr.Button("替换同名文件", elem_id="replace")
-            keep = gr.Button("不替换", elem_id="keep")
-        with gr.Row():
-            chosen = gr.Dropdown(label="移除文件（移到回收站，不删除）", elem_id="remove-file")
-            remove = gr.Button("移除", elem_id="remove")
-        pending = gr.Markdown(elem_id="pending")
-        rebuild = gr.Button("重建索引", variant="primary", elem_id="rebuild")
-        report = gr.Markdown(elem_id="report")
-    files = [held, held_row, chosen, pending]
-
-    def view() -> list[Any]:
-        """The held uploads, the documents that can be removed and the pending changes."""
-        waiting = library.files.held()
-        return [
-            gr.update(choices=waiting, value=waiting),
-            gr.update(visible=bool(waiting)),
-            gr.update(choices=library.files.documents(), value=None),
-            library.pending_markdown(),
-        ]
-
-    def unchanged() -> list[Any]:
-        return [gr.update() for _ in files]
-
-    def listed(messages: list[str]) -> str:
-        return "\n".join(f"- {escape(message)}" for message in messages)
-
-    def log_in(text: str) -> list[Any]:
-        ok = check_password(text, password)
-        shown = view() if ok else unchanged()
-        key = ADMINS.issue() if ok else ""
-        return [ok, key, ("已登录。" if ok else "密码不正确。"), gr.update(visible=ok), *shown]
-
-    def upload(paths: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", gr.update(), *unchanged()]
-        return [listed(library.save_uploads(paths or [])), None, *view()]
-
-    def confirm(names: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed(library.files.replace(names or [])) or "请勾选要替换的文件。", *view()]
-
-    def decline(names: list[str] | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed(library.files.discard(names or [])) or "请勾选不替换的文件。", *view()]
-
-    def remove_file(relative: str | None, ok: bool) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *unchanged()]
-        return [listed([library.files.remove(relative or "")]), *view()]
-
-    def rebuild_index(ok: bool, progress: Any = gr.Progress(track_tqdm=True)) -> list[Any]:
-        if not ok:
-            return ["请先登录。", *(gr.update() for _ in refreshed), *unchanged()]
-        try:
-            text = library.rebuild(lambda done, desc: progress(done, desc=desc))
-        except IndexUnavailable as error:
-            text = f"重建失败，仍在使用原索引：{escape(str(error))}"
-        return [text, *refresh(gr, library), *view()]
-
-    private = {"api_visibility": "private"}
-    logged = [authed, token, status, panel, *files]
-    for event in (login.click, entered.submit):
-        event(log_in, entered, logged, **private).then(None, token, None, js=SET_COOKIE_JS)
-    uploads.upload(upload, [uploads, authed], [report, uploads, *files], **private)
-    replace.click(confirm, [held, authed], [report, *files], **private)
-    keep.click(decline, [held, authed], [report, *files], **private)
-    remove.click(remove_file, [chosen, authed], [report, *files], **private)
-    rebuild.click(
-        rebuild_index, authed, [report, *refreshed, *files], concurrency_id="rebuild",
-        concurrency_limit=1, **private,
-    )  # fmt: skip
 
 
 def refresh(gr: Any, library: Library) -> list[Any]:
@@ -294,12 +248,17 @@ def serve(settings: Settings | None = None) -> None:
     in Chinese, without Gradio's footer, beside the original files (:mod:`.server`)."""
     settings = settings or Settings.from_env()
     library = Library(settings)
+    recorder = Recorder.from_settings(settings)
     # Gradio refuses a larger upload itself, in English: files up to twice the limit get
     # through, for the 管理 tab to refuse them with a Chinese reason.
-    run(
-        create_app(library), library, css=CSS, js=LABELS_JS, footer_links=[],
-        i18n=gr.I18n(**TRANSLATIONS), max_file_size=2 * settings.max_file_bytes,
-    )  # fmt: skip
+    try:
+        run(
+            create_app(library, recorder=recorder), library, css=CSS, js=LABELS_JS,
+            footer_links=[], i18n=gr.I18n(**TRANSLATIONS),
+            max_file_size=2 * settings.max_file_bytes,
+        )  # fmt: skip
+    finally:
+        recorder.close()
 
 
 def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
@@ -330,6 +289,14 @@ def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
     if failed:
         raise failed[0]
     yield done[0]
+
+
+def _restored(kept: Any) -> tuple[list[Any], dict[str, str]]:
+    """The chat and its answer ids as the browser kept them (nothing if unreadable)."""
+    if not isinstance(kept, dict) or not isinstance(kept.get("chat"), list):
+        return [], {}
+    ids = kept.get("ids") if isinstance(kept.get("ids"), dict) else {}
+    return kept["chat"], {str(k): str(v) for k, v in ids.items()}
 
 
 def _message(role: str, content: str) -> dict[str, str]:

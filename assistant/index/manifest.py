@@ -174,13 +174,14 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
 def settings_record(settings: Settings) -> dict[str, Any]:
     """The settings as the manifest stores them.
 
-    Left out: the paths, the thread count and the ``llm_*`` settings, which do not shape
-    an index (and ``llm_api_key`` is a secret).
+    Left out: the paths, the thread count, the ``llm_*`` and the log's settings, which do
+    not shape an index (and ``llm_api_key`` and ``db`` may hold secrets).
     """
+    left_out = ("corpus", "index", "threads", "db", "log", "log_days")
     return {
         k: v
         for k, v in settings.to_dict().items()
-        if k not in ("corpus", "index", "threads") and not k.startswith("llm_")
+        if k not in left_out and not k.startswith("llm_")
     }
 
 
