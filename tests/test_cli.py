@@ -126,7 +126,8 @@ def test_stdin_json_lines_carry_a_conversation_and_malformed_lines_are_skipped(
     assert [row["question"] for row in rows] == [FIRST, FOLLOW_UP, FOLLOW_UP]
     assert [row["understood"] for row in rows] == ["", "一次性创业补贴", ""]
     hits = {"ask": "citations", "search": "hits"}[command]
-    assert first[hits][0]["doc"] == follow_up[hits][0]["doc"] == GUANGZHOU_PAGES[0]
+    assert first[hits][0]["doc"] == GUANGZHOU_PAGES[0]
+    assert GUANGZHOU_PAGES[0] in {hit["doc"] for hit in follow_up[hits][:2]}
     assert bare[hits][0]["doc"] != GUANGZHOU_PAGES[0]
     if command == "ask":
         assert follow_up["answer"].startswith("按“一次性创业补贴”理解\n")

@@ -22,11 +22,11 @@ reciprocal rank, 1 / (FUSION_K + rank)): a follow-up without its own topic is ra
 glued to its topic turn (that turn's terms, then the follow-up) in the whole index and
 within the documents of the topic's best passage, and alone within those documents (its
 own words pick the passage: 那从什么时候开始实施？ reaches 本办法自印发之日起施行, not the
-topic's 缴费比例) — or alone in the whole index when its own content terms occur in none
-of them (那居住证呢？ after a question on 创业补贴). A question with a topic of its own is
-ranked alone, and glued at :data:`GLUED_WEIGHT`, so the conversation only reorders what
-the question finds by itself ("复核要多长时间？" after a question on 居家养老补助 means that
-复核; a topic switch keeps its own answer). Measured
+topic's 缴费比例) — or, when its own content terms occur in none of them (那居住证呢？ after
+a question on 创业补贴), alone in the whole index at :data:`SECOND_WEIGHT`. A question with
+a topic of its own is ranked alone, and glued at :data:`SECOND_WEIGHT`, so the
+conversation only reorders what the question finds by itself ("复核要多长时间？" after a
+question on 居家养老补助 means that 复核; a topic switch keeps its own answer). Measured
 on the follow-up and switch sets against gluing and asking alone (bench/retrieval.py).
 """
 
@@ -54,10 +54,12 @@ TOPIC_HITS = 1  # the topic's document: that of its best passage, which answered
 # Rankings are fused by reciprocal rank, 1 / (FUSION_K + rank), over their FUSION_DEPTH best.
 FUSION_K = 10
 FUSION_DEPTH = 30
-# A question with a topic of its own: the weight of its ranking glued to the conversation's
-# topic (its own weighs 1). Chosen on followup, followup2 and switch together (hit@5 with
-# 0.5: 1.000/0.900/1.000; 1.0: 1.000/0.933/0.958; 0.7: 0.900/0.900/1.000).
-GLUED_WEIGHT = 0.5
+# The weight of the ranking of the less likely reading (the others weigh 1): for a question
+# with a topic of its own, the question glued to the conversation's topic; for a follow-up
+# whose own words are in none of the topic's documents, the follow-up alone. Chosen on
+# followup, followup2 and switch together (hit@5 with 0.5: 1.000/0.900/1.000; own topic's
+# glued ranking at 1.0: 1.000/0.933/0.958, at 0.7: 0.900/0.900/1.000).
+SECOND_WEIGHT = 0.5
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
 _ASKING = re.compile(
@@ -234,10 +236,10 @@ def search_in_conversation(
             rankings.append((glued, within, 1.0))
         # its own words rank within the topic's documents, or everywhere when they hold none
         covered = docs and _covered(searcher, asked.text, docs)
-        rankings.append((asked, within if covered else filters, 1.0))
+        rankings.append((asked, within, 1.0) if covered else (asked, filters, SECOND_WEIGHT))
     else:
         understood = replace(understood, glued=glued)
-        rankings = [(asked, filters, 1.0), (glued, filters, GLUED_WEIGHT)]
+        rankings = [(asked, filters, 1.0), (glued, filters, SECOND_WEIGHT)]
     return understood, fused(searcher, rankings, k, mode)
 
 
