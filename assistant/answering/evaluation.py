@@ -146,7 +146,7 @@ def _search(
     history = question.get("history") or ()
     understood, hits = search_in_conversation(searcher, question["question"], history, k, mode)
     query = understood.query
-    min_score, unmentioned = searcher.settings.min_score, searcher.unmentioned(query)
+    min_score, unmentioned = searcher.min_score(query), searcher.unmentioned(query)
     wordings = searcher.index.vocabulary.wordings
     relevant = is_relevant(query.text, hits, min_score, searcher.places, unmentioned, wordings)
     return relevant, hits
