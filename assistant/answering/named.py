@@ -131,7 +131,7 @@ def _by_title(phrase: str, documents: Sequence[DocumentInfo], *, quoted: bool) -
     for document in documents:
         title = re.sub(r"\s+", "", document.source.title)
         core = title_core(title)
-        if not core or (kind and doc_type_of(core) != kind):
+        if not core or (kind and kind not in (doc_type_of(core), doc_type_of(title))):
             continue
         if quoted:
             score = max(SequenceMatcher(None, phrase, t).ratio() for t in {core, title})

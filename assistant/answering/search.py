@@ -26,6 +26,10 @@ Citizens' words: BM25 also scores, at ``settings.expansion_weight``, the documen
 wordings of the question's terms (低保 → 最低生活保障, 二十四个月 → 24个月; see
 :mod:`assistant.index.vocabulary`).
 
+Documents the question names (a 文号 in any written form, a title; :mod:`.named`): only
+their passages are ranked, for the question without the names; a question that names only
+文号 no document has finds nothing (the answer refuses it, listing the nearest indexed 文号).
+
 The kind of answer asked for: a passage that holds what the question asks — an
 amount for 多少钱, a share for 比例, a date for 哪天, a duration for 多久 (the
 index's answer-type tokens, see :func:`assistant.index.tokens.asked_types`); the
