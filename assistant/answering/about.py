@@ -91,7 +91,7 @@ def about(searcher: Searcher, named: Named, asked: str) -> Answer | None:
     or ``None`` (not one document, not about itself, or no such statement found)."""
     if len(named.docs) != 1:
         return None
-    asks = facets(searcher.named(asked).rest)
+    asks = facets(searcher.named(asked).unnamed or asked)
     if not asks:
         return None
     index = searcher.index

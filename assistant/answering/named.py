@@ -51,17 +51,21 @@ class Named:
 
     Attributes:
         docs: The paths of the indexed documents it names (by 文号 or title).
-        rest: The question without the 文号 and titles that name them: what is
-            searched within them (the question itself when nothing is named).
+        rest: The question without the 文号 and 《titles》 that name them: what is
+            searched within them (the question itself when nothing is named). A title
+            phrase without 《》 stays ("万里街道2024年部门预算里…": its words say what is
+            asked too).
         absent: 文号 it names that no indexed document has (standard form).
         nearest: For the first of ``absent``, the nearest indexed 文号 with their
             titles ("穗建规字〔2024〕5号《…》"), nearest first.
+        unnamed: The question without anything that names a document.
     """
 
     docs: frozenset[str] = frozenset()
     rest: str = ""
     absent: tuple[str, ...] = ()
     nearest: tuple[str, ...] = ()
+    unnamed: str = ""
 
     @property
     def refused(self) -> bool:
@@ -77,7 +81,8 @@ class Named:
 def resolve(question: str, documents: Sequence[DocumentInfo]) -> Named:
     """The documents ``question`` (normalized) names among ``documents`` (see the module)."""
     owns = [(d, parse_doc_number(d.source.doc_number)) for d in documents]
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []  # what is left out of the rest searched
+    phrases: list[tuple[int, int]] = []  # titles without 《》: their words may say what is asked
     docs: set[str] = set()
     absent: list[DocNumber] = []
     prefixes = {own.prefix for _, own in owns if own}
@@ -99,19 +104,24 @@ def resolve(question: str, documents: Sequence[DocumentInfo]) -> Named:
         for begin in [start, *(w.end() for w in words)]:  # the longest phrase naming one
             if named := _by_title(bare[begin : m.end()], documents, quoted=False):
                 docs |= named
-                spans.append((begin, m.end()))
+                phrases.append((begin, m.end()))
                 break
-    rest = question
-    for a, b in sorted(spans, reverse=True):
-        rest = rest[:a] + " " + rest[b:]
-    rest = re.sub(r"\s+", " ", re.sub(r"[（(]\s*[)）]", " ", rest)).strip(" ，,")
+    rest = _without(question, spans)
     nearest = _nearest(absent[0], owns) if absent and not docs else ()
     return Named(
         frozenset(docs),
         rest if docs and len(re.sub(r"\W", "", rest)) >= 2 else question,
         tuple(dict.fromkeys(n.text for n in absent)),
         nearest,
+        _without(question, spans + phrases),
     )
+
+
+def _without(question: str, spans: list[tuple[int, int]]) -> str:
+    """``question`` without the ``spans`` (and brackets left empty)."""
+    for a, b in sorted(spans, reverse=True):
+        question = question[:a] + " " + question[b:]
+    return re.sub(r"\s+", " ", re.sub(r"[（(]\s*[)）]", " ", question)).strip(" ，,")
 
 
 def _by_title(phrase: str, documents: Sequence[DocumentInfo], *, quoted: bool) -> set[str]:
