@@ -34,8 +34,10 @@ from ..index.units import passage_text
 from ..settings import Settings
 from ..types import Answer, Hit, Quote
 from . import llm
+from .about import about
 from .ages import age_fit, asked_age
 from .conversation import search_in_conversation
+from .filtered import outside
 from .kinds import Asked
 from .place import Coverage, place_reason
 from .question import Question
@@ -247,10 +249,20 @@ def answer(
     # A follow-up's passages are on its topic already: its sentences are chosen for what
     # it asks, while relevance (the named places and bodies) is judged on all it means.
     places, unmentioned = searcher.places, searcher.unmentioned(query)
-    if usable := searcher.relevance.usable(understood.readings, hits):
+
+    def can_answer(found: list[Hit]) -> list[Hit]:
+        return searcher.relevance.usable(understood.readings, found)
+
+    if scoped := outside(searcher, query, hits, filters, k, can_answer):  # the filters' doing
+        reply = replace(not_found(asked, scoped.hits), reason=scoped.reason)
+    elif usable := can_answer(hits):
         similarity = sentence_similarity(searcher, query, usable)
-        reply = compose(asked, usable, searcher.index.tokenizer, similarity)
+        reply = about(searcher, searcher.named(query), asked) or compose(
+            asked, usable, searcher.index.tokenizer, similarity
+        )
         reply = _with_model(searcher.settings, reply, usable, history, on_text)
+    elif (named := searcher.named(query)).refused:  # only 文号 that no document has
+        reply = replace(not_found(asked, []), reason=named.reason())
     elif unmentioned:
         reply = not_found(asked, hits, f"已收录的文件没有提到“{'”“'.join(unmentioned)}”")
     elif missing := places.uncovered(places.named(query.text)):

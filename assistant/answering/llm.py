@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..documents.cleaning import normalize_chars
-from ..documents.metadata import DOC_NUMBER, normalize_doc_number
+from ..documents.numbers import DOC_NUMBER, brackets_normalized, normalize_doc_number
 from ..settings import Settings
 from ..types import Hit
 from .render import citation
@@ -39,9 +39,6 @@ SYSTEM = (
 )
 _END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
 _MARKER = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】］]")
-_YEAR_BRACKET = re.compile(
-    r"[〔\[【(（［]\s*((?:19|20)\d{2})\s*[〕\]】)）］](?=\s*第?\s*\d{1,5}\s*号)"
-)
 _ISO_DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # List numbering at a line's start ("1. ", "（2）", "- ") is no figure.
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·][ \t]|\d{1,2}[.、)）](?!\d)|[(（]\d{1,2}[)）])", re.M)
@@ -169,7 +166,7 @@ def verify(text: str, hits: Sequence[Hit]) -> str:
     read as digits (三个月 → 3个月, 百分之五 → 5%, 二〇一七年三月 → 2017年3月).
     """
     pieces: list[str] = []
-    text = _BULLET.sub("", _YEAR_BRACKET.sub(r"〔\1〕", normalize_chars(text)))
+    text = _BULLET.sub("", brackets_normalized(normalize_chars(text)))
     start = 0
     for end in [m.end() for m in _END.finditer(text)] + [len(text)]:
         piece, start = text[start:end], end
@@ -268,7 +265,7 @@ def _server_error(response: http.client.HTTPResponse, key: str) -> str:
 
 def _canon(text: str) -> str:
     """``text`` written one way for comparing figures (see :func:`verify`)."""
-    text = re.sub(r"\s+", "", _YEAR_BRACKET.sub(r"〔\1〕", normalize_chars(text)))
+    text = re.sub(r"\s+", "", brackets_normalized(normalize_chars(text)))
     text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
     text = _CN_PERCENT.sub(lambda m: f"{_number(m[1]) or m[1]}%", text)
     text = _CN_NUMBER.sub(lambda m: f"{_number(m[1]) or m[1]}{m[2]}{m[3]}", text)

@@ -139,12 +139,14 @@ class Relevance:
             return answerable(
                 query.text,
                 list(hits),
-                searcher.settings.min_score,
+                searcher.min_score(query),
                 searcher.places,
                 searcher.unmentioned(query),
                 searcher.index.vocabulary.wordings,
             )
         model = self.model
+        if searcher.named(query).docs:  # its passages answer by being of the named document
+            return self._applying(query, hits)
         for reading in readings:
             kept = self._applying(reading, hits)
             if kept and model.probability(self.signals(reading, hits)) >= model.threshold:

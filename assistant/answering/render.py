@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
+from ..documents.numbers import DOC_NUMBER
 from ..types import Answer, Chunk, Hit, Quote, Source, Validity
 from .place import place_label
 
@@ -28,7 +28,6 @@ MODEL_HEAD = "模型回答（数字与出处已与原文核对）："
 QUOTES_HEAD = "原文摘录："
 ORIGINALS = "original/"  # where the app serves a document's original file: original/<its path>
 LINK_HEAD, ORIGINAL_HEAD = "出处链接", "原文件"
-DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号$")
 
 
 def document_line(source: Source) -> str:

@@ -26,6 +26,10 @@ Citizens' words: BM25 also scores, at ``settings.expansion_weight``, the documen
 wordings of the question's terms (低保 → 最低生活保障, 二十四个月 → 24个月; see
 :mod:`assistant.index.vocabulary`).
 
+Documents the question names (a 文号 in any written form, a title; :mod:`.named`): only
+their passages are ranked, for the question without the names; a question that names only
+文号 no document has finds nothing (the answer refuses it, listing the nearest indexed 文号).
+
 The kind of answer asked for: a passage that holds what the question asks — an
 amount for 多少钱, a share for 比例, a date for 哪天, a duration for 多久 (the
 index's answer-type tokens, see :func:`assistant.index.tokens.asked_types`); the
@@ -47,6 +51,7 @@ from ..index import Store, open_index
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
 from .mentions import Mentions
+from .named import Named, resolve
 from .place import Coverage
 from .question import Question
 from .shifts import Shifts
@@ -77,6 +82,10 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.doc_type or self.issuer or self.year or self.docs)
+
+    def within(self, docs: frozenset[str]) -> Filters:
+        """These filters, and only the documents ``docs`` as well."""
+        return replace(self, docs=self.docs & docs if self.docs else docs)
 
     def allows(self, document: DocumentInfo) -> bool:
         """Whether a document passes the filters."""
@@ -120,6 +129,7 @@ class Searcher:
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self._titles = _title_index(index) if settings.title_weight else None
+        self._named = functools.lru_cache(maxsize=1024)(self._resolve)
         self.mentions = Mentions(index)
         self.shifts = Shifts(index, settings)
 
@@ -170,6 +180,19 @@ class Searcher:
         工伤认定 (see :meth:`.mentions.Mentions.unmentioned`)."""
         return self.mentions.unmentioned(Question.parse(question).text)
 
+    def named(self, question: str | Question) -> Named:
+        """The indexed documents ``question`` names by 文号 or title, and the 文号 it names
+        that none has (see :mod:`.named`; resolved once per question)."""
+        return self._named(Question.parse(question).text)
+
+    def min_score(self, question: str | Question) -> float:
+        """The dense similarity a passage needs to answer ``question``: ``settings.min_score``,
+        or none for a question that names its document (its passages answer by being named)."""
+        return -1.0 if self.named(question).docs else self.settings.min_score
+
+    def _resolve(self, question: str) -> Named:
+        return resolve(question, self.index.documents)
+
     def query_vector(self, question: str | Question) -> np.ndarray:
         """The question's embedding (one row), as search uses it (cached)."""
         return self._query_vector(Question.parse(question).text)
@@ -197,6 +220,11 @@ class Searcher:
         if mode not in MODES:
             raise ValueError(f"未知检索方式 unknown mode {mode!r}: {', '.join(MODES)}")
         k = k or self.settings.top_k
+        named = self.named(question)
+        if named.refused:  # it names only 文号 no document has
+            return []
+        if named.docs:  # the documents it names, for the rest of the question
+            filters, question = (filters or Filters()).within(named.docs), named.rest
         mask = self._mask(filters) if filters else None
         if mask is not None and not mask.any():
             return []

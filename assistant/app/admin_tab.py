@@ -18,7 +18,10 @@ from .throttle import AdminGate
 
 
 def admin_tab(
-    library: Library, gate: AdminGate, refreshed: list[Any], refresh: Callable[[], list[Any]],
+    library: Library,
+    gate: AdminGate,
+    refreshed: list[Any],
+    refresh: Callable[[], list[Any]],
 ) -> Any:
     """The 管理 tab's content (only built when a password is set); returns its ``gr.State``
     of whether the session is logged in. ``refresh`` gives new values of ``refreshed``.
@@ -132,4 +135,3 @@ def admin_tab(
 def session(request: gr.Request | None) -> str:
     """A short form of the browser session's random id, for the audit table."""
     return (request.session_hash or "")[:12] if request else ""
-

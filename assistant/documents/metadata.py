@@ -13,19 +13,13 @@ from pathlib import Path
 
 from ..types import Source, Stated
 from .dates import CN_DATE, DATE, parse_date
+from .numbers import DOC_NUMBER, normalize_doc_number
 from .places import gazetteer
 from .validity import in_force
 
 SIDECAR = "metadata.csv"
 # The 有效期至 of a document metadata.csv marks 现行有效 with no end date.
 NO_END = "9999-12-31"
-_OPEN, _CLOSE = "〔[【(（［", "〕]】)）］"
-DOC_NUMBER = re.compile(
-    rf"(?:[\u4e00-\u9fff]{{1,12}}[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\s*[{re.escape(_CLOSE)}]"
-    rf"\s*第?\s*\d{{1,5}}\s*号|[\u4e00-\u9fff]{{2,14}}令\s*第\s*\d{{1,5}}\s*号)"
-)
-# Words a 文号 match may drag in from the sentence before it ("…的解读穗天科工信规字〔2023〕1号").
-_LEADING_WORDS = re.compile(r"^.*[的日于据照按见及与、是为在由号：:]+(?=[\u4e00-\u9fff]{2})")
 _FILE_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12}?)((?:19|20)\d{2})-(\d{1,5})号")
 # "广州市人民政府办公厅秘书处2024年7月29日印发": the date the document was printed and sent.
 _PRINTED = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?=印发$)")
@@ -126,14 +120,6 @@ def extract(
         expires_on=parse_date(stated.expires_on) or expires_on,
         published_on=published,
     )
-
-
-def normalize_doc_number(value: str) -> str:
-    """Write a 文号 the standard way: ``穗府办规[2024] 13 号`` → ``穗府办规〔2024〕13号``,
-    ``中华人民共和国国务院令第746号`` → ``国务院令第746号``."""
-    value = re.sub(r"\s+", "", value)
-    value = _LEADING_WORDS.sub("", value).removeprefix("中华人民共和国")
-    return re.sub(rf"[{re.escape(_OPEN)}]((?:19|20)\d{{2}})[{re.escape(_CLOSE)}]", r"〔\1〕", value)
 
 
 def doc_type_of(title: str) -> str:

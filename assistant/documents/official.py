@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..types import Source
-from .metadata import DOC_NUMBER, normalize_doc_number
+from .numbers import DOC_NUMBER, file_form, normalize_doc_number
 
 # A signed date may precede the publication date by this many days.
 SIGNED_BEFORE_DAYS = 14
@@ -77,7 +77,7 @@ def files_of(rows: list[Official], files: list[Path]) -> dict[Official, Path]:
     found: dict[Official, Path] = {}
     for row in rows:
         tail = row.url.rstrip("/").rsplit("/", 1)[-1]
-        number = re.sub(r"〔(\d{4})〕(\d+)号", r"\1-\2号", row.doc_number)
+        number = file_form(row.doc_number)
         title = re.compile(rf"<title>\s*{re.escape(row.title)}\s*[<_|-]") if row.title else None
         for test in (
             lambda f: bool(tail) and tail in pages[f],
@@ -119,11 +119,11 @@ def _bodies(text: str) -> list[str]:
 def _same_body(found: str, official: str) -> bool:
     first = next(iter(_bodies(found)), "")
     return bool(first) and any(
-        _shortens(first, body) or _shortens(body, first) for body in _bodies(official)
+        abbreviates(first, body) or abbreviates(body, first) for body in _bodies(official)
     )
 
 
-def _shortens(short: str, full: str) -> bool:
+def abbreviates(short: str, full: str) -> bool:
     """Whether ``short`` is ``full`` or an abbreviation of it: its characters in
     order, ending alike (市医保局 / 广州市医疗保障局)."""
     if short[-1] != full[-1]:

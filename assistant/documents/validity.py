@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from ..types import DocumentInfo
 from .dates import cn_number, parse_date
+from .numbers import DOC_NUMBER, normalize_doc_number
 
 # The document speaking of itself: 本办法, 本通知, 本实施细则 …
 _ITSELF = (
@@ -32,7 +33,6 @@ _UNTIL_ITSELF = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:调整)?至({_
 # "…《X》（文号）、《Y》同时废止", "原《X》不再执行"
 _REPEAL = re.compile(r"[》）)]\s*(?:同时|即行|予以|一并)?(?:废止|不再执行|停止执行)")
 _TITLE = re.compile(r"《([^《》]{4,120})》")
-_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔(?:19|20)\d{2}〕\d{1,5}号")
 
 
 def in_force(
@@ -64,13 +64,21 @@ def in_force(
     return effective, expires
 
 
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` states its own 施行日期 or 有效期 ("本办法自…起施行", "有效期5年"),
+    the spans :func:`in_force` reads, in order."""
+    found = (_EFFECTIVE, _PROMULGATED, _YEARS, _UNTIL_ITSELF)
+    return sorted({m.span() for pattern in found for m in pattern.finditer(text)})
+
+
 def repeals(text: str) -> tuple[str, ...]:
     """The titles (without 《》) and 文号 of the documents ``text`` says it repeals."""
     named: list[str] = []
     for m in _REPEAL.finditer(text):  # the verb, then its sentence back to 。；or a line break
         start = max(text.rfind(stop, 0, m.start()) for stop in "。；\n") + 1
         sentence = text[start : m.end()]
-        named += [*_TITLE.findall(sentence), *_NUMBER.findall(sentence)]
+        numbers = [normalize_doc_number(n) for n in DOC_NUMBER.findall(sentence)]
+        named += [*_TITLE.findall(sentence), *numbers]
     return tuple(dict.fromkeys(named))
 
 
@@ -83,13 +91,14 @@ def successors(documents: list[DocumentInfo]) -> dict[int, int]:
     named_by: dict[tuple[str, str], list[int]] = {}  # ("文号" | "title", key) → rows
     for i, document in enumerate(documents):
         own = document.source
-        for key in (("文号", own.doc_number), ("title", _core(own.title))):
+        for key in (("文号", own.doc_number), ("title", title_core(own.title))):
             if key[1]:
                 named_by.setdefault(key, []).append(i)
     found: dict[int, int] = {}
     for j, repealer in enumerate(documents):  # the first document naming one repeals it
         for named in repealer.repeals:
-            for i in named_by.get(("文号", named), []) + named_by.get(("title", _core(named)), []):
+            by_title = named_by.get(("title", title_core(named)), [])
+            for i in named_by.get(("文号", named), []) + by_title:
                 if i != j:
                     found.setdefault(i, j)
     return found
@@ -108,10 +117,11 @@ def link_repeals(documents: list[DocumentInfo]) -> list[DocumentInfo]:
     return linked
 
 
-def _core(title: str) -> str:
-    """ "关于印发〈X〉的通知" → X; other titles as they are, without spaces."""
+def title_core(title: str) -> str:
+    """A title without spaces and its wrapping: "关于(重新)印发/发布〈X〉的通知" → X; other titles
+    as they are, without spaces."""
     title = re.sub(r"\s+", "", title)
-    if m := re.search(r"关于印发[〈<《]?(.+?)[〉>》]?的通知$", title):
+    if m := re.search(r"关于(?:重新)?(?:印发|发布|公布)[〈<《]?(.+?)[〉>》]?的通知$", title):
         return m.group(1)
     return title
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..documents.cleaning import normalize_chars, squeeze_spaces
-from ..documents.metadata import DOC_NUMBER, normalize_doc_number
+from ..documents.numbers import DOC_NUMBER, normalize_doc_number
 from ..types import Chunk
 
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})年")
