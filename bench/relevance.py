@@ -113,7 +113,7 @@ def fit(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
-    parser.add_argument("--max-refused", type=float, default=0.03)
+    parser.add_argument("--max-refused", type=float, default=0.05)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--show", action="store_true", help="look-alikes and answerables refused")
     args = parser.parse_args()

@@ -31,9 +31,8 @@ def test_the_shipped_model_loads_and_names_every_signal() -> None:
     model = fitted_model()
     assert model is not None and len(model.weights) == len(SIGNALS)
     assert 0 < model.threshold < 1
-    dense = SIGNALS.index("dense")
-    assert model.weights[dense] > 0  # a closer passage makes an answer likelier
-    for name in ("place", "year", "unmentioned"):
+    assert model.weights[SIGNALS.index("coverage")] > 0  # more of it held: likelier
+    for name in ("year", "unmentioned"):
         assert model.weights[SIGNALS.index(name)] < 0
 
 
@@ -57,7 +56,7 @@ def test_a_place_no_document_applies_to_is_a_signal(searcher: Searcher) -> None:
 def test_coverage_is_the_share_of_the_question_the_passages_hold(searcher: Searcher) -> None:
     held = signals(searcher, "创业补贴由哪个部门发放？")
     unheld = signals(searcher, "宠物狗疫苗由哪个部门发放？")
-    assert held.coverage > unheld.coverage and unheld.unknown > held.unknown
+    assert held.coverage > unheld.coverage
 
 
 def test_a_model_decides_from_the_readings_and_the_threshold(searcher: Searcher) -> None:

@@ -1,14 +1,17 @@
 """Whether the passages found can answer a question: a calibrated model of answerability.
 
 :class:`Relevance` reads a few general signals off the question and its best passages
-(:class:`Signals`) — how close the best passage is (dense cosine), how far ahead of the
-others, how much of the question's content the best passages hold, and whether a place,
-an organisation, a year or a term the question names is missing from them or from every
-document — and weighs them by a logistic regression fitted with cross-validation on
+(:class:`Signals`) — how close the best passage is (dense cosine), how much of the
+question's content the best passages hold, and whether a place, an organisation, a year
+or a term the question names is missing from them or from every document — and weighs
+them by a logistic regression fitted with cross-validation on
 answerable questions and realistic unanswerable ones (``bench/relevance.py``: every dev
 set's questions on its own corpus, and each corpus's questions asked of the other
 corpus). Its coefficients and threshold are data, ``relevance.json`` beside this file,
-with what they were fitted on.
+with what they were fitted on. Signals that depend on the corpus's size (the share of
+terms no document holds, the best passage's lead over the others) were tried and left out:
+fitted on two corpora, they flipped sign between them. A question that names an indexed
+document (:mod:`.named`) is answerable from that document's passages.
 
 The model is calibrated for the embedder it was fitted with (the bundled model): an index
 built with another one (the ``hash`` embedder of the tests, a sentence-transformers
@@ -48,10 +51,8 @@ class Signals:
     Attributes:
         dense: The best dense cosine among the passages that may answer for the places
             the question names.
-        lead: That best minus the mean of the others found: how far ahead it is.
         coverage: The share, weighted by rarity in the index (IDF), of the question's
             content terms that the best passages or their titles hold in some wording.
-        unknown: The share, weighted the same, of its content terms no document holds.
         place: 1 when it names a place that no passage found applies to.
         body: 1 when it names an organisation (教育局) that none of them names.
         year: 1 when it names a year (2027年) that none of them or their dates says.
@@ -60,9 +61,7 @@ class Signals:
     """
 
     dense: float
-    lead: float
     coverage: float
-    unknown: float
     place: float
     body: float
     year: float
@@ -164,10 +163,7 @@ class Relevance:
         places = searcher.places
         named = places.named(text)
         kept = self._applying(query, hits)
-        dense = [h.dense for h in hits if h.dense is not None]
         best = max((h.dense for h in kept if h.dense is not None), default=0.0)
-        others = sorted(dense, reverse=True)[1:]
-        lead = best - (sum(others) / len(others)) if others else 0.0
         read = kept[:READ]
         context = "".join(
             f"{h.chunk.source.title}{h.chunk.source.issuer}{h.chunk.source.issued_on}"
@@ -179,14 +175,11 @@ class Relevance:
         weights = [self._idf(t) for t in terms]
         total = sum(weights) or 1.0
         held = sum(w for t, w in zip(terms, weights, strict=True) if _said(t, context, wordings))
-        unknown = sum(w for t, w in zip(terms, weights, strict=True) if not self._frequency(t))
         bodies = [b for b in named_bodies(text) if not any(m.surface in b for m in named)]
         years = _YEAR.findall(text)
         return Signals(
             dense=best,
-            lead=lead,
             coverage=held / total if terms else 1.0,
-            unknown=unknown / total if terms else 0.0,
             place=float(bool(named) and (not kept or bool(places.uncovered(named)))),
             body=float(any(not _said(b, context, wordings) for b in bodies)),
             year=float(any(y not in context for y in years)),
