@@ -25,6 +25,27 @@ CHROMIUM = "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
 
 
+# Slow kinds of test, by module, so that `pytest -m "not model and not browser and not ocr"`
+# runs the rest in about a minute; CI runs everything.
+MODEL_MODULES = frozenset(
+    "test_ages test_conversation test_embedding test_end_to_end test_index test_llm "
+    "test_onnx test_vocabulary test_named test_relevance".split()
+)
+OCR_MODULES = frozenset("test_ocr test_ofd test_loaders test_admin test_bad_inputs".split())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test ``model``, ``browser`` or ``ocr`` by its module and fixtures."""
+    for item in items:
+        module = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+        if module in MODEL_MODULES:
+            item.add_marker(pytest.mark.model)
+        if module.startswith("test_browser") or "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if module in OCR_MODULES:
+            item.add_marker(pytest.mark.ocr)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """A headless Chromium (a Playwright ``Browser``) for one test module."""
