@@ -15,8 +15,8 @@ L2-penalized, classes weighted equally) is scored by 5-fold cross-validation: fo
 threshold, the share of answerable questions refused and of each kind of unanswerable
 refused, on held-out folds, beside the rule it replaces (dense cosine ≥ min_score and the
 place, body and term checks). The threshold kept is the highest that refuses at most
-``--max-refused`` of the answerable questions out of fold; ``--write`` stores the model fitted
-on all examples in ``assistant/answering/relevance.json``. Usage::
+``--max-refused`` of each set's answerable questions out of fold; ``--write`` stores the
+model fitted on all examples in ``assistant/answering/relevance.json``. Usage::
 
     python bench/relevance.py [--work /tmp/assistant-bench] [--write]
 """
@@ -53,9 +53,16 @@ class Example:
     x: np.ndarray
     rule: bool  # whether the rule it replaces answers it
     question: str = ""
+    source: str = ""  # the question set
 
 
-def examples(searcher: Searcher, questions: list[dict[str, Any]], group: str, label: int | None):
+def examples(
+    searcher: Searcher,
+    questions: list[dict[str, Any]],
+    group: str,
+    label: int | None,
+    source: str = "",
+):
     relevance = Relevance(searcher, model=None)
     s = searcher.settings
     found = []
@@ -75,7 +82,7 @@ def examples(searcher: Searcher, questions: list[dict[str, Any]], group: str, la
         )
         y = label if label is not None else int(bool(q.get("doc")))
         kind = group if label is not None else ("answerable" if y else "look-alike")
-        found.append(Example(kind, y, signals.vector(), rule, q["question"]))
+        found.append(Example(kind, y, signals.vector(), rule, q["question"], source))
     return found
 
 
@@ -135,21 +142,31 @@ def main() -> None:
     for name in OWN:
         questions = SETS[name][1](args.work / "policy" / "corpus")
         own += questions
-        data += examples(policy, questions, "", None)
+        data += examples(policy, questions, "", None, name)
     data += examples(policy, other_years(own), "look-alike", 0)
     fountain = SETS["datafountain"][1](args.work / "datafountain" / "corpus")
     data += examples(policy, fountain, "other corpus", 0)
     other = open_corpus("datafountain")
     if other is not None:
-        data += examples(other, fountain, "answerable", 1)
+        data += examples(other, fountain, "answerable", 1, "datafountain")
         data += examples(other, [q for q in own if q.get("doc")], "other corpus", 0)
     x = np.array([e.x for e in data])
     y = np.array([e.label for e in data])
-    # answerable questions weigh as much as unanswerable ones, look-alikes as much as
+    # answerable questions weigh as much as unanswerable ones (each set of them alike: the
+    # 841 DataFountain questions as much as the 30 colloquial ones), look-alikes as much as
     # questions of the other corpus
     share = {"answerable": 0.5, "look-alike": 0.25, "other corpus": 0.25}
-    sizes = {g: sum(e.group == g for e in data) for g in share}
-    weight = np.array([share[e.group] / sizes[e.group] * len(data) for e in data])
+    sizes = {(e.group, e.source if e.group == "answerable" else "") for e in data}
+    count = {key: sum((e.group, e.source) == key for e in data) for key in sizes}
+    count |= {(g, ""): sum(e.group == g for e in data) for g in ("look-alike", "other corpus")}
+    sets = len({e.source for e in data if e.group == "answerable"})
+
+    def weight_of(e: Example) -> float:
+        if e.group == "answerable":
+            return share["answerable"] / sets / count["answerable", e.source]
+        return share[e.group] / count[e.group, ""]
+
+    weight = np.array([weight_of(e) * len(data) for e in data])
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - means) / scales
     folds = np.array([i % 5 for i in range(len(data))])
@@ -161,15 +178,21 @@ def main() -> None:
         w, b = fit(z[train], y[train], weight[train])
         held_out[~train] = 1 / (1 + np.exp(-(z[~train] @ w + b)))
     groups = ["answerable", "look-alike", "other corpus"]
-    rows = [["rule (min_score)", *(_refused(data, None, g) for g in groups)]]
+    sources = sorted({e.source for e in data if e.group == "answerable"})
+    columns = [(g, "") for g in groups] + [("answerable", source) for source in sources]
+    rows = [["rule (min_score)", *(_refused(data, None, g, s) for g, s in columns)]]
     chosen = 0.0
     for threshold in np.arange(0.05, 0.96, 0.05):
         refused = held_out < threshold
-        rows.append([f"p < {threshold:.2f}", *(_refused(data, refused, g) for g in groups)])
-        if (refused & (y == 1)).sum() / max(1, (y == 1).sum()) <= args.max_refused:
+        rows.append([f"p < {threshold:.2f}", *(_refused(data, refused, g, s) for g, s in columns)])
+        worst = max(
+            refused[[i for i, e in enumerate(data) if e.label and e.source == s]].mean()
+            for s in sources
+        )
+        if worst <= args.max_refused:
             chosen = float(threshold)
     print(f"{len(data)} examples; refused, out of fold (5 folds):")
-    print(table(rows, ["decision", *(f"{g} refused" for g in groups)]))
+    print(table(rows, ["decision", *(f"{g} {s}".strip() for g, s in columns)]))
     if args.show:
         for i, e in enumerate(data):
             if e.group == "look-alike" or (e.group == "answerable" and held_out[i] < chosen):
@@ -181,7 +204,8 @@ def main() -> None:
     w, b = fit(z, y, weight)
     print("\nweights (standardized signals):")
     print(table([[n, f"{v:+.3f}"] for n, v in zip(SIGNALS, w, strict=True)], ["signal", "w"]))
-    print(f"threshold kept: {chosen:.2f} (≤ {args.max_refused:.0%} answerable refused out of fold)")
+    print(f"threshold kept: {chosen:.2f} (≤ {args.max_refused:.0%} of each set's answerable")
+    print("questions refused out of fold)")
     if args.write:
         counts = {g: sum(e.group == g for e in data) for g in groups}
         MODEL_FILE.write_text(
@@ -204,12 +228,12 @@ def main() -> None:
         print(f"written: {MODEL_FILE}")
 
 
-def _refused(data: list[Example], refused: np.ndarray | None, group: str) -> str:
-    picked = [i for i, e in enumerate(data) if e.group == group]
+def _refused(data: list[Example], refused: np.ndarray | None, group: str, source: str) -> str:
+    picked = [i for i, e in enumerate(data) if e.group == group and source in ("", e.source)]
     if not picked:
         return "–"
     n = sum(not data[i].rule if refused is None else bool(refused[i]) for i in picked)
-    return f"{n}/{len(picked)} = {n / len(picked):.1%}"
+    return f"{n}/{len(picked)} {n / len(picked):.0%}"
 
 
 if __name__ == "__main__":
