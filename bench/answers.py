@@ -1,7 +1,8 @@
 """Answer benchmark: how often the answer holds the gold answer, on its first line and in all.
 
-For every answerable question (policy = seed + policy sets, colloquial, followup — each
-follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans), it asks
+For every answerable question (policy = seed + policy sets, colloquial, citizen, staff,
+followup and followup2 — each follow-up with its history —, DataFountain, and on request CMRC
+2018 dev; DomainRAG has no answer spans), it asks
 :func:`assistant.answer.answer` and reports, per set and per question kind
 (:mod:`assistant.answering.kinds`: amount, time, condition, procedure, metadata, other):
 
@@ -18,7 +19,8 @@ follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans
 
 Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
 
-    python bench/answers.py [--sets policy colloquial followup cmrc] [--limit N] [--show-misses]
+    python bench/answers.py [--sets policy colloquial citizen staff followup followup2
+                                    datafountain cmrc] [--limit N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import SETS  # bench/ is on sys.path when this file is run
+from retrieval import SETS, build_when_free  # bench/ is on sys.path when this file is run
 
 from assistant.answering.answer import answer
 from assistant.answering.conversation import search_in_conversation
@@ -39,14 +41,13 @@ from assistant.answering.kinds import KINDS, question_kind
 from assistant.answering.question import normalize_question
 from assistant.answering.render import body
 from assistant.answering.search import Searcher
-from assistant.index import build
 from assistant.settings import Settings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sets = ["policy", "colloquial", "followup", "cmrc"]
-    parser.add_argument("--sets", nargs="+", choices=sets, default=sets)
+    sets = ["policy", "colloquial", "citizen", "staff", "followup", "followup2", "datafountain"]
+    parser.add_argument("--sets", nargs="+", choices=[*SETS], default=sets)
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--show-misses", action="store_true", help="print questions not quoted")
@@ -60,7 +61,7 @@ def main() -> None:
         settings = Settings.from_env()
         index = args.work / corpus_name / f"index-{settings.backend}"
         settings = settings.with_(corpus=corpus, index=index)
-        build(settings)
+        build_when_free(settings)
         searcher = Searcher.open(settings)
         results = [ask(searcher, q, args.show_misses) for q in questions]
         for kind in ("all", *KINDS):
