@@ -172,3 +172,16 @@ def unavailable_message(model: str, reason: object) -> str:
         "  3. 设置 HF_ENDPOINT 为可访问的镜像站，并取消 HF_HUB_OFFLINE=1\n"
         "     set HF_ENDPOINT to a reachable mirror (and unset HF_HUB_OFFLINE=1)"
     )
+
+
+def encode_distinct(
+    embedder: Embedder, texts: list[str], on_progress: OnProgress | None = None
+) -> np.ndarray:
+    """``embedder``'s passage vectors of ``texts``, each distinct text embedded once
+    (a one-sentence passage, its unit and its sentence are the same text)."""
+    distinct = list(dict.fromkeys(texts))
+    vectors = embedder.encode_passages(distinct, on_progress=on_progress)
+    if len(distinct) == len(texts):
+        return vectors
+    row = {text: i for i, text in enumerate(distinct)}
+    return vectors[np.fromiter((row[t] for t in texts), dtype=np.int64, count=len(texts))]
