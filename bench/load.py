@@ -20,8 +20,9 @@ during it: the machine is shared, so compare runs by their ratios.
 Without ``--url`` the app is started here: the index is built (or updated) from
 ``--corpus`` into ``--index`` with ``--model`` (the bundled default; its build time and
 size are printed), then ``python -m assistant serve`` runs on a free port and is stopped
-at the end; its log is ``<index>/../app.log``. The app and the build use the package
-found on ``PYTHONPATH``, so another checkout's can be measured with the same script.
+at the end; its log is ``<index>/../app.log``. ``--checkout`` runs the build and the app
+of another checkout (e.g. ``--checkout ../main`` for a before/after comparison with the
+same questions and the same measures).
 """
 
 from __future__ import annotations
@@ -162,13 +163,17 @@ def child_pid() -> int | None:
 
 
 @contextmanager
-def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterator[str]:
-    """Build the index, start the app on a free port, yield its URL, stop it."""
-    log(f"building {index} from {corpus} with {model} …")
+def running_app(
+    corpus: Path, index: Path, model: str, timeout: float, checkout: Path
+) -> Iterator[str]:
+    """Build the index, start ``checkout``'s app on a free port, yield its URL, stop it."""
+    log(f"building {index} from {corpus} with {model} by {checkout} …")
     build = [sys.executable, "-m", "assistant", "build"]
     build += ["--corpus", str(corpus), "--index", str(index), "--model", model]
     started, cpu = time.perf_counter(), _children_cpu()
-    subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    path = {"PYTHONPATH": str(checkout)}  # ``python -m`` finds the package in its cwd first
+    build_env = {**os.environ, **path}
+    subprocess.run(build, cwd=checkout, env=build_env, check=True, stdout=subprocess.DEVNULL)
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
     print(
         f"index: built in {time.perf_counter() - started:.0f} s "
@@ -176,7 +181,7 @@ def running_app(corpus: Path, index: Path, model: str, timeout: float) -> Iterat
     )
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
     started = time.perf_counter()
-    with running(env, log=index.parent / "app.log", timeout=timeout) as url:
+    with running({**env, **path}, index.parent / "app.log", timeout, cwd=checkout) as url:
         ask(Client(url, verbose=False), Asked(WARM_UP), timeout=timeout)  # the model is loaded
         log(f"app answers at {url} after {time.perf_counter() - started:.0f} s")
         yield url
@@ -278,13 +283,15 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=work, help=f"without --url ({work})")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="without --url (bundled default)")
     parser.add_argument("--start-timeout", type=float, default=600, help="app start-up limit")
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="whose app (this one's)")
     args = parser.parse_args()
     if args.url:
         measure(args.url, args, args.pid)
         return
     index = args.index.resolve()
     index.parent.mkdir(parents=True, exist_ok=True)
-    with running_app(args.corpus.resolve(), index, args.model, args.start_timeout) as url:
+    checkout = args.checkout.resolve()
+    with running_app(args.corpus.resolve(), index, args.model, args.start_timeout, checkout) as url:
         measure(url, args, child_pid())
 
 
