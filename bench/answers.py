@@ -1,7 +1,8 @@
 """Answer benchmark: how often the answer holds the gold answer, on its first line and in all.
 
 For every answerable question (policy = seed + policy sets, colloquial, followup — each
-follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans), it asks
+follow-up with its history —, and CMRC 2018 dev; DomainRAG has no answer spans; citizen,
+followup2 and staff over the policy corpus when named in ``--sets``), it asks
 :func:`assistant.answer.answer` and reports, per set and per question kind
 (:mod:`assistant.answering.kinds`: amount, time, condition, procedure, metadata, other):
 
@@ -54,7 +55,8 @@ from assistant.types import Hit
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sets = ["policy", "colloquial", "followup", "cmrc"]
-    parser.add_argument("--sets", nargs="+", choices=sets, default=sets)
+    more = ["citizen", "followup2", "staff"]  # over the policy corpus too; asked for by name
+    parser.add_argument("--sets", nargs="+", choices=sets + more, default=sets)
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--show-misses", action="store_true", help="print questions not quoted")
