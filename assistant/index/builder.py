@@ -23,7 +23,7 @@ from ..documents.ingest import OCR_CACHE, PIPELINE_VERSION, FileReport, ingest
 from ..documents.readers.ocr import OcrStep
 from ..settings import Settings
 from ..types import Chunk, DocumentInfo, FileStatus
-from .embedders.base import encode_distinct
+from .embedders.base import encode_with_more
 from .lexicon import Group, read_synonyms
 from .manifest import (
     FORMAT_VERSION,
@@ -213,8 +213,8 @@ def build(
             if new_chunks or not base or upgrade:
                 embedder = load_embedder(settings.model, settings.backend, settings.threads)
                 texts = [passage_text(c) for c in new_chunks] + [t for u in new_units for t in u]
-                texts += [t for _, own in said for t in own]
-                embedded = encode_distinct(embedder, texts, Progress.reporter(on_embed))
+                more = [t for _, own in said for t in own]  # sentences: only those not in texts
+                embedded = encode_with_more(embedder, texts, more, Progress.reporter(on_embed))
                 model = ModelInfo(
                     embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
                 )
