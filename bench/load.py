@@ -22,7 +22,10 @@ Without ``--url`` the app is started here: the index is built (or updated) from
 size are printed), then ``python -m assistant serve`` runs on a free port and is stopped
 at the end; its log is ``<index>/../app.log``. ``--checkout`` runs the build and the app
 of another checkout (e.g. ``--checkout ../main`` for a before/after comparison with the
-same questions and the same measures).
+same questions and the same measures). The app started here logs to a fresh
+``<index>/../load.sqlite3``; with a log database (that one, or ``--db URL`` for an app
+started elsewhere), the answers logged during each level are counted against the answers
+returned: none may be lost.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gradio_client import Client
 
@@ -180,6 +184,9 @@ def running_app(
         f"({_children_cpu() - cpu:.0f} CPU s), {size:.1f} MB on disk"
     )
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
+    for stale in index.parent.glob("load.sqlite3*"):
+        stale.unlink()
+    env |= {"ASSISTANT_DB": str(index.parent / "load.sqlite3"), "ASSISTANT_LOG": "on"}
     started = time.perf_counter()
     with running({**env, **path}, index.parent / "app.log", timeout, cwd=checkout) as url:
         ask(Client(url, verbose=False), Asked(WARM_UP), timeout=timeout)  # the model is loaded
@@ -187,8 +194,34 @@ def running_app(
         yield url
 
 
-def run(url: str, clients: int, seconds: float, timeout: float, questions: Questions, app: App):
-    """One level: ``clients`` clients for ``seconds``; print its row's data."""
+def logged_since(db: str, since: Any) -> int:
+    """Answers the app logged in ``db`` (an SQLAlchemy URL) from ``since`` on."""
+    import sqlalchemy as sa
+
+    from assistant.records.schema import answers, connect
+
+    engine = connect(db)
+    with engine.connect() as connection:
+        query = sa.select(sa.func.count()).select_from(answers)
+        count = connection.execute(query.where(answers.c.asked_at >= since)).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def run(
+    url: str,
+    clients: int,
+    seconds: float,
+    timeout: float,
+    questions: Questions,
+    app: App,
+    db: str = "",
+) -> tuple[list[str], list[str]]:
+    """One level: ``clients`` clients for ``seconds``; its row and notes (with ``db``, the
+    log's rows against the answers returned)."""
+    from assistant.records.writer import now
+
+    logged_from = now()
     log(f"{clients} clients, {seconds:.0f} s against {url}")
     pool_ = [Client(url, verbose=False) for _ in range(clients)]
     latencies: list[float] = []
@@ -232,6 +265,13 @@ def run(url: str, clients: int, seconds: float, timeout: float, questions: Quest
     row += [f"{cuts[98]:.2f}", f"{(done - refused[0]) / max(1, done):.2f}"]
     row += [f"{max(rss):.0f}", f"{cpu / max(1, done):.3f}", f"{max(load):.2f}"]
     notes = [f"load average before {fmt_load(load_before)}, after {fmt_load(os.getloadavg())}"]
+    if db:
+        time.sleep(5)  # the app's log writer drains its queue
+        try:
+            logged = logged_since(db, logged_from)
+            notes.append(f"log: {logged} answers logged, {done} returned ({done - logged} lost)")
+        except Exception as error:  # noqa: BLE001 - an app that logs nothing (an older one)
+            notes.append(f"log: not read ({type(error).__name__})")
     if dry.is_set():
         notes.append("the pool of distinct questions ran dry: this level stopped early")
     notes += [f"error ×{n}: {message}" for message, n in Counter(errors).most_common(5)]
@@ -249,7 +289,7 @@ def fmt_load(load: tuple[float, float, float]) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-def measure(url: str, args: argparse.Namespace, pid: int | None) -> None:
+def measure(url: str, args: argparse.Namespace, pid: int | None, db: str = "") -> None:
     """Every level in turn, then the table."""
     asked = pool()
     with_history = sum(bool(a.history) for a in asked)
@@ -257,7 +297,7 @@ def measure(url: str, args: argparse.Namespace, pid: int | None) -> None:
     questions, app = Questions(asked), App(pid)
     rows, notes = [], []
     for clients in args.clients:
-        row, said = run(url, clients, args.seconds, args.timeout, questions, app)
+        row, said = run(url, clients, args.seconds, args.timeout, questions, app, db)
         rows.append(row)
         notes += [f"{clients} clients: {note}" for note in said]
         log(table([row], HEADER))
@@ -277,6 +317,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=90, help="per level (90)")
     parser.add_argument("--url", help="a running app; without it, the app is started here")
     parser.add_argument("--pid", type=int, help="with --url: the app's process, for RSS and CPU")
+    parser.add_argument("--db", default="", help="with --url: the app's log (SQLAlchemy URL)")
     parser.add_argument("--timeout", type=float, default=120, help="per request, seconds (120)")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="without --url")
     work = Path(tempfile.gettempdir()) / "assistant-load" / "index"
@@ -286,13 +327,13 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="whose app (this one's)")
     args = parser.parse_args()
     if args.url:
-        measure(args.url, args, args.pid)
+        measure(args.url, args, args.pid, args.db)
         return
     index = args.index.resolve()
     index.parent.mkdir(parents=True, exist_ok=True)
     checkout = args.checkout.resolve()
     with running_app(args.corpus.resolve(), index, args.model, args.start_timeout, checkout) as url:
-        measure(url, args, child_pid())
+        measure(url, args, child_pid(), f"sqlite:///{index.parent / 'load.sqlite3'}")
 
 
 if __name__ == "__main__":
