@@ -306,12 +306,14 @@ class Hit:
         score: The ranking score (fused, dense or BM25, by search mode).
         dense: Cosine similarity to the question, when dense search saw it.
         bm25: BM25 score, when keyword search saw it.
+        row: The chunk's row in the index it was found in (``None`` when not from one).
     """
 
     chunk: Chunk
     score: float
     dense: float | None = None
     bm25: float | None = None
+    row: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``assistant search --json``."""

@@ -15,12 +15,18 @@ followup and followup2 — each follow-up with its history —, DataFountain, an
 * ROUGE-L   — character ROUGE-L (LCS, β = 1.2 as in DuReader) of the first line against
   the gold answer;
 * chars     — mean characters of the answer text;
-* ms/q      — time of :func:`~assistant.answer.answer` per question (search included).
+* ms/q      — time of :func:`~assistant.answer.answer` per question (search included);
+* cpu ms/q  — the CPU time it took (``time.process_time``: every thread of this process;
+  ``ASSISTANT_THREADS=1`` keeps the embedder on one).
+
+``--before`` adds a row per set answered as before sentence vectors were stored with the
+index: each candidate sentence embedded at answer time, on the same index; then a line per
+set says how many answers differ from that in their text.
 
 Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
 
     python bench/answers.py [--sets policy colloquial citizen staff followup followup2
-                                    datafountain cmrc] [--limit N] [--show-misses]
+                                    datafountain cmrc] [--limit N] [--show-misses] [--before]
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import argparse
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval import SETS, build_when_free  # bench/ is on sys.path when this file is run
@@ -40,8 +46,9 @@ from assistant.answering.evaluation import compact, is_hit, table
 from assistant.answering.kinds import KINDS, question_kind
 from assistant.answering.question import normalize_question
 from assistant.answering.render import body
-from assistant.answering.search import Searcher
+from assistant.answering.search import Ranked, Searcher
 from assistant.settings import Settings
+from assistant.types import Hit
 
 
 def main() -> None:
@@ -51,8 +58,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--show-misses", action="store_true", help="print questions not quoted")
+    parser.add_argument(
+        "--before", action="store_true", help="also embed sentences at answer time, as before"
+    )
     args = parser.parse_args()
-    rows = []
+    rows, changed = [], []
     for name in args.sets:
         corpus_name, load = SETS[name]
         corpus = args.work / corpus_name / "corpus"
@@ -63,14 +73,33 @@ def main() -> None:
         settings = settings.with_(corpus=corpus, index=index)
         build_when_free(settings)
         searcher = Searcher.open(settings)
-        results = [ask(searcher, q, args.show_misses) for q in questions]
+        before = EmbeddingSearcher.open(settings) if args.before else None
+        results, earlier = [], []
+        for q in questions:  # the two ways in turn, so that both see the same machine load
+            results.append(ask(searcher, q, args.show_misses))
+            if before is not None:
+                earlier.append(ask(before, q, False))
         for kind in ("all", *KINDS):
             picked = [r for r in results if kind in ("all", r.kind)]
             if picked and (kind == "all" or len(args.sets) < 4 or name != "cmrc"):
                 rows.append(row(name, kind, picked))
+        if earlier:
+            rows.append(row(f"{name} (before)", "all", earlier))
+            differ = sum(a.text != b.text for a, b in zip(results, earlier, strict=True))
+            changed.append(f"{name}: {differ} of {len(results)} answers differ from before")
     header = ["set", "kind", "questions", "retrieved", "answered", "quoted", "of retrieved"]
-    header += ["first line", "ROUGE-L", "chars", "ms/q"]
+    header += ["first line", "ROUGE-L", "chars", "ms/q", "cpu ms/q"]
     print(table(rows, header))
+    print("\n".join(changed))
+
+
+class EmbeddingSearcher(Searcher):
+    """Answers as before sentence vectors were stored: its hits do not say their row in
+    the index, so every candidate sentence is embedded at answer time
+    (:meth:`~assistant.answering.search.Searcher.sentence_cosines`)."""
+
+    def hit(self, ranked: Ranked) -> Hit:
+        return replace(super().hit(ranked), row=None)
 
 
 MARKERS = re.compile(r"\s*\[\d+\]\s*$")  # a line's citation marker
@@ -88,15 +117,17 @@ class Result:
     rouge: float
     chars: int
     seconds: float
+    cpu: float
+    text: str
 
 
 def ask(searcher: Searcher, q: dict, show_misses: bool) -> Result:
     """Answer one question and score the answer against its gold span."""
     gold = compact(q["answer"])
     history = q.get("history") or ()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     reply = answer(searcher, q["question"], history=history)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     hits = search_in_conversation(searcher, q["question"], history)[1]
     in_passages = any(is_hit(q, h.chunk) for h in hits)
     said = body(reply)
@@ -113,6 +144,8 @@ def ask(searcher: Searcher, q: dict, show_misses: bool) -> Result:
         rouge_l(first, gold),
         len(said),
         seconds,
+        cpu,
+        said,
     )
 
 
@@ -149,6 +182,7 @@ def row(name: str, kind: str, results: list[Result]) -> list[str]:
         f"{statistics.mean(r.rouge for r in results):.3f}",
         f"{statistics.mean(r.chars for r in results):.0f}",
         f"{1000 * statistics.mean(r.seconds for r in results):.0f}",
+        f"{1000 * statistics.mean(r.cpu for r in results):.0f}",
     ]
 
 

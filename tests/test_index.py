@@ -23,7 +23,7 @@ from assistant.index import IndexUnavailable, build, open_index, read_manifest
 from assistant.index.builder import Progress
 from assistant.index.manifest import MANIFEST
 from assistant.index.stores.files import FILES as GENERATION_FILES
-from assistant.index.stores.files import VOCABULARY, FileStore
+from assistant.index.stores.files import SENTENCE_FILES, VOCABULARY, FileStore
 from assistant.index.tokens import (
     Tokenizer,
     answer_types,
@@ -115,7 +115,7 @@ def test_index_folder_is_plain_files(corpus: Path) -> None:
     names = {p.name for p in generation.iterdir()}
     assert {"chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
     assert {"tokens.npy", "token_offsets.npy", "vocab.jsonl"} <= names
-    assert names == {*GENERATION_FILES, VOCABULARY}
+    assert names == {*GENERATION_FILES, VOCABULARY, *SENTENCE_FILES}
     first = (generation / "chunks.jsonl").read_text(encoding="utf-8").split("\n")[0]
     assert "广州市" in first and "\\u" not in first  # ensure_ascii=False
     vectors = np.load(generation / "vectors.npy", allow_pickle=False)

@@ -30,7 +30,6 @@ import numpy as np
 from ..documents.places import gazetteer
 from ..documents.sentences import clause, headed, sentences
 from ..index.tokens import answer_spans
-from ..index.units import passage_text
 from ..settings import Settings
 from ..types import Answer, Hit, Quote
 from . import llm
@@ -361,12 +360,12 @@ def _with_similarity(candidates: list[Candidate], similarity: Similarity) -> lis
 
 
 def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit]) -> Similarity:
-    """The dense similarity of sentences of ``hits`` to ``question``: each sentence is
-    embedded with its passage's title and section path, as the index's units are."""
+    """The dense similarity of sentences of ``hits`` to ``question``: each sentence's
+    vector, embedded with its passage's title and section path when the index was built,
+    is looked up (:meth:`.search.Searcher.sentence_cosines`)."""
 
     def similarity(spans: list[tuple[int, int, int]]) -> np.ndarray:
-        texts = [passage_text(hits[i].chunk, hits[i].chunk.text[a:b]) for i, a, b in spans]
-        return searcher.embedder.encode_passages(texts) @ searcher.query_vector(question)[0]
+        return searcher.sentence_cosines(question, [(hits[i], a, b) for i, a, b in spans])
 
     return similarity
 

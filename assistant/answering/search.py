@@ -42,12 +42,13 @@ answer ranks first.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..index import Store, open_index
+from ..index import Store, open_index, passage_text
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
 from .mentions import Mentions
@@ -204,7 +205,34 @@ class Searcher:
         source = self.index.documents[int(self.index.chunk_docs[ranked.row])].source
         if chunk.source != source:
             chunk = replace(chunk, source=source)
-        return Hit(chunk, ranked.score, ranked.dense, ranked.bm25)
+        return Hit(chunk, ranked.score, ranked.dense, ranked.bm25, ranked.row)
+
+    def sentence_cosines(
+        self, question: str | Question, sentences: Sequence[tuple[Hit, int, int]]
+    ) -> np.ndarray:
+        """The cosine of ``question`` to each sentence (a hit and a span of its text),
+        embedded with its passage's title and section path.
+
+        The vectors stored with the index at build time are looked up
+        (:mod:`assistant.index.sentence_vectors`); a sentence without one — an index
+        built before they were stored, a hit from elsewhere — is embedded here.
+        """
+        query = self.query_vector(question)[0]
+        known: dict[tuple[int | None, int, int], float] = {}
+        for row in {hit.row for hit, _, _ in sentences if hit.row is not None}:
+            if (stored := self.index.sentence_vectors(row)) is not None:
+                spans, vectors = stored
+                said = zip(spans.tolist(), (np.asarray(vectors) @ query).tolist(), strict=True)
+                known.update(((row, start, end), cosine) for (start, end), cosine in said)
+        cosines = np.array(
+            [known.get((hit.row, start, end), np.nan) for hit, start, end in sentences],
+            dtype=np.float32,
+        )
+        if (missing := np.flatnonzero(np.isnan(cosines))).size:
+            unknown = [sentences[i] for i in missing]
+            texts = [passage_text(hit.chunk, hit.chunk.text[a:b]) for hit, a, b in unknown]
+            cosines[missing] = self.embedder.encode_passages(texts) @ query
+        return cosines
 
     def rank(
         self,

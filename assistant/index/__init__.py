@@ -1,7 +1,8 @@
 """The index: chunks → vectors and BM25 tokens, kept in a store, built incrementally.
 
 ``embedders`` (one module per backend, the bundled model in ``embedders.bundled``)
-turn passages and their sentence ``units`` into vectors,
+turn passages, their sentence ``units`` and the sentences an answer may quote
+(``sentence_vectors``) into vectors,
 ``tokens`` into jieba BM25 tokens; ``stores`` keep them (one module per backend,
 picked by name); ``manifest`` records what an index folder holds; ``build``
 updates it from the corpus. Imports :mod:`assistant.documents`, never the

@@ -23,6 +23,7 @@ from ..documents.ingest import OCR_CACHE, PIPELINE_VERSION, FileReport, ingest
 from ..documents.readers.ocr import OcrStep
 from ..settings import Settings
 from ..types import Chunk, DocumentInfo, FileStatus
+from .embedders.base import encode_with_more
 from .lexicon import Group, read_synonyms
 from .manifest import (
     FORMAT_VERSION,
@@ -37,6 +38,7 @@ from .manifest import (
     settings_record,
     write_manifest,
 )
+from .sentence_vectors import Sentences, has_sentences, sentence_texts
 from .stores import DEFAULT_STORE, STORES, Contents, Store
 from .tokens import (
     TOKENIZER,
@@ -191,6 +193,7 @@ def build(
             and settings_record(settings) == base.settings
             and _stored_tokens_fit(base)
             and base.vocabulary.get("sha256") == digest(synonyms.groups)
+            and has_sentences(base)
         ):
             seconds = time.perf_counter() - started
             return BuildReport(
@@ -203,10 +206,15 @@ def build(
             rows = [row for row, _ in kept]
             new_chunks = [c for report in new for c in report.chunks]
             new_units = [unit_texts(c, settings.unit_chars) for c in new_chunks]
-            if new_chunks or not base:
+            # The sentences of new chunks, after those of the kept ones when none are stored.
+            stored = previous.sentences() if previous is not None else None
+            upgrade = previous is not None and stored is None
+            said = [sentence_texts(c) for c in [c for _, c in kept if upgrade] + new_chunks]
+            if new_chunks or not base or upgrade:
                 embedder = load_embedder(settings.model, settings.backend, settings.threads)
                 texts = [passage_text(c) for c in new_chunks] + [t for u in new_units for t in u]
-                embedded = embedder.encode_passages(texts, on_progress=Progress.reporter(on_embed))
+                more = [t for _, own in said for t in own]  # sentences: only those not in texts
+                embedded = encode_with_more(embedder, texts, more, Progress.reporter(on_embed))
                 model = ModelInfo(
                     embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
                 )
@@ -215,9 +223,16 @@ def build(
                 embedded = np.zeros((0, model.dimension), dtype=np.float32)
             new_vectors = embedded[: len(new_chunks)]
             chunks = [c for _, c in kept] + new_chunks
-            units = Units.of(new_vectors, new_units, embedded[len(new_chunks) :], len(rows))
+            unit_count = sum(len(u) for u in new_units)
+            unit_vectors = embedded[len(new_chunks) : len(new_chunks) + unit_count]
+            units = Units.of(new_vectors, new_units, unit_vectors, len(rows))
+            said_vectors = embedded[len(new_chunks) + unit_count :]
+            first = 0 if upgrade else len(rows)  # the chunk row of the first of ``said``
+            sentences = Sentences.of([s for s, _ in said], said_vectors, first)
             if previous is not None:
                 units = previous.units().take(rows) + units
+            if stored is not None:
+                sentences = stored.take(rows) + sentences
             reuse = previous if base and _stored_tokens_fit(base) else None
             manifest = write_index(
                 settings,
@@ -230,6 +245,7 @@ def build(
                 previous=reuse,
                 rows=rows,
                 synonyms=synonyms.groups,
+                sentences=sentences,
             )
         finally:
             if previous is not None:
@@ -260,6 +276,7 @@ def write_index(
     previous: Store | None = None,
     rows: Sequence[int] = (),
     synonyms: Sequence[Group] = (),
+    sentences: Sentences | None = None,
 ) -> Manifest:
     """Tokenize, write a complete new generation, then point the manifest at it.
 
@@ -274,6 +291,8 @@ def write_index(
         previous: An index whose stored tokens may be reused.
         rows: The first ``len(rows)`` chunks are these rows of ``previous``.
         synonyms: The corpus's own synonym groups, added to the shipped lexicon.
+        sentences: Their quotable sentences' vectors (see
+            :mod:`assistant.index.sentence_vectors`); ``None`` stores none.
 
     Returns:
         The manifest now in force.
@@ -286,7 +305,7 @@ def write_index(
         (c.text for c in chunks),
     )
     tokens = _chunk_tokens(chunks, words, previous, rows)
-    contents = Contents(documents, chunks, vectors, units, tokens, words, vocabulary)
+    contents = Contents(documents, chunks, vectors, units, tokens, words, vocabulary, sentences)
     generation, dense = STORES[DEFAULT_STORE].write(settings.index, contents, settings.flat_limit)
     chunk_ids: dict[str, list[str]] = {}
     for c in chunks:

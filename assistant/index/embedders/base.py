@@ -172,3 +172,33 @@ def unavailable_message(model: str, reason: object) -> str:
         "  3. 设置 HF_ENDPOINT 为可访问的镜像站，并取消 HF_HUB_OFFLINE=1\n"
         "     set HF_ENDPOINT to a reachable mirror (and unset HF_HUB_OFFLINE=1)"
     )
+
+
+def encode_with_more(
+    embedder: Embedder,
+    texts: list[str],
+    more: list[str],
+    on_progress: OnProgress | None = None,
+) -> np.ndarray:
+    """``embedder``'s passage vectors of ``texts``, then of ``more``.
+
+    ``texts`` are embedded in one call, as if alone (int8 activations are quantized per
+    batch: other texts beside them would move their vectors a little); each text of
+    ``more`` not among them — nor earlier in ``more`` — in a second call, the others
+    take the vector of their equal. Progress counts both calls as one.
+    """
+    known = set(texts)
+    fresh = [t for t in dict.fromkeys(more) if t not in known]
+    total = len(texts) + len(fresh)
+
+    def report(offset: int) -> OnProgress | None:
+        return None if on_progress is None else lambda done, _: on_progress(offset + done, total)
+
+    vectors = embedder.encode_passages(texts, on_progress=report(0))
+    if not more:
+        return vectors
+    extra = embedder.encode_passages(fresh, on_progress=report(len(texts)))
+    row = {text: i for i, text in enumerate(texts)}
+    row.update((text, len(texts) + i) for i, text in enumerate(fresh))
+    both = np.concatenate([vectors, extra])
+    return np.concatenate([vectors, both[[row[t] for t in more]]])

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...types import Chunk, DocumentInfo
 from ..manifest import Manifest
+from ..sentence_vectors import Sentences
 from ..tokens import Tokenizer, Tokens
 from ..units import Units
 from ..vocabulary import Vocabulary
@@ -34,6 +35,8 @@ class Contents:
         tokens: Their BM25 tokens.
         words: The jieba user dictionary the tokens were made with.
         vocabulary: The citizens' vocabulary that expands questions.
+        sentences: Their quotable sentences' vectors (see
+            :mod:`assistant.index.sentence_vectors`); ``None`` writes none.
     """
 
     documents: list[DocumentInfo]
@@ -43,6 +46,7 @@ class Contents:
     tokens: Tokens
     words: list[str]
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    sentences: Sentences | None = None
 
 
 class Store(Protocol):
@@ -125,6 +129,15 @@ class Store(Protocol):
 
     def units(self) -> Units:
         """Every chunk's sentence units (vectors memory-mapped where the store can)."""
+        ...
+
+    def sentences(self) -> Sentences | None:
+        """Every chunk's sentence vectors, or ``None`` when this generation has none."""
+        ...
+
+    def sentence_vectors(self, row: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The spans (``(n, 2)``, in the chunk's text) and vectors of chunk ``row``'s
+        quotable sentences, or ``None`` when this generation stores none."""
         ...
 
     def nearest_units(

@@ -13,6 +13,10 @@ names it::
     unit_vectors.npy   float32 embeddings of the chunks' sentence units
     unit_chunks.npy    the chunk of every unit (non-decreasing)
     units.faiss        FAISS index over the unit vectors, like dense.faiss
+    sentence_vectors.npy  float32 embeddings of the chunks' quotable sentences, looked
+                       up when composing an answer (see :mod:`assistant.index.sentence_vectors`)
+    sentence_chunks.npy   the chunk of every sentence (non-decreasing)
+    sentence_spans.npy    int32 start and end of every sentence in its chunk's text
     tokens.npy         int32 BM25 tokens of all chunks, one after another (ids into vocab.jsonl)
     token_offsets.npy  where each chunk's tokens start in tokens.npy (one more than chunks)
     vocab.jsonl        one token a line, as a JSON string
@@ -21,6 +25,10 @@ names it::
     vocabulary.json    the citizens' vocabulary: synonym groups, abbreviations, term
                        counts (optional: a generation written before it is read
                        with an empty one, and the next build writes it)
+
+The sentence files are optional too: a generation written before them (its manifest's
+``dense`` has no ``sentences``) answers by embedding sentences as it goes, and the next
+build adds them, embedding only the sentences.
 
 No pickle. Everything is written and synced before the manifest names it.
 """
@@ -41,6 +49,7 @@ import numpy as np
 
 from ...types import Chunk, DocumentInfo
 from ..manifest import MANIFEST, Manifest, fsync
+from ..sentence_vectors import Sentences, has_sentences
 from ..tokens import Tokenizer, Tokens, load_words, save_words
 from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
@@ -63,6 +72,7 @@ FILES = (
     "userdict.txt",
 )
 VOCABULARY = "vocabulary.json"  # not in FILES: older generations lack it (see above)
+SENTENCE_FILES = ("sentence_vectors.npy", "sentence_chunks.npy", "sentence_spans.npy")  # idem
 # np.load parses each .npy header with ast.literal_eval, and on CPython 3.11 two threads
 # doing that at once can fail with "SystemError: AST constructor recursion depth
 # mismatch" (python/cpython#106905): a rebuild thread and a reader opening the index
@@ -105,6 +115,15 @@ class FileStore:
         self.vocabulary = Vocabulary()
         if manifest.vocabulary or (folder / VOCABULARY).exists():  # missing: damaged
             self.vocabulary = Vocabulary.load(folder / VOCABULARY)
+        self._sentences: Sentences | None = None
+        if has_sentences(manifest):
+            vectors, chunks, spans = (
+                _load_npy(folder / name, mmap=True) for name in SENTENCE_FILES
+            )
+            self._sentences = Sentences(vectors, chunks, spans)
+            # The sentences of chunk i are rows sentence_starts[i] … sentence_starts[i + 1] - 1.
+            ends = np.arange(len(self._offsets) + 1)
+            self._sentence_starts = np.searchsorted(chunks, ends)
         self._chunks = (folder / "chunks.jsonl").open("rb")  # closed by close() or on drop
 
     @classmethod
@@ -159,6 +178,18 @@ class FileStore:
     def units(self) -> Units:
         """All stored unit vectors (memory-mapped) and their chunks."""
         return Units(_load_npy(self.folder / "unit_vectors.npy", mmap=True), self.unit_chunks)
+
+    def sentences(self) -> Sentences | None:
+        """All stored sentence vectors (memory-mapped), or ``None`` for a generation
+        written without them."""
+        return self._sentences
+
+    def sentence_vectors(self, row: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The spans and vectors of chunk ``row``'s sentences, or ``None`` when not stored."""
+        if self._sentences is None:
+            return None
+        start, end = self._sentence_starts[row], self._sentence_starts[row + 1]
+        return self._sentences.spans[start:end], self._sentences.vectors[start:end]
 
     def nearest_units(
         self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
@@ -231,6 +262,11 @@ class FileStore:
         units, dense_info["units"] = _dense_index(contents.units.vectors, flat_limit)
         faiss.write_index(units, str(target / "units.faiss"))
         del units
+        if (sentences := contents.sentences) is not None:
+            arrays = (sentences.vectors, sentences.chunks, sentences.spans)
+            for file, array in zip(SENTENCE_FILES, arrays, strict=True):
+                _save_npy(target / file, array)
+            dense_info["sentences"] = {"count": len(sentences.chunks)}
 
         tokens = contents.tokens
         save_words(contents.words, target / "userdict.txt")
