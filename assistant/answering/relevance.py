@@ -52,7 +52,8 @@ class Signals:
         dense: The best dense cosine among the passages that may answer for the places
             the question names.
         coverage: The share, weighted by rarity in the index (IDF), of the question's
-            content terms that the best passages or their titles hold in some wording.
+            content terms that the best passages or their titles hold in some wording
+            (0 for a question without any: 需要带什么材料？ asked alone is about nothing).
         place: 1 when it names a place that no passage found applies to.
         body: 1 when it names an organisation (教育局) that none of them names.
         year: 1 when it names a year (2027年) that none of them or their dates says.
@@ -179,7 +180,7 @@ class Relevance:
         years = _YEAR.findall(text)
         return Signals(
             dense=best,
-            coverage=held / total if terms else 1.0,
+            coverage=held / total if terms else 0.0,  # about nothing: nothing held
             place=float(bool(named) and (not kept or bool(places.uncovered(named)))),
             body=float(any(not _said(b, context, wordings) for b in bodies)),
             year=float(any(y not in context for y in years)),
