@@ -39,6 +39,14 @@ from .conversation import search_in_conversation
 from .filtered import outside
 from .kinds import Asked
 from .place import Coverage, place_reason
+from .procedure import (
+    Aspect,
+    asked_aspects,
+    quoted_section,
+    section_fit,
+    unlisted_note,
+    whole_sections,
+)
 from .question import Question
 from .search import Filters, Searcher
 
@@ -66,6 +74,7 @@ _WEIGHTS = {
     "kind": 0.3,
     "dense": 0.5,
     "age": 1.0,
+    "section": 0.4,
 }
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
@@ -161,6 +170,7 @@ def compose(
     hits: list[Hit],
     terms: Callable[[str], list[str]],
     similarity: Similarity | None = None,
+    aspects: frozenset[Aspect] = frozenset(),
 ) -> Answer:
     """The direct answer — the one sentence that best answers ``question`` — and its clause.
 
@@ -176,15 +186,19 @@ def compose(
         terms: Splits text into search terms (the index's tokenizer).
         similarity: The dense similarity of each sentence (its span in its hit) to
             the question (:func:`sentence_similarity`); ``None`` leaves it out.
+        aspects: What of a procedure the question asks (:mod:`.procedure`): the sentences
+            of sections headed by it gain, and the direct answer's list or steps are
+            quoted whole under their heading (:func:`.procedure.quoted_section`).
     """
     asks = Asked.of(question)
-    candidates = _candidates(question, hits, terms, asks)
+    candidates = _candidates(question, hits, terms, asks, aspects)
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
     best = _direct(candidates, hits, asks)
     text = hits[best.hit].chunk.text
-    start, end = clause(text, best.start, best.end)
-    chosen = [] if (start, end) == (best.start, best.end) else [replace(best, start=start, end=end)]
+    spans = quoted_section(hits[best.hit].chunk, best.start, best.end, aspects) if aspects else []
+    spans = spans or [clause(text, best.start, best.end)]
+    chosen = [replace(best, start=a, end=b) for a, b in spans if (a, b) != (best.start, best.end)]
     chosen += _others(candidates, hits, best)
     markers: dict[int, int] = {best.hit: 1}
     for c in chosen:
@@ -255,10 +269,15 @@ def answer(
     if scoped := outside(searcher, query, hits, filters, k, can_answer):  # the filters' doing
         reply = replace(not_found(asked, scoped.hits), reason=scoped.reason)
     elif usable := can_answer(hits):
+        # 要带什么材料: the whole section headed 所需材料 (see .procedure), when one was found
+        on = searcher.settings.procedure_weight > 0
+        aspects = asked_aspects(asked) if on else frozenset()
+        usable = whole_sections(searcher.index, usable, aspects)
         similarity = sentence_similarity(searcher, query, usable)
         reply = about(searcher, searcher.named(query), asked) or compose(
-            asked, usable, searcher.index.tokenizer, similarity
+            asked, usable, searcher.index.tokenizer, similarity, aspects
         )
+        reply = replace(reply, unlisted=unlisted_note(searcher.index, reply, aspects))
         reply = _with_model(searcher.settings, reply, usable, history, on_text)
     elif (named := searcher.named(query)).refused:  # only 文号 that no document has
         reply = replace(not_found(asked, []), reason=named.reason())
@@ -299,6 +318,7 @@ def _candidates(
     hits: list[Hit],
     terms: Callable[[str], list[str]],
     asks: Asked,
+    aspects: frozenset[Aspect] = frozenset(),
 ) -> list[Candidate]:
     """Every sentence of every hit, scored.
 
@@ -306,8 +326,9 @@ def _candidates(
     terms and numbers weigh more), the share of its character bigrams (robust to
     word-splitting differences such as 救助金/救助), the share of its terms in the
     sentence with its context (title, section path, previous sentence), the
-    passage's rank, and how much of what the question asks for the sentence holds
-    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否).
+    passage's rank, how much of what the question asks for the sentence holds
+    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否), and
+    whether its section is headed by the procedure ``aspects`` asked (所需材料 for 要带什么).
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
@@ -320,6 +341,7 @@ def _candidates(
     candidates = []
     for rank, hit in enumerate(hits):
         text = hit.chunk.text
+        section = _WEIGHTS["section"] * section_fit(aspects, hit.chunk.section_path)
         before = 0  # the context of a sentence: the previous one and any headings after it
         for start, end in sentences(text):
             sentence = text[start:end].lower()
@@ -333,6 +355,7 @@ def _candidates(
                 + _WEIGHTS["rank"] / (rank + 1)
                 + _WEIGHTS["kind"] * fit
                 + _WEIGHTS["age"] * age_fit(age, text[start:end])
+                + section
             )
             candidates.append(Candidate(rank, start, end, score, fit))
             before = start

@@ -1,0 +1,266 @@
+"""Procedure questions answered from the procedure: the sections whose headings say it.
+
+A citizen asks how (怎么申请), where (去哪办, 网上从哪进), what to bring (要带什么材料), on what
+conditions (什么条件, 谁可以申请) or how long (多久批下来): an :class:`Aspect` of a procedure.
+The documents say it in sections whose headings name it — 申请条件, 所需材料, 办理流程,
+第二十五条 …申请、审核程序, 六、办理时限 — and chunking keeps every passage's section path.
+``procedure.tsv`` beside this module maps each aspect to the words that ask for it and the
+words of the headings that say it (:func:`wordings`); then:
+
+- search raises the passages of the topic's documents whose section path names what is
+  asked (:func:`section_fit`, used by :meth:`.shifts.Shifts.by_procedure`, weighed by
+  ``settings.procedure_weight``);
+- the answer prefers the sentences of those sections and quotes the list or the steps
+  whole, under their heading (:func:`quoted_section`);
+- when the document answered from has no section for what is asked and the answer does
+  not state it either, the answer says so (:func:`unlisted`: 《…》未列出所需材料).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from ..documents.headings import heading_kind
+from ..documents.sentences import under_heading
+from ..index import Store
+from ..types import Answer, Chunk, Hit, content_hash
+
+VOCABULARY = Path(__file__).with_name("procedure.tsv")
+# A section of an aspect that answers the one asked (the steps, for where to go) fits this much.
+ANSWERING = 0.5
+LIST_CHARS = 1000  # a list or steps quoted whole up to this length, else the item's clause
+
+
+class Aspect(StrEnum):
+    """What of a procedure a question asks for."""
+
+    CONDITIONS = "conditions"
+    MATERIALS = "materials"
+    STEPS = "steps"
+    PLACE = "place"
+    TIME_LIMIT = "time_limit"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One line of ``procedure.tsv``: how an aspect is asked for and how headings name it.
+
+    Attributes:
+        aspect: The aspect.
+        name: How an answer names it (所需材料).
+        asked: Matches a (normalized) question that asks for it.
+        heading: Matches a section-path label of a section that says it.
+        said: Matches a sentence that states it outside such a section; ``None``: an
+            answer never says it is not listed.
+        answered_by: The other aspects whose sections answer it too.
+    """
+
+    aspect: Aspect
+    name: str
+    asked: re.Pattern[str]
+    heading: re.Pattern[str]
+    said: re.Pattern[str] | None
+    answered_by: frozenset[Aspect]
+
+
+@functools.cache
+def wordings(path: Path = VOCABULARY) -> dict[Aspect, Wording]:
+    """The aspects' wordings read from ``path`` (tab-separated, ``#`` comments).
+
+    Raises:
+        ValueError: A line with an unknown aspect, a missing field or a bad regex; the
+            message names the line.
+    """
+    rows = [line for line in path.read_text("utf-8").splitlines() if not line.startswith("#")]
+    found: dict[Aspect, Wording] = {}
+    for number, row in enumerate(csv.DictReader(rows, delimiter="\t"), 2):
+        try:
+            also = (row["answered_by"] or "").split()
+            found[Aspect(row["aspect"])] = Wording(
+                Aspect(row["aspect"]),
+                row["name"],
+                re.compile(row["asked"]),
+                re.compile(row["heading"]),
+                re.compile(row["said"]) if row["said"] else None,
+                frozenset(Aspect(a) for a in also),
+            )
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise ValueError(f"{path.name}: 第{number}行无法解析 bad line ({exc})") from exc
+    return found
+
+
+def asked_aspects(question: str) -> frozenset[Aspect]:
+    """The aspects of a procedure a (normalized) question asks for (empty: none)."""
+    return frozenset(a for a, w in wordings().items() if w.asked.search(question))
+
+
+@functools.lru_cache(maxsize=4096)
+def heading_aspects(label: str) -> frozenset[Aspect]:
+    """The aspects a section-path label names: 五、所需材料 → materials; 第二十五条 …申请、
+    审核程序如下 → steps; 办理时限 → time limit.
+
+    An article's label is its opening words (:func:`~assistant.documents.headings.heading_label`):
+    they name an aspect only when they are its whole first clause (第十六条 申请办理市场主体
+    登记，应当提交下列材料), not a sentence cut at the label's length (第八条 申请…材料齐全、符…).
+    """
+    if heading_kind(label) == "article" and label.endswith("…"):
+        return frozenset()
+    return frozenset(a for a, w in wordings().items() if w.heading.search(label))
+
+
+def answering(asked: Iterable[Aspect]) -> frozenset[Aspect]:
+    """The aspects whose sections answer ``asked``: each, and those it is answered by."""
+    table = wordings()
+    return frozenset(a for aspect in asked for a in (aspect, *table[aspect].answered_by))
+
+
+def section_fit(asked: frozenset[Aspect], path: Sequence[str]) -> float:
+    """How well a passage's section path says what is asked: 1 when a label names an asked
+    aspect, :data:`ANSWERING` when one names an aspect that answers it, else 0."""
+    if not asked:
+        return 0.0
+    named = frozenset(a for label in path for a in heading_aspects(label))
+    if named & asked:
+        return 1.0
+    return ANSWERING if named & answering(asked) else 0.0
+
+
+def quoted_section(
+    chunk: Chunk, start: int, end: int, asked: frozenset[Aspect]
+) -> list[tuple[int, int]]:
+    """The spans of ``chunk.text`` to quote for its sentence ``[start, end)`` when its
+    section says what is asked: the list or the steps whole, under their heading
+    (:func:`~assistant.documents.sentences.under_heading`), the widest section that fits
+    :data:`LIST_CHARS` among those whose labels name the asked aspects, then those that
+    answer them. Empty when no label of its path does."""
+    trimmed: list[tuple[int, int]] = []
+    for depth in _depths(chunk.section_path, asked):
+        label = chunk.section_path[depth]
+        spans, whole = under_heading(chunk.text, label, start, end, LIST_CHARS)
+        if whole:
+            return spans
+        trimmed = trimmed or spans
+    return trimmed
+
+
+def whole_sections(index: Store, hits: list[Hit], asked: frozenset[Aspect]) -> list[Hit]:
+    """``hits`` with each passage of a section headed by what is asked replaced by the whole
+    section, its passages joined (:func:`section_of`): a list whose items chunking split
+    (五、所需材料 › （一）必需材料 › 1.… / 2.… / 3.…) is quoted whole. A passage inside
+    a section already there is left out."""
+    if not asked:
+        return hits
+    joined = [section_of(index, hit, asked) or hit for hit in hits]
+    kept: list[Hit] = []
+    for hit in joined:
+        c = hit.chunk
+        if any(
+            k.chunk.doc == c.doc and k.chunk.start <= c.start and c.end <= k.chunk.end for k in kept
+        ):
+            continue
+        kept = [
+            k
+            for k in kept
+            if not (k.chunk.doc == c.doc and c.start <= k.chunk.start and k.chunk.end <= c.end)
+        ]
+        kept.append(hit)
+    return kept
+
+
+def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
+    """The whole section around ``hit`` whose heading names what is asked, its passages
+    joined in one (the hit's scores kept): the widest that fits :data:`LIST_CHARS`;
+    ``None`` when the passage is in no such section or is the section alone."""
+    path = hit.chunk.section_path
+    depths = _depths(path, asked)
+    if not depths:
+        return None
+    number = next(i for i, d in enumerate(index.documents) if d.path == hit.chunk.doc)
+    chunks = [index.chunk(int(r)) for r in np.flatnonzero(index.chunk_docs == number)]
+    at = next((i for i, c in enumerate(chunks) if c.id == hit.chunk.id), None)
+    if at is None:
+        return None
+    for depth in depths:
+        prefix = path[: depth + 1]
+        first = last = at
+        while first > 0 and chunks[first - 1].section_path[: depth + 1] == prefix:
+            first -= 1
+        while last + 1 < len(chunks) and chunks[last + 1].section_path[: depth + 1] == prefix:
+            last += 1
+        if first == last or chunks[last].end - chunks[first].start > LIST_CHARS:
+            continue
+        return replace(hit, chunk=_joined(chunks[first : last + 1], prefix))
+    return None
+
+
+def _joined(chunks: list[Chunk], path: tuple[str, ...]) -> Chunk:
+    """Consecutive passages of one document as one, under ``path`` (the gaps between
+    them, line breaks in the document, kept as line breaks)."""
+    text = chunks[0].text
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        text += "\n" * max(1, after.start - before.end) + after.text
+    first, last = chunks[0], chunks[-1]
+    return replace(
+        first,
+        id=content_hash(first.id, last.id),
+        section_path=path,
+        text=text,
+        end=last.end,
+        page_end=last.page_end,
+        ocr=any(c.ocr for c in chunks),
+    )
+
+
+def _depths(path: Sequence[str], asked: frozenset[Aspect]) -> list[int]:
+    """Where in ``path`` the labels naming an asked aspect are, outermost first, then
+    those naming an aspect that answers it."""
+    wanted = answering(asked)
+    named = [i for i, label in enumerate(path) if heading_aspects(label) & asked]
+    return named + [
+        i for i, label in enumerate(path) if i not in named and heading_aspects(label) & wanted
+    ]
+
+
+def unlisted(
+    asked: frozenset[Aspect], sections: Iterable[Sequence[str]], quoted: str
+) -> list[Wording]:
+    """The asked aspects a document does not list: no section of it (``sections``, its
+    passages' section paths) is headed by one, and the ``quoted`` answer does not state
+    it either (only aspects with :attr:`Wording.said` words)."""
+    table = wordings()
+    named = frozenset(a for path in sections for label in path for a in heading_aspects(label))
+    return [
+        table[a]
+        for a in sorted(asked)
+        if table[a].said is not None and a not in named and not table[a].said.search(quoted)
+    ]
+
+
+def unlisted_note(index: Store, reply: Answer, asked: frozenset[Aspect]) -> str:
+    """``《title》未列出所需材料`` when the document of ``reply``'s direct answer has no section
+    for an asked aspect and what is quoted from it does not state it (:func:`unlisted`);
+    ``""`` otherwise."""
+    if not asked or reply.direct is None:
+        return ""
+    doc = reply.citations[reply.direct.marker - 1].chunk
+    number = next(i for i, d in enumerate(index.documents) if d.path == doc.doc)
+    sections = [
+        index.chunk(int(r)).section_path for r in np.flatnonzero(index.chunk_docs == number)
+    ]
+    quoted = "".join(
+        hit.chunk.text[q.start : q.end]
+        for marker, hit in enumerate(reply.citations, 1)
+        if hit.chunk.doc == doc.doc
+        for q in (*reply.quoted(marker), reply.direct)
+        if q.marker == marker
+    )
+    missing = unlisted(asked, sections, quoted)
+    return f"《{doc.source.title}》未列出{'、'.join(w.name for w in missing)}" if missing else ""
