@@ -130,7 +130,7 @@ class Settings:
     top_k: int = 5
     unit_weight: float = 0.5
     answer_weight: float = 1.0
-    procedure_weight: float = 0.5
+    procedure_weight: float = 1.0
     dense_weight: float = 1.0
     bm25_weight: float = 0.5
     rrf_k: int = 60

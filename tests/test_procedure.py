@@ -16,7 +16,9 @@ from assistant.answering.answer import answer
 from assistant.answering.procedure import (
     Aspect,
     asked_aspects,
+    document_headings,
     heading_aspects,
+    lead_aspects,
     section_fit,
     wordings,
 )
@@ -101,6 +103,25 @@ def test_heading_names_its_aspect(label: str, aspects: set[Aspect]) -> None:
 )
 def test_question_asks_an_aspect(question: str, aspects: set[Aspect]) -> None:
     assert asked_aspects(question) == aspects
+
+
+def test_an_article_names_an_aspect_by_its_lead_in_only() -> None:
+    assert lead_aspects("第二十二条申请公共租赁住房保障应当同时符合下列条件：") == {
+        Aspect.CONDITIONS
+    }
+    assert lead_aspects("第二十五条公共租赁住房保障的申请、审核程序如下：") == {Aspect.STEPS}
+    # a rule that says 材料 in passing is not a list of materials
+    assert lead_aspects("第八条 申请急难型临时救助,申请人材料齐全、符合条件的,当场审批。") == set()
+    assert lead_aspects("五、所需材料") == {Aspect.MATERIALS}
+
+
+def test_a_documents_headings_are_read_from_its_lines(pages: Settings) -> None:
+    index = Searcher.open(pages).index
+    headings = document_headings(index, PENSION)
+    assert headings["五、所需材料"] == {Aspect.MATERIALS}
+    assert headings["六、办理时限"] == {Aspect.TIME_LIMIT}
+    assert headings["二、受理条件"] == {Aspect.CONDITIONS}
+    assert not headings["3.参保人的社会保障卡"]
 
 
 def test_where_is_answered_by_the_steps_too() -> None:

@@ -40,8 +40,11 @@ from .filtered import outside
 from .kinds import Asked
 from .place import Coverage, place_reason
 from .procedure import (
+    NO_HEADINGS,
     Aspect,
+    Headings,
     asked_aspects,
+    document_headings,
     quoted_section,
     section_fit,
     unlisted_note,
@@ -171,6 +174,7 @@ def compose(
     terms: Callable[[str], list[str]],
     similarity: Similarity | None = None,
     aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
 ) -> Answer:
     """The direct answer — the one sentence that best answers ``question`` — and its clause.
 
@@ -189,14 +193,17 @@ def compose(
         aspects: What of a procedure the question asks (:mod:`.procedure`): the sentences
             of sections headed by it gain, and the direct answer's list or steps are
             quoted whole under their heading (:func:`.procedure.quoted_section`).
+        headings: What the labels of the topic document's section paths name
+            (:func:`.procedure.document_headings`; by their words alone when empty).
     """
     asks = Asked.of(question)
-    candidates = _candidates(question, hits, terms, asks, aspects)
+    candidates = _candidates(question, hits, terms, asks, aspects, headings)
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
     best = _direct(candidates, hits, asks)
     text = hits[best.hit].chunk.text
-    spans = quoted_section(hits[best.hit].chunk, best.start, best.end, aspects) if aspects else []
+    chunk = hits[best.hit].chunk
+    spans = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
     spans = spans or [clause(text, best.start, best.end)]
     chosen = [replace(best, start=a, end=b) for a, b in spans if (a, b) != (best.start, best.end)]
     chosen += _others(candidates, hits, best)
@@ -274,8 +281,11 @@ def answer(
         aspects = asked_aspects(asked) if on else frozenset()
         usable = whole_sections(searcher.index, usable, aspects)
         similarity = sentence_similarity(searcher, query, usable)
+        headings = (
+            document_headings(searcher.index, usable[0].chunk.doc) if aspects else NO_HEADINGS
+        )
         reply = about(searcher, searcher.named(query), asked) or compose(
-            asked, usable, searcher.index.tokenizer, similarity, aspects
+            asked, usable, searcher.index.tokenizer, similarity, aspects, headings
         )
         reply = replace(reply, unlisted=unlisted_note(searcher.index, reply, aspects))
         reply = _with_model(searcher.settings, reply, usable, history, on_text)
@@ -319,6 +329,7 @@ def _candidates(
     terms: Callable[[str], list[str]],
     asks: Asked,
     aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
 ) -> list[Candidate]:
     """Every sentence of every hit, scored.
 
@@ -328,7 +339,8 @@ def _candidates(
     sentence with its context (title, section path, previous sentence), the
     passage's rank, how much of what the question asks for the sentence holds
     (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否), and
-    whether its section is headed by the procedure ``aspects`` asked (所需材料 for 要带什么).
+    whether its section is headed by the procedure ``aspects`` asked (所需材料 for 要带什么)
+    in the topic's document (the first passage's).
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
@@ -341,7 +353,10 @@ def _candidates(
     candidates = []
     for rank, hit in enumerate(hits):
         text = hit.chunk.text
-        section = _WEIGHTS["section"] * section_fit(aspects, hit.chunk.section_path)
+        # the sections of a procedure asked (所需材料) of the topic's document, the best passage's
+        topic = hit.chunk.doc == hits[0].chunk.doc
+        in_section = section_fit(aspects, hit.chunk.section_path, headings) if topic else 0.0
+        section = _WEIGHTS["section"] * in_section
         before = 0  # the context of a sentence: the previous one and any headings after it
         for start, end in sentences(text):
             sentence = text[start:end].lower()

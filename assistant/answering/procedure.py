@@ -21,14 +21,15 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
-from ..documents.headings import heading_kind
+from ..documents.headings import heading_kind, heading_label
 from ..documents.sentences import under_heading
 from ..index import Store
 from ..types import Answer, Chunk, Hit, content_hash
@@ -116,25 +117,65 @@ def heading_aspects(label: str) -> frozenset[Aspect]:
     return frozenset(a for a, w in wordings().items() if w.heading.search(label))
 
 
+def lead_aspects(line: str) -> frozenset[Aspect]:
+    """The aspects a heading line names. An article names one only by a lead-in: its first
+    clause ending in ：or 如下 (第十六条 申请办理市场主体登记，应当提交下列材料：, 第二十一条 申请…
+    应当同时符合下列条件：), not a rule that happens to say 材料 (第八条 …申请人材料齐全的,…。)."""
+    if heading_kind(line) != "article":
+        return heading_aspects(heading_label(line))
+    lead = re.split(r"[。：:；;]", line, maxsplit=1)[0]
+    introduces = line[len(lead) : len(lead) + 1] in ("：", ":") or lead.endswith("如下")
+    return heading_aspects(lead.strip()) if introduces else frozenset()
+
+
+# What each label of a document's section paths names (:func:`document_headings`).
+Headings = Mapping[str, frozenset[Aspect]]
+NO_HEADINGS: Headings = MappingProxyType({})
+
+
+@functools.lru_cache(maxsize=64)
+def document_headings(index: Store, doc: str) -> Headings:
+    """What each label of document ``doc``'s section paths names, read from its heading
+    lines (:func:`lead_aspects`): an article's label is cut at 24 characters, its lead-in
+    is not."""
+    headings: dict[str, frozenset[Aspect]] = {}
+    for chunk in document_chunks(index, doc):
+        labels = set(chunk.section_path)
+        for line in chunk.text.splitlines():
+            line = line.strip()
+            if line and (label := heading_label(line)) in labels:
+                headings[label] = headings.get(label, frozenset()) | lead_aspects(line)
+    return headings
+
+
+def document_chunks(index: Store, doc: str) -> list[Chunk]:
+    """The passages of document ``doc`` (its path in the index), in order."""
+    number = next(i for i, d in enumerate(index.documents) if d.path == doc)
+    return [index.chunk(int(r)) for r in np.flatnonzero(index.chunk_docs == number)]
+
+
 def answering(asked: Iterable[Aspect]) -> frozenset[Aspect]:
     """The aspects whose sections answer ``asked``: each, and those it is answered by."""
     table = wordings()
     return frozenset(a for aspect in asked for a in (aspect, *table[aspect].answered_by))
 
 
-def section_fit(asked: frozenset[Aspect], path: Sequence[str]) -> float:
+def section_fit(
+    asked: frozenset[Aspect], path: Sequence[str], headings: Headings = NO_HEADINGS
+) -> float:
     """How well a passage's section path says what is asked: 1 when a label names an asked
-    aspect, :data:`ANSWERING` when one names an aspect that answers it, else 0."""
+    aspect, :data:`ANSWERING` when one names an aspect that answers it, else 0 (the labels
+    read as ``headings`` has them, else by :func:`heading_aspects`)."""
     if not asked:
         return 0.0
-    named = frozenset(a for label in path for a in heading_aspects(label))
+    named = frozenset(a for label in path for a in _named(label, headings))
     if named & asked:
         return 1.0
     return ANSWERING if named & answering(asked) else 0.0
 
 
 def quoted_section(
-    chunk: Chunk, start: int, end: int, asked: frozenset[Aspect]
+    chunk: Chunk, start: int, end: int, asked: frozenset[Aspect], headings: Headings = NO_HEADINGS
 ) -> list[tuple[int, int]]:
     """The spans of ``chunk.text`` to quote for its sentence ``[start, end)`` when its
     section says what is asked: the list or the steps whole, under their heading
@@ -142,7 +183,7 @@ def quoted_section(
     :data:`LIST_CHARS` among those whose labels name the asked aspects, then those that
     answer them. Empty when no label of its path does."""
     trimmed: list[tuple[int, int]] = []
-    for depth in _depths(chunk.section_path, asked):
+    for depth in _depths(chunk.section_path, asked, headings):
         label = chunk.section_path[depth]
         spans, whole = under_heading(chunk.text, label, start, end, LIST_CHARS)
         if whole:
@@ -180,11 +221,10 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
     joined in one (the hit's scores kept): the widest that fits :data:`LIST_CHARS`;
     ``None`` when the passage is in no such section or is the section alone."""
     path = hit.chunk.section_path
-    depths = _depths(path, asked)
+    depths = _depths(path, asked, document_headings(index, hit.chunk.doc))
     if not depths:
         return None
-    number = next(i for i, d in enumerate(index.documents) if d.path == hit.chunk.doc)
-    chunks = [index.chunk(int(r)) for r in np.flatnonzero(index.chunk_docs == number)]
+    chunks = document_chunks(index, hit.chunk.doc)
     at = next((i for i, c in enumerate(chunks) if c.id == hit.chunk.id), None)
     if at is None:
         return None
@@ -219,24 +259,27 @@ def _joined(chunks: list[Chunk], path: tuple[str, ...]) -> Chunk:
     )
 
 
-def _depths(path: Sequence[str], asked: frozenset[Aspect]) -> list[int]:
+def _depths(path: Sequence[str], asked: frozenset[Aspect], headings: Headings) -> list[int]:
     """Where in ``path`` the labels naming an asked aspect are, outermost first, then
     those naming an aspect that answers it."""
     wanted = answering(asked)
-    named = [i for i, label in enumerate(path) if heading_aspects(label) & asked]
+    named = [i for i, label in enumerate(path) if _named(label, headings) & asked]
     return named + [
-        i for i, label in enumerate(path) if i not in named and heading_aspects(label) & wanted
+        i for i, label in enumerate(path) if i not in named and _named(label, headings) & wanted
     ]
 
 
-def unlisted(
-    asked: frozenset[Aspect], sections: Iterable[Sequence[str]], quoted: str
-) -> list[Wording]:
-    """The asked aspects a document does not list: no section of it (``sections``, its
-    passages' section paths) is headed by one, and the ``quoted`` answer does not state
-    it either (only aspects with :attr:`Wording.said` words)."""
+def _named(label: str, headings: Headings) -> frozenset[Aspect]:
+    """What ``label`` names: as ``headings`` has it, else by :func:`heading_aspects`."""
+    found = headings.get(label)
+    return heading_aspects(label) if found is None else found
+
+
+def unlisted(asked: frozenset[Aspect], named: frozenset[Aspect], quoted: str) -> list[Wording]:
+    """The asked aspects a document does not list: none of its sections is headed by one
+    (``named``: what its headings name) and the ``quoted`` answer does not state it either
+    (only aspects with :attr:`Wording.said` words)."""
     table = wordings()
-    named = frozenset(a for path in sections for label in path for a in heading_aspects(label))
     return [
         table[a]
         for a in sorted(asked)
@@ -251,10 +294,11 @@ def unlisted_note(index: Store, reply: Answer, asked: frozenset[Aspect]) -> str:
     if not asked or reply.direct is None:
         return ""
     doc = reply.citations[reply.direct.marker - 1].chunk
-    number = next(i for i, d in enumerate(index.documents) if d.path == doc.doc)
-    sections = [
-        index.chunk(int(r)).section_path for r in np.flatnonzero(index.chunk_docs == number)
-    ]
+    headings = document_headings(index, doc.doc)
+    named = frozenset(
+        a for c in document_chunks(index, doc.doc) for label in c.section_path
+        for a in _named(label, headings)
+    )  # fmt: skip
     quoted = "".join(
         hit.chunk.text[q.start : q.end]
         for marker, hit in enumerate(reply.citations, 1)
@@ -262,5 +306,5 @@ def unlisted_note(index: Store, reply: Answer, asked: frozenset[Aspect]) -> str:
         for q in (*reply.quoted(marker), reply.direct)
         if q.marker == marker
     )
-    missing = unlisted(asked, sections, quoted)
+    missing = unlisted(asked, named, quoted)
     return f"《{doc.source.title}》未列出{'、'.join(w.name for w in missing)}" if missing else ""

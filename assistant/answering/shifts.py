@@ -32,10 +32,10 @@ from ..types import Validity
 from .ages import age_fit, asked_age
 from .kinds import Asked
 from .place import Coverage
-from .procedure import asked_aspects, section_fit
+from .procedure import asked_aspects, document_headings, section_fit
 
 AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
-PROCEDURE_DOCS = 3  # the sections of a procedure (所需材料, 办理流程) of the best documents
+PROCEDURE_DOCS = 1  # the sections of a procedure (所需材料, 办理流程) of the best document
 
 
 class Shifts:
@@ -94,17 +94,22 @@ class Shifts:
         """``scores`` with the passages whose section headings say what of a procedure
         ``question`` asks (要带什么材料 → 五、所需材料; :func:`.procedure.section_fit`) raised
         by ``procedure_weight`` standard deviations — within the :data:`PROCEDURE_DOCS`
-        best documents, the question's topic."""
+        best documents, the question's topic (another document's 所需材料 is not its)."""
         asked = asked_aspects(question)
         weight = self.settings.procedure_weight
         if not asked or not weight or len(rows) < 2:
             return scores
         docs = self.index.chunk_docs[rows]
         ranked = docs[np.argsort(-scores, kind="stable")].tolist()
-        top = list(dict.fromkeys(ranked))[:PROCEDURE_DOCS]
+        top = {
+            doc: document_headings(self.index, self.index.documents[doc].path)
+            for doc in list(dict.fromkeys(ranked))[:PROCEDURE_DOCS]
+        }
         fits = np.array(
             [
-                section_fit(asked, self.index.chunk(row).section_path) if doc in top else 0.0
+                section_fit(asked, self.index.chunk(row).section_path, top[doc])
+                if doc in top
+                else 0.0
                 for row, doc in zip(rows, docs.tolist(), strict=True)
             ]
         )
