@@ -39,17 +39,8 @@ from .conversation import search_in_conversation
 from .filtered import outside
 from .kinds import Asked
 from .place import Coverage, place_reason
-from .procedure import (
-    NO_HEADINGS,
-    Aspect,
-    Headings,
-    asked_aspects,
-    document_headings,
-    quoted_section,
-    section_fit,
-    unlisted_note,
-    whole_sections,
-)
+from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit, unlisted_note
+from .procedure import asked_in as procedure_asked
 from .question import Question
 from .search import Filters, Searcher
 
@@ -278,12 +269,8 @@ def answer(
     elif usable := can_answer(hits):
         # 要带什么材料: the whole section headed 所需材料 (see .procedure), when one was found
         on = searcher.settings.procedure_weight > 0
-        aspects = asked_aspects(asked) if on else frozenset()
-        usable = whole_sections(searcher.index, usable, aspects)
+        aspects, usable, headings = procedure_asked(searcher.index, asked, usable, on)
         similarity = sentence_similarity(searcher, query, usable)
-        headings = (
-            document_headings(searcher.index, usable[0].chunk.doc) if aspects else NO_HEADINGS
-        )
         reply = about(searcher, searcher.named(query), asked) or compose(
             asked, usable, searcher.index.tokenizer, similarity, aspects, headings
         )

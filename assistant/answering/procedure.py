@@ -192,6 +192,19 @@ def quoted_section(
     return trimmed
 
 
+def asked_in(
+    index: Store, question: str, hits: list[Hit], on: bool = True
+) -> tuple[frozenset[Aspect], list[Hit], Headings]:
+    """What of a procedure ``question`` asks (nothing when not ``on``), ``hits`` with their
+    sections whole (:func:`whole_sections`), and what the labels of the topic's document —
+    the first hit's — name (:func:`document_headings`)."""
+    asked = asked_aspects(question) if on else frozenset()
+    if not asked or not hits:
+        return asked, hits, NO_HEADINGS
+    hits = whole_sections(index, hits, asked)
+    return asked, hits, document_headings(index, hits[0].chunk.doc)
+
+
 def whole_sections(index: Store, hits: list[Hit], asked: frozenset[Aspect]) -> list[Hit]:
     """``hits`` with each passage of a section headed by what is asked replaced by the whole
     section, its passages joined (:func:`section_of`): a list whose items chunking split
