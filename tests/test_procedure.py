@@ -99,6 +99,7 @@ def test_heading_names_its_aspect(label: str, aspects: set[Aspect]) -> None:
         ("交上去以后多久能批下来", {Aspect.TIME_LIMIT}),
         ("审核要几个工作日", {Aspect.TIME_LIMIT}),
         ("创业补贴每人多少钱", set()),
+        ("这个办法从哪天开始实行，到哪天失效？", set()),  # 哪天 asks for a date, not a place
     ],
 )
 def test_question_asks_an_aspect(question: str, aspects: set[Aspect]) -> None:

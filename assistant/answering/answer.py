@@ -80,14 +80,16 @@ OTHERS = 0.65  # another passage's sentence is quoted too when it scores this sh
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a hit, with its score for the question and how much of what is
-    asked it holds (:meth:`.kinds.Asked.fit`)."""
+    """A sentence of a hit, with its score for the question, how much of what is asked
+    it holds (:meth:`.kinds.Asked.fit`) and the part of its score that its section, headed
+    by the procedure asked (所需材料), gives."""
 
     hit: int
     start: int
     end: int
     score: float
     fit: float = 0.0
+    section: float = 0.0
 
 
 def named_bodies(question: str) -> list[str]:
@@ -359,7 +361,7 @@ def _candidates(
                 + _WEIGHTS["age"] * age_fit(age, text[start:end])
                 + section
             )
-            candidates.append(Candidate(rank, start, end, score, fit))
+            candidates.append(Candidate(rank, start, end, score, fit, section))
             before = start
     return candidates
 
@@ -423,8 +425,11 @@ def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> li
     one that opens a list (…提交下列材料：) comes with its items."""
     chosen: list[Candidate] = []
     seen = {_key(hits, best)}
-    for c in sorted(candidates, key=lambda c: -c.score):
-        if len(chosen) == MAX_SENTENCES - 1 or c.score < OTHERS * best.score:
+    # nearly as good for the question itself, whatever the procedure's section gave
+    for c in sorted(candidates, key=lambda c: c.section - c.score):
+        if len(chosen) == MAX_SENTENCES - 1 or c.score - c.section < OTHERS * (
+            best.score - best.section
+        ):
             break
         if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
             continue
