@@ -24,6 +24,7 @@ from assistant.answering.procedure import (
 )
 from assistant.answering.render import as_html, as_json, as_text, body
 from assistant.answering.search import Searcher
+from assistant.documents.sentences import under_heading
 from assistant.index import build
 from assistant.settings import Settings
 
@@ -123,6 +124,25 @@ def test_a_documents_headings_are_read_from_its_lines(pages: Settings) -> None:
     assert headings["六、办理时限"] == {Aspect.TIME_LIMIT}
     assert headings["二、受理条件"] == {Aspect.CONDITIONS}
     assert not headings["3.参保人的社会保障卡"]
+
+
+GUIDE = (
+    "四、基本流程\n申请人提交申请。\n"
+    "五、所需材料\n（一）必需材料\n1.待遇申报表。\n2.退休时间申请书。\n（二）其他材料\n1.委托书。\n"
+    "六、办理时限\n10个工作日。"
+)
+
+
+def test_a_section_is_quoted_from_its_heading_to_the_next_of_its_level() -> None:
+    item = GUIDE.index("2.退休时间申请书。")
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 1000)
+    assert whole and len(spans) == 1
+    quoted = GUIDE[spans[0][0] : spans[0][1]]
+    assert quoted.startswith("五、所需材料") and quoted.endswith("1.委托书。")
+    # too long for the limit: the heading, then the item's own clause
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 30)
+    assert not whole and GUIDE[spans[0][0] : spans[0][1]] == "五、所需材料"
+    assert "2.退休时间申请书。" in GUIDE[spans[-1][0] : spans[-1][1]]
 
 
 def test_where_is_answered_by_the_steps_too() -> None:
