@@ -74,6 +74,8 @@ def unlisting(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> 
         ("三、受理单位", {Aspect.PLACE}),
         ("七、办事窗口", {Aspect.PLACE}),
         ("二、申报渠道", {Aspect.PLACE, Aspect.STEPS}),
+        ("1.网上申请", {Aspect.PLACE}),
+        ("（二）现场办理", {Aspect.PLACE}),
         ("六、办理时限", {Aspect.TIME_LIMIT}),
         # not headings of a procedure
         ("三、分配原则", set()),
@@ -148,7 +150,7 @@ def test_a_section_is_quoted_from_its_heading_to_the_next_of_its_level() -> None
 def test_where_is_answered_by_the_steps_too() -> None:
     place = frozenset({Aspect.PLACE})
     assert section_fit(place, ("五、办理地点",)) == 1.0
-    assert 0 < section_fit(place, ("四、办理流程", "1.网上申请")) < 1.0
+    assert 0 < section_fit(place, ("四、办理流程", "1.提交申请")) < 1.0
     assert section_fit(place, ("五、所需材料",)) == 0.0
     assert section_fit(frozenset(), ("五、办理地点",)) == 0.0
 
