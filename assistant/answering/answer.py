@@ -68,7 +68,7 @@ _WEIGHTS = {
     "kind": 0.3,
     "dense": 0.5,
     "age": 1.0,
-    "section": 0.4,
+    "section": 0.8,
 }
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
