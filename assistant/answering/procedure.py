@@ -206,13 +206,17 @@ def asked_in(
 
 
 def whole_sections(index: Store, hits: list[Hit], asked: frozenset[Aspect]) -> list[Hit]:
-    """``hits`` with each passage of a section headed by what is asked replaced by the whole
-    section, its passages joined (:func:`section_of`): a list whose items chunking split
-    (五、所需材料 › （一）必需材料 › 1.… / 2.… / 3.…) is quoted whole. A passage inside
-    a section already there is left out."""
-    if not asked:
+    """``hits`` with each passage of the topic's document (the first hit's) in a section
+    headed by what is asked replaced by the whole section, its passages joined
+    (:func:`section_of`): a list whose items chunking split (五、所需材料 › （一）必需材料 ›
+    1.… / 2.… / 3.…) is quoted whole. Another document's sections stay as they are; a
+    passage inside a section already there is left out."""
+    if not asked or not hits:
         return hits
-    joined = [section_of(index, hit, asked) or hit for hit in hits]
+    topic = hits[0].chunk.doc
+    joined = [
+        (section_of(index, hit, asked) if hit.chunk.doc == topic else None) or hit for hit in hits
+    ]
     kept: list[Hit] = []
     for hit in joined:
         c = hit.chunk
