@@ -180,8 +180,10 @@ def test_a_materials_question_quotes_the_whole_list_under_its_heading(pages: Set
     assert -1 not in at, said
     assert at == sorted(at), said
     assert not reply.unlisted
-    cited = reply.citations[reply.direct.marker - 1].chunk
+    hit = reply.citations[reply.direct.marker - 1]
+    cited = hit.chunk
     assert cited.doc == PENSION and cited.section == "五、所需材料"
+    assert hit.row is None  # passages joined: no stored sentence vectors of one row apply
     assert "五、所需材料" in as_text(reply)
 
 

@@ -254,7 +254,8 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
             last += 1
         if first == last or chunks[last].end - chunks[first].start > LIST_CHARS:
             continue
-        return replace(hit, chunk=_joined(chunks[first : last + 1], prefix))
+        # no row: its sentences are not the stored ones of any passage (embedded when asked)
+        return replace(hit, chunk=_joined(chunks[first : last + 1], prefix), row=None)
     return None
 
 
