@@ -53,6 +53,11 @@ class Settings:
             holds the kind of answer the question asks for (an amount for 多少钱, a
             date for 哪天, 证件 for 带什么证件; see :mod:`assistant.answering.search`;
             0 = off).
+        procedure_weight: A question that asks how, where, what materials, what conditions
+            or how long (:mod:`assistant.answering.procedure`) raises the passages of its
+            topic's documents whose section headings say it (所需材料, 办理流程) by this many
+            standard deviations of the candidates' scores, and its answer quotes that
+            section's list whole (0 = off, both).
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.
@@ -125,6 +130,7 @@ class Settings:
     top_k: int = 5
     unit_weight: float = 0.5
     answer_weight: float = 1.0
+    procedure_weight: float = 1.0
     dense_weight: float = 1.0
     bm25_weight: float = 0.5
     rrf_k: int = 60

@@ -377,6 +377,9 @@ class Answer:
         note: Why a configured model's answer is not shown (未采用模型回答：…, 模型回答超时…).
         kind: What the question asks for (``amount``, ``time``, ``condition`` …; see
             :mod:`assistant.answering.kinds`); empty when not found.
+        unlisted: What of the procedure asked the document answered from does not list
+            (《…》未列出所需材料; :mod:`assistant.answering.procedure`), said under the
+            direct answer; empty otherwise.
     """
 
     question: str
@@ -389,6 +392,7 @@ class Answer:
     kind: str = ""
     generated: str = ""
     note: str = ""
+    unlisted: str = ""
 
     @property
     def answered_by(self) -> str:

@@ -93,8 +93,8 @@ def test_json_shape_of_ask() -> None:
     reply = Answer("q", True, (hit(),), (quote("2017年安排专项经费401万元。"),))
     data = as_json(reply)
     assert list(data) == [
-        "question", "understood", "found", "kind", "answered_by", "note", "direct", "answer",
-        "validity_notes", "citations",
+        "question", "understood", "found", "kind", "answered_by", "note", "unlisted", "direct",
+        "answer", "validity_notes", "citations",
     ]  # fmt: skip
     assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
     assert data["citations"][0]["validity"] == "未注明" and data["validity_notes"] == []

@@ -39,6 +39,8 @@ from .conversation import search_in_conversation
 from .filtered import outside
 from .kinds import Asked
 from .place import Coverage, place_reason
+from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit, unlisted_note
+from .procedure import asked_in as procedure_asked
 from .question import Question
 from .search import Filters, Searcher
 
@@ -66,6 +68,7 @@ _WEIGHTS = {
     "kind": 0.3,
     "dense": 0.5,
     "age": 1.0,
+    "section": 0.8,
 }
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
@@ -77,14 +80,16 @@ OTHERS = 0.65  # another passage's sentence is quoted too when it scores this sh
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a hit, with its score for the question and how much of what is
-    asked it holds (:meth:`.kinds.Asked.fit`)."""
+    """A sentence of a hit, with its score for the question, how much of what is asked
+    it holds (:meth:`.kinds.Asked.fit`) and the part of its score that its section, headed
+    by the procedure asked (所需材料), gives."""
 
     hit: int
     start: int
     end: int
     score: float
     fit: float = 0.0
+    section: float = 0.0
 
 
 def named_bodies(question: str) -> list[str]:
@@ -161,6 +166,8 @@ def compose(
     hits: list[Hit],
     terms: Callable[[str], list[str]],
     similarity: Similarity | None = None,
+    aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
 ) -> Answer:
     """The direct answer — the one sentence that best answers ``question`` — and its clause.
 
@@ -176,15 +183,22 @@ def compose(
         terms: Splits text into search terms (the index's tokenizer).
         similarity: The dense similarity of each sentence (its span in its hit) to
             the question (:func:`sentence_similarity`); ``None`` leaves it out.
+        aspects: What of a procedure the question asks (:mod:`.procedure`): the sentences
+            of sections headed by it gain, and the direct answer's list or steps are
+            quoted whole under their heading (:func:`.procedure.quoted_section`).
+        headings: What the labels of the topic document's section paths name
+            (:func:`.procedure.document_headings`; by their words alone when empty).
     """
     asks = Asked.of(question)
-    candidates = _candidates(question, hits, terms, asks)
+    candidates = _candidates(question, hits, terms, asks, aspects, headings)
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
     best = _direct(candidates, hits, asks)
     text = hits[best.hit].chunk.text
-    start, end = clause(text, best.start, best.end)
-    chosen = [] if (start, end) == (best.start, best.end) else [replace(best, start=start, end=end)]
+    chunk = hits[best.hit].chunk
+    spans = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
+    spans = spans or [clause(text, best.start, best.end)]
+    chosen = [replace(best, start=a, end=b) for a, b in spans if (a, b) != (best.start, best.end)]
     chosen += _others(candidates, hits, best)
     markers: dict[int, int] = {best.hit: 1}
     for c in chosen:
@@ -255,10 +269,14 @@ def answer(
     if scoped := outside(searcher, query, hits, filters, k, can_answer):  # the filters' doing
         reply = replace(not_found(asked, scoped.hits), reason=scoped.reason)
     elif usable := can_answer(hits):
+        # 要带什么材料: the whole section headed 所需材料 (see .procedure), when one was found
+        on = searcher.settings.procedure_weight > 0
+        aspects, usable, headings = procedure_asked(searcher.index, asked, usable, on)
         similarity = sentence_similarity(searcher, query, usable)
         reply = about(searcher, searcher.named(query), asked) or compose(
-            asked, usable, searcher.index.tokenizer, similarity
+            asked, usable, searcher.index.tokenizer, similarity, aspects, headings
         )
+        reply = replace(reply, unlisted=unlisted_note(searcher.index, reply, aspects))
         reply = _with_model(searcher.settings, reply, usable, history, on_text)
     elif (named := searcher.named(query)).refused:  # only 文号 that no document has
         reply = replace(not_found(asked, []), reason=named.reason())
@@ -299,6 +317,8 @@ def _candidates(
     hits: list[Hit],
     terms: Callable[[str], list[str]],
     asks: Asked,
+    aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
 ) -> list[Candidate]:
     """Every sentence of every hit, scored.
 
@@ -306,8 +326,10 @@ def _candidates(
     terms and numbers weigh more), the share of its character bigrams (robust to
     word-splitting differences such as 救助金/救助), the share of its terms in the
     sentence with its context (title, section path, previous sentence), the
-    passage's rank, and how much of what the question asks for the sentence holds
-    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否).
+    passage's rank, how much of what the question asks for the sentence holds
+    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否), and
+    whether its section is headed by the procedure ``aspects`` asked (所需材料 for 要带什么)
+    in the topic's document (the first passage's).
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
@@ -320,6 +342,10 @@ def _candidates(
     candidates = []
     for rank, hit in enumerate(hits):
         text = hit.chunk.text
+        # the sections of a procedure asked (所需材料) of the topic's document, the best passage's
+        topic = hit.chunk.doc == hits[0].chunk.doc
+        in_section = section_fit(aspects, hit.chunk.section_path, headings) if topic else 0.0
+        section = _WEIGHTS["section"] * in_section
         before = 0  # the context of a sentence: the previous one and any headings after it
         for start, end in sentences(text):
             sentence = text[start:end].lower()
@@ -333,8 +359,9 @@ def _candidates(
                 + _WEIGHTS["rank"] / (rank + 1)
                 + _WEIGHTS["kind"] * fit
                 + _WEIGHTS["age"] * age_fit(age, text[start:end])
+                + section
             )
-            candidates.append(Candidate(rank, start, end, score, fit))
+            candidates.append(Candidate(rank, start, end, score, fit, section))
             before = start
     return candidates
 
@@ -398,8 +425,11 @@ def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> li
     one that opens a list (…提交下列材料：) comes with its items."""
     chosen: list[Candidate] = []
     seen = {_key(hits, best)}
-    for c in sorted(candidates, key=lambda c: -c.score):
-        if len(chosen) == MAX_SENTENCES - 1 or c.score < OTHERS * best.score:
+    # nearly as good for the question itself, whatever the procedure's section gave
+    for c in sorted(candidates, key=lambda c: c.section - c.score):
+        if len(chosen) == MAX_SENTENCES - 1 or c.score - c.section < OTHERS * (
+            best.score - best.section
+        ):
             break
         if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
             continue

@@ -141,6 +141,8 @@ def body(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
     if not reply.found:
         return reply.reason + "。" + (f"\n\n{nearest(reply)}" if reply.citations else "")
     lines = [f"{line} [{marker}]" for marker, line in said(reply)]
+    if reply.unlisted:
+        lines.insert(0, f"（{reply.unlisted}。）")
     if reply.direct is not None:
         lines.insert(0, f"{direct_line(reply, emphasize)} [{reply.direct.marker}]")
     if reply.generated:  # the model's answer first, the quotes it was checked against under it
@@ -216,6 +218,7 @@ def as_json(reply: Answer) -> dict[str, Any]:
         "kind": reply.kind,
         "answered_by": reply.answered_by,
         "note": reply.note,
+        "unlisted": reply.unlisted,
         "direct": direct_line(reply),
         "answer": as_text(reply),
         "validity_notes": validity_notes(reply),
@@ -253,7 +256,10 @@ def as_html(reply: Answer) -> str:
         line = direct_line(reply, lambda figure: f"\0{figure}\1")
         strong = escape(line).replace("\0", "<strong>").replace("\1", "</strong>")
         marker = f'<span class="marker">[{reply.direct.marker}]</span>'
-        body = f'<p class="direct">{strong} {marker}</p>' + (
+        unlisted = (
+            f'<p class="unlisted">（{escape(reply.unlisted)}。）</p>' if reply.unlisted else ""
+        )
+        body = f'<p class="direct">{strong} {marker}</p>{unlisted}' + (
             f'<p class="clause">{body}</p>' if body else ""
         )
     else:

@@ -37,6 +37,11 @@ words of an answer for a question without those — 材料, 身份证 for 带什
 for 去哪办, 失效 for 还有效吗 (:class:`.kinds.Asked`) — gets ``settings.answer_weight``
 added to its fused score for each, so among passages on the topic the one that can
 answer ranks first.
+
+Procedures: a question of how, where, what materials, what conditions or how long raises
+the passages of its topic's documents whose section headings say it (所需材料, 办理流程;
+:mod:`.procedure`, ``settings.procedure_weight``), and :meth:`Searcher.search` returns a
+passage of such a section as the whole section, its passages joined.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from ..types import DocumentInfo, Hit
 from .mentions import Mentions
 from .named import Named, resolve
 from .place import Coverage
+from .procedure import asked_aspects, whole_sections
 from .question import Question
 from .shifts import Shifts
 
@@ -174,7 +180,13 @@ class Searcher:
         Raises:
             ValueError: Empty or over-long question, or an unknown mode.
         """
-        return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
+        k = k or self.settings.top_k
+        asked = asked_aspects(Question.parse(question).text)
+        if not asked or not self.settings.procedure_weight:
+            return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
+        # 要带什么材料: a passage of a section headed 所需材料 comes as the whole section
+        ranked = self.rank(question, 2 * k, mode, filters, place=place)
+        return whole_sections(self.index, [self.hit(r) for r in ranked], asked)[:k]
 
     def unmentioned(self, question: str | Question) -> list[str]:
         """The question's terms and services that no document covers: 结婚登记, 高温补贴,
@@ -271,6 +283,7 @@ class Searcher:
                 scores = self.shifts.by_place(question, rows, scores)
             if self.settings.age_shift:
                 scores = self.shifts.by_age(question, rows, scores)
+            scores = self.shifts.by_procedure(question, rows, scores)
             if self.settings.outdated_penalty:
                 scores = self.shifts.by_validity(rows, scores)
             ranked = [replace(r, score=float(s)) for r, s in zip(ranked, scores, strict=True)]

@@ -8,10 +8,12 @@ the documents' places and validity) and moves the candidates' scores:
   :mod:`.search`);
 - :meth:`~Shifts.by_place`: the places the question names (:meth:`.place.Coverage.shifts`);
 - :meth:`~Shifts.by_age`: the age it gives (我妈70了) against the passages' age brackets;
+- :meth:`~Shifts.by_procedure`: the procedure it asks for (要带什么材料) against the passages'
+  section headings (所需材料; :mod:`.procedure`);
 - :meth:`~Shifts.by_validity`: expired and repealed documents go down
   (``settings.outdated_penalty``).
 
-The last three move scores by a number of standard deviations of the candidates'
+The last four move scores by a number of standard deviations of the candidates'
 scores, so they weigh the same whatever the fusion's scale.
 """
 
@@ -30,8 +32,10 @@ from ..types import Validity
 from .ages import age_fit, asked_age
 from .kinds import Asked
 from .place import Coverage
+from .procedure import asked_aspects, document_headings, section_fit
 
 AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
+PROCEDURE_DOCS = 1  # the sections of a procedure (所需材料, 办理流程) of the best document
 
 
 class Shifts:
@@ -85,6 +89,31 @@ class Shifts:
         fits = np.array([age_fit(age, self.index.chunk(row).text) for row in rows])
         fits[(fits > 0) & ~np.isin(docs, list(top))] = 0.0  # another topic's bracket
         return scores + self.settings.age_shift * float(np.std(scores)) * fits
+
+    def by_procedure(self, question: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
+        """``scores`` with the passages whose section headings say what of a procedure
+        ``question`` asks (要带什么材料 → 五、所需材料; :func:`.procedure.section_fit`) raised
+        by ``procedure_weight`` standard deviations — within the :data:`PROCEDURE_DOCS`
+        best documents, the question's topic (another document's 所需材料 is not its)."""
+        asked = asked_aspects(question)
+        weight = self.settings.procedure_weight
+        if not asked or not weight or len(rows) < 2:
+            return scores
+        docs = self.index.chunk_docs[rows]
+        ranked = docs[np.argsort(-scores, kind="stable")].tolist()
+        top = {
+            doc: document_headings(self.index, self.index.documents[doc].path)
+            for doc in list(dict.fromkeys(ranked))[:PROCEDURE_DOCS]
+        }
+        fits = np.array(
+            [
+                section_fit(asked, self.index.chunk(row).section_path, top[doc])
+                if doc in top
+                else 0.0
+                for row, doc in zip(rows, docs.tolist(), strict=True)
+            ]
+        )
+        return scores + weight * float(np.std(scores)) * fits
 
     def by_validity(self, rows: list[int], scores: np.ndarray) -> np.ndarray:
         """``scores`` with the passages of expired or repealed documents lowered by

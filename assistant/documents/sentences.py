@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .headings import LABEL_CHARS, heading_kind
+from .headings import LABEL_CHARS, LEVELS, heading_kind, heading_label, is_part_title, starts_part
 
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
@@ -111,6 +111,50 @@ def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[
             break
         first = i
     return lines[first][0], lines[last][1]
+
+
+def under_heading(
+    text: str, label: str, start: int, end: int, limit: int
+) -> tuple[list[tuple[int, int]], bool]:
+    """The spans that quote the section headed ``label`` (a section-path label, see
+    :func:`~.headings.heading_label`) around the sentence ``text[start:end]``, and whether
+    they quote it whole.
+
+    Whole: its heading line (when ``text`` has it) and every line after it, items in order,
+    up to the next heading of the same or a higher level (一、 ends at 二、, 第十六条 at
+    第十七条; an unnumbered heading at the next part title), when that fits in ``limit``
+    characters. Otherwise the heading line and the sentence's :func:`clause`.
+    """
+    lines = _lines(text)
+    at = next((i for i, (a, b) in enumerate(lines) if a <= start < b), None)
+    if at is None:
+        return [clause(text, start, end)], False
+    head = next((i for i in range(at, -1, -1) if heading_label(_at(text, lines[i])) == label), None)
+    kind = heading_kind(label)
+    stop = len(lines)
+    for i in range(at + 1, len(lines)):
+        line = _at(text, lines[i])
+        if kind is not None:
+            other = heading_kind(line)
+            if other is not None and LEVELS[other] <= LEVELS[kind]:
+                stop = i
+                break
+        elif starts_part(line) or (
+            i + 1 < len(lines) and is_part_title(line, _at(text, lines[i + 1]))
+        ):
+            stop = i
+            break
+    first = head if head is not None else 0
+    if lines[stop - 1][1] - lines[first][0] <= limit:
+        return [(lines[first][0], lines[stop - 1][1])], True
+    a, b = clause(text, start, end)
+    if head is not None and lines[head][1] < a:
+        return [lines[head], (a, b)], False
+    return [(min(a, lines[head][0]) if head is not None else a, b)], False
+
+
+def _at(text: str, span: tuple[int, int]) -> str:
+    return text[span[0] : span[1]]
 
 
 _ITEMS = frozenset({"paren_cn", "arabic", "paren_arabic", "circled", "shi"})

@@ -1,0 +1,213 @@
+"""Procedure questions answered from the procedure: the sections whose headings say it.
+
+Real pages of ../shared/corpus, indexed with the ``hash`` embedder; the questions are
+paraphrases of what residents ask, not the evaluation sets' own.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.answer import answer
+from assistant.answering.procedure import (
+    Aspect,
+    asked_aspects,
+    document_headings,
+    heading_aspects,
+    lead_aspects,
+    section_fit,
+    wordings,
+)
+from assistant.answering.render import as_html, as_json, as_text, body
+from assistant.answering.search import Searcher
+from assistant.documents.sentences import under_heading
+from assistant.index import build
+from assistant.settings import Settings
+
+from .conftest import hash_settings
+
+PENSION = "23_企业职工基本养老金申领详解_2025.html"  # 五、所需材料 › （一）必需材料 › 1. 2. 3.
+START_UP = "16_一次性创业补贴_市人社局.html"  # 补贴条件, 补贴标准: no materials listed
+SOCIAL_CARD = "22_怎么申领广州市社会保障卡_2026.html"
+ASSISTANCE = "26_最低生活保障及相关社会救助标准通知_穗民规字2025-2号.html"  # standards only
+
+
+def indexed(folder: Path, shared_corpus: Path, *names: str) -> Settings:
+    """``names`` of the shared corpus's pages, indexed with the ``hash`` embedder."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name in names:
+        shutil.copy(shared_corpus / "html" / name, corpus / name)
+    settings = hash_settings(corpus, min_score=0.0)
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Settings:
+    """A page with a materials section and one with 申领方法 steps."""
+    return indexed(tmp_path_factory.mktemp("procedure"), shared_corpus, PENSION, SOCIAL_CARD)
+
+
+@pytest.fixture(scope="module")
+def unlisting(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Settings:
+    """Pages that list no materials: subsidies' conditions and standards."""
+    return indexed(tmp_path_factory.mktemp("unlisting"), shared_corpus, START_UP, ASSISTANCE)
+
+
+@pytest.mark.parametrize(
+    ("label", "aspects"),
+    [
+        ("五、所需材料", {Aspect.MATERIALS}),
+        ("（二）其他特殊情形所需材料", {Aspect.MATERIALS}),
+        ("第十六条 申请办理市场主体登记，应当提交下列材料", {Aspect.MATERIALS}),
+        ("二、受理条件", {Aspect.CONDITIONS}),
+        ("一、办理对象", {Aspect.CONDITIONS}),
+        ("一、领取失业保险金需要符合什么条件？", {Aspect.CONDITIONS}),
+        ("四、基本流程", {Aspect.STEPS}),
+        ("第二十五条公共租赁住房保障的申请、审核程序如下", {Aspect.STEPS}),
+        ("六、申领程序", {Aspect.STEPS}),
+        ("三、受理单位", {Aspect.PLACE}),
+        ("七、办事窗口", {Aspect.PLACE}),
+        ("二、申报渠道", {Aspect.PLACE, Aspect.STEPS}),
+        ("1.网上申请", {Aspect.PLACE}),
+        ("（二）现场办理", {Aspect.PLACE}),
+        ("六、办理时限", {Aspect.TIME_LIMIT}),
+        # not headings of a procedure
+        ("三、分配原则", set()),
+        ("第二章 规划与建设", set()),
+        # an article's opening words cut at the label's length are a sentence, not a heading
+        ("第八条 申请急难型临时救助,申请人材料齐全、符…", set()),
+        ("第六条 凡认为符合临时救助条件的城乡居民可向户…", set()),
+    ],
+)
+def test_heading_names_its_aspect(label: str, aspects: set[Aspect]) -> None:
+    assert heading_aspects(label) == aspects
+
+
+@pytest.mark.parametrize(
+    ("question", "aspects"),
+    [
+        ("办社保卡需要带哪些证件？", {Aspect.MATERIALS}),
+        ("申请廉租房得准备啥资料", {Aspect.MATERIALS}),
+        ("什么条件才能领创业补贴？", {Aspect.CONDITIONS}),
+        ("哪些人可以申请住房补贴", {Aspect.CONDITIONS}),
+        ("护理保险怎么申请", {Aspect.STEPS}),
+        ("居住证在哪里办", {Aspect.PLACE}),
+        ("网上从哪进去申报", {Aspect.PLACE}),
+        ("交上去以后多久能批下来", {Aspect.TIME_LIMIT}),
+        ("审核要几个工作日", {Aspect.TIME_LIMIT}),
+        ("创业补贴每人多少钱", set()),
+        ("这个办法从哪天开始实行，到哪天失效？", set()),  # 哪天 asks for a date, not a place
+    ],
+)
+def test_question_asks_an_aspect(question: str, aspects: set[Aspect]) -> None:
+    assert asked_aspects(question) == aspects
+
+
+def test_an_article_names_an_aspect_by_its_lead_in_only() -> None:
+    assert lead_aspects("第二十二条申请公共租赁住房保障应当同时符合下列条件：") == {
+        Aspect.CONDITIONS
+    }
+    assert lead_aspects("第二十五条公共租赁住房保障的申请、审核程序如下：") == {Aspect.STEPS}
+    # a rule that says 材料 in passing is not a list of materials
+    assert lead_aspects("第八条 申请急难型临时救助,申请人材料齐全、符合条件的,当场审批。") == set()
+    assert lead_aspects("五、所需材料") == {Aspect.MATERIALS}
+
+
+def test_a_documents_headings_are_read_from_its_lines(pages: Settings) -> None:
+    index = Searcher.open(pages).index
+    headings = document_headings(index, PENSION)
+    assert headings["五、所需材料"] == {Aspect.MATERIALS}
+    assert headings["六、办理时限"] == {Aspect.TIME_LIMIT}
+    assert headings["二、受理条件"] == {Aspect.CONDITIONS}
+    assert not headings["3.参保人的社会保障卡"]
+
+
+GUIDE = (
+    "四、基本流程\n申请人提交申请。\n"
+    "五、所需材料\n（一）必需材料\n1.待遇申报表。\n2.退休时间申请书。\n（二）其他材料\n1.委托书。\n"
+    "六、办理时限\n10个工作日。"
+)
+
+
+def test_a_section_is_quoted_from_its_heading_to_the_next_of_its_level() -> None:
+    item = GUIDE.index("2.退休时间申请书。")
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 1000)
+    assert whole and len(spans) == 1
+    quoted = GUIDE[spans[0][0] : spans[0][1]]
+    assert quoted.startswith("五、所需材料") and quoted.endswith("1.委托书。")
+    # too long for the limit: the heading, then the item's own clause
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 30)
+    assert not whole and GUIDE[spans[0][0] : spans[0][1]] == "五、所需材料"
+    assert "2.退休时间申请书。" in GUIDE[spans[-1][0] : spans[-1][1]]
+
+
+def test_where_is_answered_by_the_steps_too() -> None:
+    place = frozenset({Aspect.PLACE})
+    assert section_fit(place, ("五、办理地点",)) == 1.0
+    assert 0 < section_fit(place, ("四、办理流程", "1.提交申请")) < 1.0
+    assert section_fit(place, ("五、所需材料",)) == 0.0
+    assert section_fit(frozenset(), ("五、办理地点",)) == 0.0
+
+
+def test_a_bad_vocabulary_line_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "procedure.tsv"
+    header = "aspect\tname\tasked\theading\tsaid\tanswered_by\n"
+    bad.write_text(header + "papers\t材料\t材料\t材料\t\t\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第2行"):
+        wordings(bad)
+    assert set(wordings()) == set(Aspect)  # the shipped file has every aspect
+
+
+def test_a_materials_question_quotes_the_whole_list_under_its_heading(pages: Settings) -> None:
+    reply = answer(Searcher.open(pages), "退休了想领企业养老金，得交哪些材料？")
+    said = body(reply)
+    # the heading, then every item of the list, in order (the items are separate passages)
+    items = [
+        "五、所需材料",
+        "（一）必需材料",
+        "1.《企业职工基本养老保险待遇申报表》",
+        "2.《企业职工基本养老保险退休时间申请书》",
+        "3.参保人的社会保障卡",
+        "（二）其他特殊情形所需材料",
+    ]
+    at = [said.find(item) for item in items]
+    assert -1 not in at, said
+    assert at == sorted(at), said
+    assert not reply.unlisted
+    hit = reply.citations[reply.direct.marker - 1]
+    cited = hit.chunk
+    assert cited.doc == PENSION and cited.section == "五、所需材料"
+    assert hit.row is None  # passages joined: no stored sentence vectors of one row apply
+    assert "五、所需材料" in as_text(reply)
+
+
+def test_without_the_mechanism_one_item_is_quoted(pages: Settings) -> None:
+    off = Searcher.open(pages.with_(procedure_weight=0.0))
+    said = body(answer(off, "退休了想领企业养老金，得交哪些材料？"))
+    assert not all(item in said for item in ("1.《企业职工", "2.《企业职工", "3.参保人"))
+
+
+def test_a_document_without_materials_says_it_lists_none(unlisting: Settings) -> None:
+    reply = answer(Searcher.open(unlisting), "申请一次性创业资助要带什么材料？")
+    assert reply.found
+    assert reply.citations[reply.direct.marker - 1].chunk.doc == START_UP
+    assert reply.unlisted.endswith("未列出所需材料"), body(reply)
+    lines = body(reply).split("\n")
+    assert re.search(r"\[\d+\]$", lines[0])  # what the document does say comes first
+    assert lines[1] == f"（{reply.unlisted}。）"
+    assert as_json(reply)["unlisted"] == reply.unlisted
+    assert "未列出所需材料" in as_html(reply)
+
+
+def test_a_question_that_is_not_of_a_procedure_is_answered_as_before(unlisting: Settings) -> None:
+    question = "一次性创业资助的补贴标准是多少？"
+    on = answer(Searcher.open(unlisting), question)
+    off = answer(Searcher.open(unlisting.with_(procedure_weight=0.0)), question)
+    assert body(on) == body(off)
+    assert "10000元" in body(on)
