@@ -204,6 +204,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["hybrid"], help="also dense, bm25")
     parser.add_argument("--ablate", action="store_true", help="each mechanism off, alone")
     parser.add_argument("--system-only", action="store_true", help="no baseline rows")
+    parser.add_argument("--no-build", action="store_true", help="search the indexes as they are")
     parser.add_argument("--label", default="system", help="the name of the system's rows")
     parser.add_argument(
         "--sweep", action="store_true", help="refusal trade-off over all sets, by min_score"
@@ -227,12 +228,13 @@ def main() -> None:
                 backend=backend,
             )
             started = time.perf_counter()
-            report = build_when_free(settings)
-            print(
-                f"{name} / {backend}: {report.chunks} chunks ({report.embedded} embedded) "
-                f"in {time.perf_counter() - started:.0f} s; {len(questions)} questions",
-                flush=True,
-            )
+            if not args.no_build:
+                report = build_when_free(settings)
+                print(
+                    f"{name} / {backend}: {report.chunks} chunks ({report.embedded} embedded) "
+                    f"in {time.perf_counter() - started:.0f} s; {len(questions)} questions",
+                    flush=True,
+                )
             searcher = Searcher.open(settings)
 
             def score(label: str, searcher: Searcher, asked: list[dict[str, Any]]) -> None:
