@@ -161,7 +161,7 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
 
 
 # Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
-# fusion (answer types, ages, places, validity), and no conversation logic (a follow-up is
+# fusion (answer types, ages, places, validity, procedure sections), and no conversation logic (a follow-up is
 # asked glued: its earlier questions, then itself, as one query).
 BASELINE = {
     "expansion_weight": 0.0,
@@ -169,6 +169,7 @@ BASELINE = {
     "age_shift": 0.0,
     "place_shift": 0.0,
     "outdated_penalty": 0.0,
+    "procedure_weight": 0.0,
 }
 # --ablate: each mechanism switched off alone, the rest as shipped.
 ABLATIONS = {
@@ -177,6 +178,7 @@ ABLATIONS = {
     "no age shift": {"age_shift": 0.0},
     "no place shift": {"place_shift": 0.0},
     "no validity shift": {"outdated_penalty": 0.0},
+    "no procedure sections": {"procedure_weight": 0.0},
     "no titles": {"title_weight": 0.0},
     "no units": {"unit_weight": 0.0},
 }
