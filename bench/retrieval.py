@@ -161,8 +161,8 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
 
 
 # Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
-# fusion (answer types, ages, places, validity, procedure sections), and no conversation logic (a follow-up is
-# asked glued: its earlier questions, then itself, as one query).
+# fusion (answer types, ages, places, validity, procedure sections), and no conversation
+# logic (a follow-up is asked glued: its earlier questions, then itself, as one query).
 BASELINE = {
     "expansion_weight": 0.0,
     "answer_weight": 0.0,
