@@ -8,7 +8,8 @@ them by a logistic regression fitted with cross-validation on
 answerable questions and realistic unanswerable ones (``bench/relevance.py``: every dev
 set's questions on its own corpus, and each corpus's questions asked of the other
 corpus). Its coefficients and threshold are data, ``relevance.json`` beside this file,
-with what they were fitted on. Signals that depend on the corpus's size (the share of
+with what they were fitted on. A reading without content terms (要带啥？ asked alone) is
+about nothing and answers nothing. Signals that depend on the corpus's size (the share of
 terms no document holds, the best passage's lead over the others) were tried and left out:
 fitted on two corpora, they flipped sign between them. A question that names an indexed
 document (:mod:`.named`) is answerable from that document's passages.
@@ -149,15 +150,15 @@ class Relevance:
             return self._applying(query, hits)
         for reading in readings:
             kept = self._applying(reading, hits)
-            if kept and model.probability(self.signals(reading, hits)) >= model.threshold:
+            if not kept or not self._terms(reading):  # about nothing (要带啥？): no answer
+                continue
+            if model.probability(self.signals(reading, hits)) >= model.threshold:
                 return kept
         return []
 
     def signals(self, query: Question, hits: Sequence[Hit]) -> Signals:
         """The :class:`Signals` of ``query`` and the passages found for it."""
         from .answer import named_bodies
-        from .conversation import content_terms
-        from .kinds import question_kind
 
         searcher, text = self.searcher, query.text
         index = searcher.index
@@ -172,7 +173,7 @@ class Relevance:
             for h in read
         )
         wordings = index.vocabulary.wordings
-        terms = [t for t in content_terms(text, index.tokenizer) if question_kind(t) == "other"]
+        terms = self._terms(query)
         weights = [self._idf(t) for t in terms]
         total = sum(weights) or 1.0
         held = sum(w for t, w in zip(terms, weights, strict=True) if _said(t, context, wordings))
@@ -186,6 +187,15 @@ class Relevance:
             year=float(any(y not in context for y in years)),
             unmentioned=float(bool(searcher.unmentioned(query))),
         )
+
+    def _terms(self, query: Question) -> list[str]:
+        """The question's content terms, without those that say what kind of answer is
+        asked (材料, 条件: :func:`.kinds.question_kind`)."""
+        from .conversation import content_terms
+        from .kinds import question_kind
+
+        words = content_terms(query.text, self.searcher.index.tokenizer)
+        return [t for t in words if question_kind(t) == "other"]
 
     def _applying(self, query: Question, hits: Sequence[Hit]) -> list[Hit]:
         places = self.searcher.places
