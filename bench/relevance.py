@@ -63,7 +63,7 @@ def examples(
     label: int | None,
     source: str = "",
 ):
-    relevance = Relevance(searcher, model=None)
+    relevance = Relevance(searcher)  # its signals only: the decision is fitted here
     s = searcher.settings
     found = []
     for q in questions:

@@ -22,7 +22,7 @@ import numpy as np
 from ..documents.sentences import sentences
 from ..types import Chunk
 from .manifest import Manifest
-from .units import passage_text, unit_rows
+from .units import passage_text, rows_of_chunks
 
 
 def sentence_texts(chunk: Chunk) -> tuple[list[tuple[int, int]], list[str]]:
@@ -84,10 +84,7 @@ class Sentences:
         """The sentences of chunk ``rows`` (in that order), renumbered ``0 … len(rows)-1``."""
         if not len(rows):
             return Sentences.empty(self.vectors.shape[1])
-        starts = np.searchsorted(self.chunks, rows, side="left")
-        ends = np.searchsorted(self.chunks, rows, side="right")
-        picked = unit_rows(starts, ends)
-        renumbered = np.repeat(np.arange(len(rows), dtype=np.int32), ends - starts)
+        picked, renumbered = rows_of_chunks(self.chunks, rows)
         vectors = np.asarray(self.vectors[picked], dtype=np.float32)
         return Sentences(vectors, renumbered, np.asarray(self.spans[picked], dtype=np.int32))
 

@@ -87,10 +87,7 @@ class Units:
         """The units of chunk ``rows`` (in that order), renumbered ``0 … len(rows)-1``."""
         if not len(rows):
             return Units.empty(self.vectors.shape[1])
-        starts = np.searchsorted(self.chunks, rows, side="left")
-        ends = np.searchsorted(self.chunks, rows, side="right")
-        picked = unit_rows(starts, ends)
-        renumbered = np.repeat(np.arange(len(rows), dtype=np.int32), ends - starts)
+        picked, renumbered = rows_of_chunks(self.chunks, rows)
         return Units(np.asarray(self.vectors[picked], dtype=np.float32), renumbered)
 
     def __add__(self, other: Units) -> Units:
@@ -99,6 +96,15 @@ class Units:
             np.concatenate([self.vectors, other.vectors]),
             np.concatenate([self.chunks, other.chunks]),
         )
+
+
+def rows_of_chunks(chunks: np.ndarray, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``chunks`` (sorted chunk numbers, one per unit or sentence) that belong to
+    chunk ``rows``, in that order, and each one's chunk renumbered ``0 … len(rows)-1``."""
+    starts = np.searchsorted(chunks, rows, side="left")
+    ends = np.searchsorted(chunks, rows, side="right")
+    renumbered = np.repeat(np.arange(len(rows), dtype=np.int32), ends - starts)
+    return unit_rows(starts, ends), renumbered
 
 
 def unit_rows(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
