@@ -71,6 +71,18 @@ def hash_settings(corpus: Path, index: Path | None = None, **changes: object) ->
     return Settings(corpus=corpus, index=index, model="hash").with_(**changes)
 
 
+def hash_app_env(corpus: Path, index: Path, **more: str) -> dict[str, str]:
+    """The environment of an app on ``corpus`` and ``index`` with the ``hash`` embedder and no
+    refusal threshold, plus ``more`` (``ASSISTANT_…`` names to values)."""
+    return {
+        "ASSISTANT_CORPUS": str(corpus),
+        "ASSISTANT_INDEX": str(index),
+        "ASSISTANT_MODEL": "hash",
+        "ASSISTANT_MIN_SCORE": "0",
+        **more,
+    }
+
+
 CorpusWriter = Callable[[dict[str, str | bytes]], Settings]
 
 

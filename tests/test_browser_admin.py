@@ -21,7 +21,7 @@ from assistant.index import build
 from assistant.records.reports import audit_rows
 from assistant.records.schema import connect
 
-from .conftest import hash_settings, needs_chromium
+from .conftest import hash_app_env, hash_settings, needs_chromium
 from .test_bad_inputs import OLE
 
 PASSWORD = "管理-密码-15"
@@ -47,16 +47,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         (corpus / name).write_text(text, encoding="utf-8")
     settings = hash_settings(corpus, work / "index", min_score=0.0, max_file_mb=LIMIT_MB)
     build(settings)
-    env = {
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(settings.index),
-        "ASSISTANT_MODEL": "hash",
-        "ASSISTANT_MIN_SCORE": "0",
-        "ASSISTANT_MAX_FILE_MB": str(LIMIT_MB),
-        "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
-        "ASSISTANT_DB": "",  # the log beside the index: work/data/assistant.sqlite3
-        "ASSISTANT_LOG": "on",
-    }
+    env = hash_app_env(
+        corpus,
+        settings.index,
+        ASSISTANT_MAX_FILE_MB=str(LIMIT_MB),
+        ASSISTANT_ADMIN_PASSWORD=PASSWORD,
+        ASSISTANT_DB="",  # the log beside the index: work/data/assistant.sqlite3
+        ASSISTANT_LOG="on",
+    )
     with running(env, log=work / "app.log", timeout=120) as url:
         yield url, corpus
 

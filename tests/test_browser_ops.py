@@ -21,7 +21,7 @@ from assistant.app.launch import running
 from assistant.index import build
 from assistant.records.schema import answers, connect, feedback
 
-from .conftest import hash_settings, needs_chromium
+from .conftest import hash_app_env, hash_settings, needs_chromium
 from .test_records import NOTICE
 
 PASSWORD = "运营-密码-34"
@@ -43,15 +43,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     (corpus / "书房通知.txt").write_text(NOTICE, encoding="utf-8")
     settings = hash_settings(corpus, work / "index", min_score=0.0)
     build(settings)
-    env = {
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(settings.index),
-        "ASSISTANT_MODEL": "hash",
-        "ASSISTANT_MIN_SCORE": "0",
-        "ASSISTANT_DB": "",
-        "ASSISTANT_LOG": "on",
-        "ASSISTANT_ADMIN_PASSWORD": PASSWORD,
-    }
+    env = hash_app_env(
+        corpus,
+        settings.index,
+        ASSISTANT_DB="",
+        ASSISTANT_LOG="on",
+        ASSISTANT_ADMIN_PASSWORD=PASSWORD,
+    )
     with running(env, log=work / "app.log", timeout=120) as url:
         running_app = App(url, work / "data" / "assistant.sqlite3", work / "app.log")
         yield running_app

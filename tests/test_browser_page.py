@@ -19,7 +19,7 @@ from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
 from assistant.app.launch import running
-from tests.conftest import SEED, SHARED_CORPUS, needs_chromium
+from tests.conftest import SEED, SHARED_CORPUS, hash_app_env, needs_chromium
 
 HOUSING = "html/11_公共租赁住房保障办法_穗府办规2024-13号.html"
 RELIEF = "html/29_广州市临时救助实施细则_穗府办规2021-19号.html"
@@ -49,13 +49,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copy(SHARED_CORPUS / name, corpus / name)
     (corpus / "metadata.csv").write_text(METADATA, encoding="utf-8")
     (work / "secret.txt").write_text(SECRET, encoding="utf-8")
-    env = {
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(work / "index"),
-        "ASSISTANT_MODEL": "hash",
-        "ASSISTANT_MIN_SCORE": "0",
-        "ASSISTANT_ADMIN_PASSWORD": "管理-密码",
-    }
+    env = hash_app_env(
+        corpus,
+        work / "index",
+        ASSISTANT_ADMIN_PASSWORD="管理-密码",
+    )
     with running(env, log=work / "app.log") as url:
         client = Client(url, verbose=False)
         while "正在建立索引" in client.predict(question="公租房", api_name="/ask"):

@@ -24,7 +24,7 @@ import pytest
 from assistant.app.guard import BUSY, HOST_WAITING, UPLOAD_REFUSED
 from assistant.app.launch import running
 from assistant.index import build
-from tests.conftest import GUANGZHOU_PAGES, SHARED_CORPUS, hash_settings
+from tests.conftest import GUANGZHOU_PAGES, SHARED_CORPUS, hash_app_env, hash_settings
 from tests.llm_server import Script, ScriptedServer, serving
 
 PUBLIC = "https://zc.example.gov.cn/"
@@ -53,16 +53,14 @@ def app(
         shutil.copy(SHARED_CORPUS / "html" / name, corpus / name)
     build(hash_settings(corpus, work / "index"))
     model.scripts["slow"] = Script(pieces=("好",), delay=DELAY)
-    env = {
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(work / "index"),
-        "ASSISTANT_MODEL": "hash",
-        "ASSISTANT_MIN_SCORE": "0",
-        "ASSISTANT_ADMIN_PASSWORD": "管理-密码",
-        "ASSISTANT_PUBLIC_URL": PUBLIC,
-        "ASSISTANT_LLM_URL": model.url,
-        "ASSISTANT_LLM_MODEL": "slow",
-    }
+    env = hash_app_env(
+        corpus,
+        work / "index",
+        ASSISTANT_ADMIN_PASSWORD="管理-密码",
+        ASSISTANT_PUBLIC_URL=PUBLIC,
+        ASSISTANT_LLM_URL=model.url,
+        ASSISTANT_LLM_MODEL="slow",
+    )
     log = work / "app.log"
     with running(env, log=log, timeout=120) as url:
         yield url, log
