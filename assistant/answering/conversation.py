@@ -226,20 +226,20 @@ def search_in_conversation(
     if not topic:
         return understood, searcher.search(asked, k, mode, filters)
     glued = conversation.understand_as_follow_up(asked, topic, tokenizer).query
-    docs = topic_documents(searcher, topic, mode, filters)
-    if understood.topic and docs and _other_document(searcher, asked.text, docs):
-        return Understood(asked, asked), searcher.search(asked, k, mode, filters)
-    if understood.topic:  # it lacks a topic of its own
-        within = replace(filters, docs=docs)
-        rankings = [(glued, filters, 1.0)]
-        if docs:
-            rankings.append((glued, within, 1.0))
-        # its own words rank within the topic's documents, or everywhere when they hold none
-        covered = docs and _covered(searcher, asked.text, docs)
-        rankings.append((asked, within, 1.0) if covered else (asked, filters, SECOND_WEIGHT))
-    else:
+    if not understood.topic:  # a topic of its own: the conversation only reorders
         understood = replace(understood, glued=glued)
         rankings = [(asked, filters, 1.0), (glued, filters, SECOND_WEIGHT)]
+        return understood, fused(searcher, rankings, k, mode)
+    docs = topic_documents(searcher, topic, mode, filters)
+    if docs and _other_document(searcher, asked.text, docs):
+        return Understood(asked, asked), searcher.search(asked, k, mode, filters)
+    within = replace(filters, docs=docs)
+    rankings = [(glued, filters, 1.0)]
+    if docs:
+        rankings.append((glued, within, 1.0))
+    # its own words rank within the topic's documents, or everywhere when they hold none
+    covered = docs and _covered(searcher, asked.text, docs)
+    rankings.append((asked, within, 1.0) if covered else (asked, filters, SECOND_WEIGHT))
     return understood, fused(searcher, rankings, k, mode)
 
 
