@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from assistant.app.ops_tab import period
 from assistant.app.throttle import AdminGate, Throttle
 from assistant.records import Logged, Recorder
-from assistant.records.grouping import group
+from assistant.records.grouping import Vectors, group
 from assistant.records.reports import audit_rows, daily, entries, write_csv, write_xlsx
 from assistant.records.writer import now
 
@@ -77,6 +78,15 @@ def test_questions_are_grouped_by_meaning_with_the_bundled_model() -> None:
     groups = group(asked, embedder.encode_queries)
     assert groups[0].members == (0, 2, 3, 5) and groups[0].wording == "低保每月多少钱"
     assert sorted(g.members for g in groups[1:]) == [(1,), (4,)]
+    # The 运营 tab does not wait for the model: what is not embedded yet groups by wording
+    # (the same question typed again), and by meaning once the background thread is done.
+    vectors = Vectors(embedder.encode_queries, budget=0.0)
+    assert sorted(g.members for g in group(asked, vectors)) == [(0, 3), (1,), (2,), (4,), (5,)]
+    deadline = time.monotonic() + 60
+    while vectors.pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert vectors.pending == 0
+    assert [g.members for g in group(asked, vectors)] == [g.members for g in groups]
 
 
 def test_statistics_and_exports_of_a_period(tmp_path: Path) -> None:
@@ -178,3 +188,22 @@ def test_without_an_admin_password_neither_admin_tab_is_on_the_page(
         app = create_app(Library(settings), admin_password=password, recorder=recorder(tmp_path))
         shown = {b.label for b in app.blocks.values() if type(b).__name__ == "Tab"}
         assert shown == tabs
+
+
+def test_the_xlsx_writer_round_trips_through_openpyxl(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from assistant.records.xlsx import write_xlsx as write
+
+    rows = [
+        ["时间", "问题", "用时（毫秒）"],
+        ["2026-01-02 03:04:05", "补助<多少>&“标准”？\x07", 12.5],
+        ["", "  前后有空格  ", 7],
+        [None, "第二行\n换行", 0.0],
+    ]
+    book = load_workbook(write(tmp_path / "t.xlsx", [("问答日志", iter(rows)), ("空 & 表", [])]))
+    assert book.sheetnames == ["问答日志", "空 & 表"]
+    got = [[c.value for c in row] for row in book["问答日志"].iter_rows()]
+    assert got[1] == ["2026-01-02 03:04:05", "补助<多少>&“标准”？", 12.5]  # control char dropped
+    assert got[2] == [None, "  前后有空格  ", 7] and got[3] == [None, "第二行\n换行", 0]
+    assert book["空 & 表"].max_row == 1 and book["空 & 表"]["A1"].value is None

@@ -93,7 +93,8 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     else:
         target = args.output.open("w", encoding="utf-8") if args.output else out
         for e in found:
-            row = {**asdict(e), "asked_at": e.asked_at.isoformat(sep=" ")}
+            row = {**asdict(e), "asked_at": e.asked_at.isoformat(sep=" "), "citations": e.citations}
+            del row["cited_json"]
             print(json.dumps(row, ensure_ascii=False), file=target)
         if args.output:
             target.close()

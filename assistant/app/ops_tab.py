@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ import gradio as gr
 import numpy as np
 
 from ..records import Recorder
-from ..records.grouping import wordings_only
+from ..records.grouping import Vectors, wordings_only
 from ..records.overview import MAX_GROUPED, Overview, overview
 from ..records.reports import AUDIT_COLUMNS, COLUMNS, audit_rows, entries, write_csv, write_xlsx
 from .admin import Library
@@ -40,7 +39,7 @@ class Ops:
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: Vectors | None = None
         self._exports: Path | None = None
 
     def export_path(self, name: str) -> Path:
@@ -56,18 +55,20 @@ class Ops:
         return path
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
-        """Query vectors of ``questions`` (the index's embedder; without an index, one
-        vector per distinct wording, so that only the same question groups)."""
+        """Query vectors of ``questions`` from the index's embedder, made in the background
+        (:class:`Vectors`); without an index, one vector per distinct wording, so that only the
+        same question groups."""
         searcher = self.library.searcher
-        missing = [q for q in dict.fromkeys(questions) if q not in self._vectors]
-        if missing and searcher is not None:
-            for q, v in zip(missing, searcher.embedder.encode_queries(missing), strict=True):
-                self._vectors[q] = np.asarray(v, dtype=np.float32)
-        elif missing:
+        if searcher is None:
             return wordings_only(questions)
-        while len(self._vectors) > 4 * MAX_GROUPED:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[q] for q in questions])
+        if self._vectors is None or self._vectors.encode != searcher.embedder.encode_queries:
+            self._vectors = Vectors(searcher.embedder.encode_queries, keep=4 * MAX_GROUPED)
+        return self._vectors(questions)
+
+    @property
+    def pending(self) -> int:
+        """Questions still waiting for their vectors (grouped by wording only until then)."""
+        return self._vectors.pending if self._vectors else 0
 
 
 def period(since: str | None, until: str | None) -> tuple[date, date]:
@@ -143,8 +144,13 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
 
         summed = overview(logged, start, end, ops.embed)
         days = summed.days
+        later = (
+            f"（还有 {ops.pending} 种问法正在按含义归组，稍后点“刷新统计”再看）"
+            if ops.pending
+            else ""
+        )
         return [
-            f"**{summed.summary}**",
+            f"**{summed.summary}**{later}",
             pd.DataFrame({"日期": [d[0] for d in days], "提问": [d[1] for d in days]}),
             days, *_tables(summed), actions,
         ]  # fmt: skip

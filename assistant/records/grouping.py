@@ -12,13 +12,18 @@ labelled paraphrases (``bench/grouping.py``).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 THRESHOLD = 0.93  # cosine of two questions (bundled model) from which they are one group
+BUDGET = 1.0  # seconds a refresh waits for question vectors; the rest group by wording till later
+BATCH = 32  # questions embedded at a time in the background
 _PUNCTUATION = re.compile(r"[\s，。？！、；：,.?!;:“”\"'（）()]+")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -68,18 +73,95 @@ def group(questions: Sequence[str], embed: Embed, threshold: float = THRESHOLD) 
     wording = {k: questions[members[k][0]] for k in distinct}
     vectors = np.asarray(embed([wording[k] for k in distinct]), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    leaders = np.empty_like(vectors)  # the first question of each group, in group order
+    similar = vectors @ vectors.T  # one product; the greedy pass below only looks values up
+    leaders = np.empty(len(distinct), dtype=np.intp)  # each group's first question, in order
     groups: list[list[str]] = []
     for n, k in enumerate(distinct):
         if groups:
-            cosines = leaders[: len(groups)] @ vectors[n]
+            cosines = similar[n, leaders[: len(groups)]]
             best = int(np.argmax(cosines))
             if cosines[best] >= threshold:
                 groups[best].append(k)
                 continue
-        leaders[len(groups)] = vectors[n]
+        leaders[len(groups)] = n
         groups.append([k])
     found = [
         Group(tuple(sorted(i for k in ks for i in members[k])), wording[ks[0]]) for ks in groups
     ]
     return sorted(found, key=lambda g: (-g.count, g.members[0]))
+
+
+class Vectors:
+    """An :data:`Embed` that keeps the vectors it made and makes new ones in a background thread.
+
+    A call waits at most ``budget`` seconds for the vectors of questions no earlier call asked
+    for (so the three groupings of one refresh wait once); a question still waiting
+    gets a vector orthogonal to every model vector (its wording's, in dimensions of its own), so
+    it groups only with the same question typed again until a later call finds it embedded. The
+    运营 tab thus opens at once over thousands of new questions, and groups them by meaning as the
+    model catches up (``pending`` says how many are left).
+    """
+
+    def __init__(
+        self, encode: Callable[[list[str]], np.ndarray], budget: float = BUDGET, keep: int = 8000
+    ) -> None:
+        self.encode = encode
+        self.budget = budget
+        self.keep = keep
+        self._made: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queue: OrderedDict[str, None] = OrderedDict()
+        self._working: list[str] = []
+        self._ready = threading.Condition()
+        self._worker: threading.Thread | None = None
+
+    @property
+    def pending(self) -> int:
+        with self._ready:
+            return len(self._queue) + len(self._working)
+
+    def __call__(self, questions: Sequence[str]) -> np.ndarray:
+        with self._ready:
+            new = [
+                q for q in dict.fromkeys(questions)
+                if q not in self._made and q not in self._queue and q not in self._working
+            ]  # fmt: skip
+            self._queue.update(dict.fromkeys(new))
+            if self._queue and self._worker is None:
+                self._worker = threading.Thread(target=self._work, daemon=True)
+                self._worker.start()
+            self._ready.wait_for(lambda: all(q in self._made for q in new), self.budget)
+            made = [self._made.get(q) for q in questions]
+            for q in dict.fromkeys(q for q in questions if q in self._made):
+                self._made.move_to_end(q)
+        size = next((v.shape[0] for v in made if v is not None), 0)
+        vectors = np.zeros((len(questions), size + 64), dtype=np.float32)
+        alone = wordings_only(questions)
+        for i, vector in enumerate(made):
+            if vector is None:
+                vectors[i, size:] = alone[i]
+            else:
+                vectors[i, :size] = vector
+        return vectors
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                self._working = [self._queue.popitem(last=False)[0]
+                                 for _ in range(min(BATCH, len(self._queue)))]  # fmt: skip
+                if not self._working:
+                    self._worker = None
+                    self._ready.notify_all()
+                    return
+            batch = self._working
+            try:
+                made = np.asarray(self.encode(batch), dtype=np.float32)
+            except Exception:  # noqa: BLE001 - these group by wording; the next call retries
+                logging.getLogger(__name__).exception("问题向量计算失败")
+                made = None
+            with self._ready:
+                if made is not None:
+                    self._made.update(zip(batch, made, strict=True))
+                while len(self._made) > self.keep:
+                    self._made.popitem(last=False)
+                self._working = []
+                self._ready.notify_all()
