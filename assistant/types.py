@@ -352,6 +352,27 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Curated:
+    """A 人工审核答案: an answer an admin wrote to a question like this one, served first.
+
+    Attributes:
+        id: Its id in the database (``assistant curated list``).
+        question: The curated question it was matched by.
+        text: The answer as the admin wrote it.
+        on: The day it was last changed, ``YYYY-MM-DD`` (shown as 人工审核答案 · date).
+        citations: The passages it cites, as the index holds them now.
+        similarity: The cosine of the question to the nearest of its wordings.
+    """
+
+    id: int
+    question: str
+    text: str
+    on: str
+    citations: tuple[Hit, ...] = ()
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the assistant says to a question: structure only, rendered elsewhere.
 
@@ -380,6 +401,8 @@ class Answer:
         unlisted: What of the procedure asked the document answered from does not list
             (《…》未列出所需材料; :mod:`assistant.answering.procedure`), said under the
             direct answer; empty otherwise.
+        curated: The 人工审核答案 shown above the rest (:mod:`assistant.answering.curated`),
+            when the question means the same as a curated one; ``None`` otherwise.
     """
 
     question: str
@@ -393,10 +416,14 @@ class Answer:
     generated: str = ""
     note: str = ""
     unlisted: str = ""
+    curated: Curated | None = None
 
     @property
     def answered_by(self) -> str:
-        """``llm`` when a verified model answer leads the reply, else ``extractive``."""
+        """``curated`` when a 人工审核答案 leads the reply, ``llm`` when a verified model
+        answer does, else ``extractive``."""
+        if self.curated is not None:
+            return "curated"
         return "llm" if self.generated else "extractive"
 
     def quoted(self, marker: int) -> list[Quote]:

@@ -94,7 +94,7 @@ def test_json_shape_of_ask() -> None:
     data = as_json(reply)
     assert list(data) == [
         "question", "understood", "found", "kind", "answered_by", "note", "unlisted", "direct",
-        "answer", "validity_notes", "citations",
+        "answer", "validity_notes", "citations", "curated_id", "curated",
     ]  # fmt: skip
     assert data["citations"][0]["doc_number"] == "官市监函〔2020〕18号"
     assert data["citations"][0]["validity"] == "未注明" and data["validity_notes"] == []

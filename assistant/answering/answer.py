@@ -333,7 +333,7 @@ def _candidates(
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
-    asked = _bigrams(_ASK_WORDS.sub(" ", question))
+    asked = bigrams(_ASK_WORDS.sub(" ", question))
     age = asked_age(question)
 
     def coverage(text: str) -> float:
@@ -350,11 +350,11 @@ def _candidates(
         for start, end in sentences(text):
             sentence = text[start:end].lower()
             context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
-            bigrams = len(asked & _bigrams(sentence)) / max(1, len(asked))
+            overlap = len(asked & bigrams(sentence)) / max(1, len(asked))
             fit = asks.fit(text[start:end])
             score = (
                 _WEIGHTS["terms"] * coverage(sentence)
-                + _WEIGHTS["bigrams"] * bigrams
+                + _WEIGHTS["bigrams"] * overlap
                 + _WEIGHTS["context"] * coverage(context + sentence)
                 + _WEIGHTS["rank"] / (rank + 1)
                 + _WEIGHTS["kind"] * fit
@@ -366,7 +366,8 @@ def _candidates(
     return candidates
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of ``text`` (lower case, without punctuation and spaces)."""
     text = _NOT_WORD.sub("", text.lower())
     return {text[i : i + 2] for i in range(len(text) - 1)}
 

@@ -18,7 +18,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
 from ..documents.numbers import DOC_NUMBER
-from ..types import Answer, Chunk, Hit, Quote, Source, Validity
+from ..types import Answer, Chunk, Curated, Hit, Quote, Source, Validity
 from .place import place_label
 
 SOURCES_HEAD = "来源："
@@ -26,6 +26,9 @@ NEAREST_HEAD = "最接近的文件（可能不含答案）："
 ELISION = "……"
 MODEL_HEAD = "模型回答（数字与出处已与原文核对）："
 QUOTES_HEAD = "原文摘录："
+CURATED_HEAD = "人工审核答案"
+RETRIEVED_HEAD = "检索到的原文答案："
+CURATED_SOURCES = "依据："
 ORIGINALS = "original/"  # where the app serves a document's original file: original/<its path>
 LINK_HEAD, ORIGINAL_HEAD = "出处链接", "原文件"
 
@@ -163,6 +166,8 @@ def as_text(
     ``links``). Every text but the links passes through ``clean`` (HTML-escaped for
     Markdown: :func:`as_markdown`)."""
     text = clean("\n".join([body(reply, emphasize), *validity_notes(reply)]))
+    if reply.curated is not None:
+        text = clean(curated_text(reply.curated)) + "\n\n" + clean(RETRIEVED_HEAD) + "\n" + text
     if reply.found:
         stated = [[citation(hit), *_stated(hit.chunk.source)] for hit in reply.citations]
         sources = "\n".join(
@@ -171,6 +176,17 @@ def as_text(
         )
         text = f"{text}\n\n{SOURCES_HEAD}\n{sources}"
     return "\n".join(x for x in (clean(understood_line(reply)), text) if x)
+
+
+def curated_head(curated: Curated) -> str:
+    """人工审核答案 · 2026-12-07"""
+    return f"{CURATED_HEAD} · {curated.on}"
+
+
+def curated_text(curated: Curated) -> str:
+    """A 人工审核答案 as plain text: its head, the text, the passages it rests on."""
+    cited = "\n".join(f"- {citation(hit)}" for hit in curated.citations)
+    return f"{curated_head(curated)}\n{curated.text}\n{CURATED_SOURCES}\n{cited}"
 
 
 def nearest(reply: Answer) -> str:
@@ -226,7 +242,35 @@ def as_json(reply: Answer) -> dict[str, Any]:
             {**hit.to_dict(), "validity": validity_label(hit.chunk.source)}
             for hit in reply.citations
         ],
+        "curated_id": reply.curated.id if reply.curated else None,
+        "curated": _curated_json(reply.curated) if reply.curated else None,
     }
+
+
+def _curated_json(curated: Curated) -> dict[str, Any]:
+    return {
+        "id": curated.id, "question": curated.question, "answer": curated.text,
+        "date": curated.on, "similarity": curated.similarity,
+        "citations": [
+            {**hit.to_dict(), "validity": validity_label(hit.chunk.source)}
+            for hit in curated.citations
+        ],
+    }  # fmt: skip
+
+
+def curated_html(curated: Curated) -> str:
+    """A 人工审核答案 as an HTML block: its head, the text, a card per cited passage."""
+    cards = "".join(
+        f'<details class="source"><summary>{escape(citation(hit))}</summary>'
+        f"{links_html(hit.chunk.source, hit.chunk.doc)}"
+        f'<div class="passage">{escape(hit.chunk.text)}</div></details>'
+        for hit in curated.citations
+    )
+    return (
+        f'<div class="curated"><p class="curated-head">{escape(curated_head(curated))}</p>'
+        f'<div class="curated-text">{escape(curated.text)}</div>{cards}</div>'
+        f'<p class="model-head">{escape(RETRIEVED_HEAD)}</p>'
+    )
 
 
 def as_html(reply: Answer) -> str:
@@ -238,6 +282,8 @@ def as_html(reply: Answer) -> str:
     """
     understood = understood_line(reply)
     head = f'<p class="understood">{escape(understood)}</p>' if understood else ""
+    if reply.curated is not None:
+        head += curated_html(reply.curated)
     if not reply.found:
         parts = [head, f"<p>{escape(reply.reason + '。')}</p>"]
         if reply.citations:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from .. import __version__
 from ..settings import BACKENDS, OCR_MODES, Settings
 from ..types import FileStatus
+from .curated_cli import add_curated_command
 from .log_cli import add_log_command
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
     evaluate.set_defaults(handler=_eval)
     add_log_command(commands)
+    add_curated_command(commands)
     return parser
 
 
@@ -257,12 +259,16 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
     from ..answering.answer import answer
     from ..answering.render import as_json, as_text, json_line
     from ..answering.search import Filters, Searcher
+    from ..records.curated import CuratedStore
 
-    searcher = Searcher.open(_settings(args))
+    settings = _settings(args)
+    searcher = Searcher.open(settings)
+    curated = CuratedStore(settings.db_url)  # 人工审核答案 first, when one matches
     filters = Filters(args.doc_type, args.issuer, args.year)
     skipped: list[int] = []
     for asked in _questions(args, skipped):
         reply = answer(searcher, asked.question, args.k, filters, history=asked.history)
+        reply = curated.serve(searcher, reply, asked.question, asked.history)
         if args.json:
             print(json_line(as_json(reply)), file=out, flush=True)
         else:

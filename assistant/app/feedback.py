@@ -20,6 +20,7 @@ import gradio as gr
 
 from ..answering.answer import answer
 from ..records import Logged, Recorder
+from ..records.curated import CuratedStore
 from ..records.writer import REASONS, Rating
 from ..types import Answer
 from .admin import Library
@@ -37,11 +38,16 @@ class Asking:
     Args:
         library: The corpus and index questions are answered from.
         recorder: Where answers and votes go.
+        curated: The 人工审核答案 served above the answers (by default those of the
+            database ``ASSISTANT_DB`` names, whether or not the log is on).
     """
 
-    def __init__(self, library: Library, recorder: Recorder) -> None:
+    def __init__(
+        self, library: Library, recorder: Recorder, curated: CuratedStore | None = None
+    ) -> None:
         self.library = library
         self.recorder = recorder
+        self.curated = curated or CuratedStore(library.settings.db_url)
         self._salt = secrets.token_bytes(16)
 
     def conversation(self, session: str | None) -> str:
@@ -80,10 +86,12 @@ class Asking:
         try:
             asked = checked(question, history, doc_type, issuer, year)
             chosen = chosen_filters(asked.doc_type, asked.issuer, asked.year)
+            searcher = self.library.ready()
             reply = answer(
-                self.library.ready(), asked.question, filters=chosen, history=asked.history,
+                searcher, asked.question, filters=chosen, history=asked.history,
                 on_text=on_text,
             )  # fmt: skip
+            reply = self.curated.serve(searcher, reply, asked.question, asked.history)
         except ValueError as error:
             text = clean(question)[:LOGGED_CHARS] if isinstance(question, str) else ""
             filters = {"doc_type": doc_type, "issuer": issuer, "year": year}

@@ -7,7 +7,8 @@ background; questions meanwhile get the build's progress. Respects
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, the ``ASSISTANT_*`` settings and
 ``ASSISTANT_ADMIN_PASSWORD`` (the 管理 and 运营 tabs are shown only when it is set, and
 work only after it is entered; it is never stored in the index). Every answer is logged
-(:mod:`.feedback`, :mod:`assistant.records`).
+(:mod:`.feedback`, :mod:`assistant.records`); 人工审核答案 are written in 运营
+(:mod:`.curated_tab`) and served above the answers.
 
 Document text is always shown as text: every string from a document is
 HTML-escaped before it reaches the page, and messages are single HTML blocks so
@@ -32,6 +33,7 @@ from . import library_tab as files
 from .admin import Library
 from .admin_tab import admin_tab
 from .chinese import LABELS_JS, TRANSLATIONS
+from .curated_tab import curated_section
 from .feedback import Asking, vote_panel
 from .filters import ALL, filter_choices
 from .guard import app_url
@@ -72,6 +74,9 @@ CSS = """
 .answer .model-head, .answer .note {color: var(--body-text-color-subdued); font-size: 0.9em}
 .answer .validity-note {color: var(--color-red-600, #c2410c); font-weight: 500}
 .answer .links {font-size: 0.9em; margin: 4px 0 0}
+.answer .curated {border-left: 4px solid var(--color-accent); padding: 4px 10px; margin-bottom: 8px}
+.answer .curated-head {color: var(--color-accent); font-weight: 600; margin: 0 0 4px}
+.answer .curated-text {font-size: 1.1em; white-space: pre-wrap; margin-bottom: 6px}
 .doc-details dl {display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0}
 .doc-details dt {color: var(--body-text-color-subdued)}
 .doc-details dd {margin: 0}
@@ -212,6 +217,7 @@ def create_app(
                     authed = admin_tab(library, gate, refreshed, lambda: refresh(gr, library))
                 with gr.Tab("运营", id="ops"):
                     ops_tab(library, asking.recorder, authed)
+                    curated_section(library, asking.recorder, asking.curated, authed)
 
         asked = [question, chat, doc_type, issuer, year, answer_ids]
         replied, private = [question, chat, answer_ids], {"api_visibility": "private"}

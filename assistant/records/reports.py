@@ -29,6 +29,7 @@ OUTCOMES = {"found": "已回答", "refused": "未能回答", "invalid": "未受�
 VOTES = {"up": "👍", "down": "👎", "": ""}
 ACTIONS = {
     "login": "登录", "upload": "上传", "replace": "替换", "remove": "移除", "rebuild": "重建索引",
+    "curated": "人工审核答案",
 }  # fmt: skip
 
 

@@ -78,11 +78,43 @@ audit = Table(
 )
 
 
+# 人工审核答案: an answer an admin wrote to a question, and the passages it cites.
+curated_answers = Table(
+    "curated_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("phrasings", Text, nullable=False),  # JSON list of other wordings
+    Column("answer", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),  # active | removed
+)
+
+curated_citations = Table(
+    "curated_citations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("curated_id", Integer, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("doc", Text, nullable=False),  # the document's path in the corpus
+    Column("sha256", String(64), nullable=False),  # of the file when it was cited
+    Column("section", Text, nullable=False),
+    Column("chunk_id", String(32), nullable=False),
+    Column("passage", Text, nullable=False),
+)
+
+
 def _version_1(connection: Any) -> None:
     metadata.create_all(connection, tables=[answers, feedback, audit], checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1,)
+def _version_2(connection: Any) -> None:
+    metadata.create_all(connection, tables=[curated_answers, curated_citations], checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1, _version_2)
 VERSION = len(MIGRATIONS)
 
 
