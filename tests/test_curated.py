@@ -29,6 +29,8 @@ from assistant.answering.curated import (
 from assistant.answering.procedure import document_chunks
 from assistant.answering.render import as_html, as_json, as_text
 from assistant.answering.search import Searcher
+from assistant.app.admin import Library
+from assistant.app.curated_tab import curated_rows
 from assistant.index import build
 from assistant.records.curated import CuratedStore
 from assistant.settings import Settings
@@ -128,6 +130,7 @@ def test_a_question_naming_another_place_year_or_document_does_not_match(
         "1999年广州的一次性创业资助有哪些申请条件？",  # a year it does not say
         "穗人社规字〔2099〕1号的一次性创业资助有哪些申请条件？",  # a 文号 not indexed
         "《广州市失业保险常见问题解答》里一次性创业资助有哪些申请条件？",  # another document
+        "广州的一次性创业资助申请要交哪些材料？",  # another kind of answer: materials
     ]
     for question in allowed:
         assert guard(question, entry, documents, indexed.named), question
@@ -168,6 +171,8 @@ def test_a_curated_answer_of_a_removed_replaced_or_expired_document_is_withheld(
     documents = {d.path: d for d in searcher.index.documents}
     assert review(entry, documents) == f"{Review.REMOVED}：{SUBSIDY}"
     assert store.serve(searcher, answer(searcher, "创业资助条件"), QUESTION).curated is None
+    (listed,) = curated_rows(store, Library(settings))  # as 运营 lists it
+    assert listed[2] == f"需复核：{Review.REMOVED}：{SUBSIDY}" and listed[3] == QUESTION
     expiring = DocumentInfo(SUBSIDY, entry.citations[0].sha256, Source(expires_on="2026-03-01"))
     assert review(entry, {SUBSIDY: expiring}, dt.date(2026, 2, 1)) == ""
     assert review(entry, {SUBSIDY: expiring}, dt.date(2026, 3, 2)).startswith(Review.EXPIRED)

@@ -8,8 +8,10 @@ documents (:class:`Entry`; stored by :mod:`assistant.records.curated`). A new qu
   entry's wordings — measured on paraphrase pairs and other questions (``bench/curated.py``,
   docs/curated.md); a follow-up is compared in its conversation's topic (the glued reading of
   :mod:`.conversation`);
-* it names no other place, year or document than the entry (:func:`guard`): its places lie
-  within or around those the entry's wordings name (else its documents' jurisdictions), its
+* it asks for the same kind of answer (:func:`.kinds.question_kind`: a time, an amount, the
+  materials …) when both say, and names no other place, year or document than the entry
+  (:func:`guard`): its places lie
+  within or around those the entry's wordings name or its documents apply to, its
   years are among those of the entry's wordings, answer and passages, and a document it names
   (文号 or title, :mod:`.named`) is one the entry cites;
 * every document the entry cites is still indexed, unchanged and in force (:func:`review`):
@@ -29,6 +31,7 @@ import numpy as np
 
 from ..documents.places import Place, gazetteer
 from ..types import Chunk, Curated, DocumentInfo, Hit, Validity
+from .kinds import question_kind
 from .named import Named
 from .place import place_of
 from .question import normalize_question
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 
 # Cosine (bundled multilingual-e5-small, query to query) from which a question means the same
 # as a curated wording; measured with bench/curated.py (docs/curated.md).
-THRESHOLD = 0.94
+THRESHOLD = 0.93
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -140,16 +143,20 @@ def guard(
     documents: Mapping[str, DocumentInfo],
     named: Callable[[str], Named] | None = None,
 ) -> bool:
-    """Whether ``question`` names no other place, year or document than ``entry`` (module
-    docstring). ``named`` resolves the documents a text names (none checked without it)."""
+    """Whether ``question`` asks for the same kind of answer as ``entry`` and names no other
+    place, year or document (module docstring). ``named`` resolves the documents a text
+    names (none checked without it)."""
     own = [p for w in entry.wordings for mention in places_in(w) for p in mention]
-    if not own:
-        jurisdictions = (documents[c.doc].source.jurisdiction for c in entry.citations
-                         if c.doc in documents)  # fmt: skip
-        own = [p for j in jurisdictions if j and (p := place_of(j)) is not None]
+    jurisdictions = (documents[c.doc].source.jurisdiction for c in entry.citations
+                     if c.doc in documents)  # fmt: skip
+    own += [p for j in jurisdictions if j and (p := place_of(j)) is not None]
     for mention in places_in(question):
         if own and not any(p.related(o) for p in mention for o in own):
             return False
+    asks = question_kind(normalize_question(question))
+    kinds = {question_kind(w) for w in entry.wordings}
+    if asks != "other" and "other" not in kinds and asks not in kinds:
+        return False  # 要交哪些材料 is not 什么时候拨付
     said = (*entry.wordings, entry.answer, *(c.passage for c in entry.citations))
     years = set().union(*(years_in(t) for t in said))
     if not years_in(question) <= years:
