@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-THRESHOLD = 0.93  # cosine of two questions (bundled model) from which they are one group
+THRESHOLD = 0.93  # bundled-model cosine from which two questions are one group (bench/grouping.py)
 BUDGET = 1.0  # seconds a refresh waits for question vectors; the rest group by wording till later
 BATCH = 32  # questions embedded at a time in the background
 _PUNCTUATION = re.compile(r"[\s，。？！、；：,.?!;:“”\"'（）()]+")
