@@ -26,6 +26,7 @@ from ..types import Answer
 from .admin import Library
 from .filters import chosen_filters
 from .inputs import checked, clean
+from .suggest import Suggester
 
 VOTE_PROMPT = "这条回答哪里不满意？"
 LOG_OFF = "本站未开启问答日志，无法记录评价。"
@@ -124,9 +125,10 @@ class Asking:
         year: object = "",
         history: object = None,
         session: str | None = None,
+        suggester: Suggester | None = None,
     ) -> dict[str, Any]:
-        """The ``assistant ask --json`` shape plus ``answer_id``; a refused input gives
-        ``{"question", "error", "answer_id"}``."""
+        """The ``assistant ask --json`` shape plus ``answer_id`` and, with a ``suggester``,
+        ``related`` (猜你想问); a refused input gives ``{"question", "error", "answer_id"}``."""
         from ..answering.render import as_json
 
         try:
@@ -137,7 +139,11 @@ class Asking:
         except ValueError as error:
             shown = clean(question)[:LOGGED_CHARS] if isinstance(question, str) else ""
             return {"question": shown, "error": str(error), "answer_id": ""}
-        return {**as_json(reply), "answer_id": answer_id}
+        result = {**as_json(reply), "answer_id": answer_id}
+        if suggester is not None:
+            earlier = [q for q in history or [] if isinstance(q, str)]
+            result["related"] = suggester.related(reply, [*earlier, reply.question])
+        return result
 
     def feedback(
         self, answer_id: object, rating: object, reason: object = "", comment: object = ""

@@ -18,6 +18,7 @@ from ..answering.render import ORIGINALS
 from ..documents.readers.base import decode_text
 from .admin import Library
 from .guard import Guard
+from .suggest import Suggester, add_route
 
 BIND = "127.0.0.1"  # the default address served on
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -84,9 +85,12 @@ def _head_end(page: bytes) -> int:
     return found.end() if found else -1
 
 
-def web_app(blocks: Any, library: Library, **options: Any) -> Any:
-    """The ASGI app: ``original/<path>`` beside the Gradio ``blocks`` (``options`` go to
-    :func:`gradio.mount_gradio_app`), its page in Chinese, behind :class:`.guard.Guard`."""
+def web_app(
+    blocks: Any, library: Library, suggester: Suggester | None = None, **options: Any
+) -> Any:
+    """The ASGI app: ``original/<path>`` (and ``suggest`` with a ``suggester``) beside the
+    Gradio ``blocks`` (``options`` go to :func:`gradio.mount_gradio_app`), its page in
+    Chinese, behind :class:`.guard.Guard`."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
 
@@ -99,17 +103,19 @@ def web_app(blocks: Any, library: Library, **options: Any) -> Any:
             raise HTTPException(status_code=404, detail="没有这个文件")
         return original_response(path)
 
+    if suggester is not None:
+        add_route(app, suggester)
     page = ChinesePage(gr.mount_gradio_app(app, blocks, path="/", **options))
     return Guard(page, library.settings, blocks, os.environ.get("GRADIO_SERVER_NAME", BIND))
 
 
-def run(blocks: Any, library: Library, **options: Any) -> None:
+def run(blocks: Any, library: Library, suggester: Suggester | None = None, **options: Any) -> None:
     """Serve :func:`web_app` on ``GRADIO_SERVER_NAME``:``GRADIO_SERVER_PORT`` until stopped."""
     import uvicorn
 
     host = os.environ.get("GRADIO_SERVER_NAME", BIND)
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    app = web_app(blocks, library, **options)
+    app = web_app(blocks, library, suggester, **options)
     print(f"政策问答助手 running on http://{host}:{port}/", flush=True)
     if host in ("0.0.0.0", "::") and not library.settings.allowed_hosts:
         print(

@@ -40,6 +40,7 @@ from .guard import app_url
 from .inputs import checked_history, clean, without_surrogates
 from .ops_tab import ops_tab
 from .server import run
+from .suggest import SUGGEST_CSS, SUGGEST_JS, Suggester
 from .throttle import AdminGate
 
 CITIZEN_EXAMPLES = [
@@ -55,6 +56,7 @@ STAFF_EXAMPLES = [
 UPLOADS_KEPT = (60, 300)  # every 60 s, delete the uploads older than 300 s
 VOTES = ["Like", "Dislike"]  # Gradio draws these two as 👍 and 👎
 KEPT_EMPTY: dict[str, Any] = {"chat": [], "ids": {}}
+PAGE_JS = f"() => {{ ({LABELS_JS})(); ({SUGGEST_JS})(); }}"  # run on page load
 PROVISIONAL = "模型回答中（尚未与原文核对）："
 CSS = """
 .answer .marker {color: var(--color-accent); font-weight: 600}
@@ -84,7 +86,10 @@ CSS = """
 
 
 def create_app(
-    library: Library, admin_password: str | None = None, recorder: Recorder | None = None
+    library: Library,
+    admin_password: str | None = None,
+    recorder: Recorder | None = None,
+    suggester: Suggester | None = None,
 ) -> Any:
     """Build the Gradio Blocks app over the library's index.
 
@@ -95,12 +100,14 @@ def create_app(
         admin_password: Shows the 管理 and 运营 tabs; ``ASSISTANT_ADMIN_PASSWORD`` by default.
         recorder: Where answered questions are logged (by default as the library's
             settings say: ``ASSISTANT_DB``, ``ASSISTANT_LOG``).
+        suggester: What offers 猜你想问 under a reply (by default one on ``recorder``).
     """
     if library.searcher is None:  # first start: serve at once, answer when the index is built
         library.build_first_index()
     if admin_password is None:
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
     asking = Asking(library, recorder or Recorder.from_settings(library.settings))
+    suggester = suggester or Suggester(library, asking.recorder)
 
     def respond(
         question: str,
@@ -115,6 +122,7 @@ def create_app(
         earlier = _user_turns(history)
         turn = [*history, _message("user", clean(question) if isinstance(question, str) else "")]
         logged: list[str] = []
+        related: list[str] = []
 
         def ask(on_text: Callable[[str], None]) -> Answer:
             reply, answer_id = asking.ask(
@@ -122,11 +130,24 @@ def create_app(
                 doc_type=doc_type, issuer=issuer, year=year, on_text=on_text,
             )  # fmt: skip
             logged.append(answer_id)
+            related.extend(suggester.related(reply, [*earlier, reply.question]))
             return reply
 
         for reply in _replies(ask):
             known = {**ids, str(len(turn)): logged[0]} if logged else ids
-            yield "", [*turn, _message("assistant", reply)], known
+            yield "", [*turn, _message("assistant", reply, related)], known
+
+    def ask_related(
+        history: list[dict[str, Any]],
+        doc_type: str,
+        issuer: str,
+        year: str,
+        ids: dict[str, str],
+        chosen: gr.SelectData,
+        request: gr.Request,
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
+        """A click on a 猜你想问 question asks it in the conversation."""
+        yield from respond(str(chosen.value), history, doc_type, issuer, year, ids, request)
 
     def ask_api(
         question: str,
@@ -164,9 +185,10 @@ def create_app(
         request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Answer a question as ``assistant ask --json`` does, plus its ``answer_id`` (for
-        ``/feedback``). Same inputs as ``/ask``; a refused question gives ``error``."""
+        ``/feedback``) and ``related`` (up to 3 questions to ask next, 猜你想问). Same inputs
+        as ``/ask``; a refused question gives ``error``."""
         session = request.session_hash if request else None
-        return asking.ask_json(question, doc_type, issuer, year, history, session)
+        return asking.ask_json(question, doc_type, issuer, year, history, session, suggester)
 
     def feedback(
         answer_id: str, rating: str, reason: str = "", comment: str = ""
@@ -228,6 +250,8 @@ def create_app(
             question.submit(respond, asked, replied, **private),
             # a click on an example asks it, as 提问 would
             *(e.load_input_event.then(respond, asked, replied, **private) for e in examples),
+            # a click on a 猜你想问 question under a reply asks it
+            chat.option_select(ask_related, asked[1:], replied, **private),
         ]
         for event in answered:
             event.then(lambda c, i: {"chat": c, "ids": i}, [chat, answer_ids], kept, **private)
@@ -255,13 +279,14 @@ def serve(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
     library = Library(settings)
     recorder = Recorder.from_settings(settings)
+    suggester = Suggester(library, recorder)
     # Gradio refuses a larger upload itself, in English: files up to twice the limit get
     # through, for the 管理 tab to refuse them with a Chinese reason.
     try:
         run(
-            create_app(library, recorder=recorder), library, css=CSS, js=LABELS_JS,
-            footer_links=[], i18n=gr.I18n(**TRANSLATIONS),
-            max_file_size=2 * settings.max_file_bytes,
+            create_app(library, recorder=recorder, suggester=suggester), library,
+            suggester=suggester, css=CSS + SUGGEST_CSS, js=PAGE_JS, footer_links=[],
+            i18n=gr.I18n(**TRANSLATIONS), max_file_size=2 * settings.max_file_bytes,
         )  # fmt: skip
     finally:
         recorder.close()
@@ -305,8 +330,11 @@ def _restored(kept: Any) -> tuple[list[Any], dict[str, str]]:
     return kept["chat"], {str(k): str(v) for k, v in ids.items()}
 
 
-def _message(role: str, content: str) -> dict[str, str]:
-    return {"role": role, "content": content}
+def _message(role: str, content: str, options: list[str] | None = None) -> dict[str, Any]:
+    """A chat message; ``options`` are shown under it as questions to click (猜你想问)."""
+    if not options:
+        return {"role": role, "content": content}
+    return {"role": role, "content": content, "options": [{"value": o} for o in options]}
 
 
 def _user_turns(history: list[dict[str, Any]]) -> list[str]:

@@ -43,6 +43,14 @@ def heading_kind(line: str) -> str | None:
     return None
 
 
+def without_number(line: str) -> str:
+    """The heading's words without its number: 六、申请材料 → 申请材料, 第二章 总则 → 总则."""
+    for _, pattern in _HEADINGS:
+        if found := pattern.match(line):
+            return line[found.end() :].strip(" \t、.．")
+    return line.strip()
+
+
 _PART_TITLE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\d]{3,19}")
 
 

@@ -1,0 +1,88 @@
+"""The questions people asked lately that went well: what 智能提示 and 猜你想问 offer.
+
+:func:`hot_questions` reads the log of the last :data:`DAYS` days: questions answered
+(not refused, not invalid) and not voted 👎, the same question typed twice counted once
+per asking (spaces and punctuation aside), with the documents its answers cited.
+:func:`curated_questions` reads the admin's curated questions, when there are any.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, inspect, select
+
+from . import schema
+from .grouping import key
+from .writer import Outcome, Rating, now
+
+DAYS = 30
+MASKED = re.compile(r"\[(?:身份证号|手机号|银行卡号)\]")  # what masking put in a question
+CURATED_TABLE = "curated"  # the curated answers' table, when that feature is installed
+
+
+@dataclass(frozen=True)
+class Hot:
+    """A question asked lately, answered and not disliked.
+
+    Attributes:
+        question: Its most recent wording.
+        count: How many times it was asked.
+        docs: The documents its answers cited (paths in the index).
+    """
+
+    question: str
+    count: int
+    docs: frozenset[str]
+
+
+def hot_questions(engine: Engine, days: int = DAYS, at: datetime | None = None) -> list[Hot]:
+    """The questions of the last ``days`` days answered and not disliked, most asked first."""
+    a, f = schema.answers, schema.feedback
+    since = (at or now()) - timedelta(days=days)
+    query = (
+        select(a.c.question, a.c.citations)
+        .select_from(a.outerjoin(f, f.c.answer_id == a.c.id))
+        .where(a.c.asked_at >= since, a.c.outcome == Outcome.FOUND)
+        .where((f.c.rating.is_(None)) | (f.c.rating != Rating.DOWN))
+        .order_by(a.c.asked_at)
+    )
+    counts: dict[str, int] = {}
+    wordings: dict[str, str] = {}
+    docs: dict[str, set[str]] = {}
+    with engine.connect() as connection:
+        for question, citations in connection.execute(query):
+            folded = key(question)
+            if not folded or MASKED.search(question):  # a personal case, not a common question
+                continue
+            counts[folded] = counts.get(folded, 0) + 1
+            wordings[folded] = question.strip()
+            docs.setdefault(folded, set()).update(_cited(citations))
+    ranked = sorted(counts, key=lambda k: -counts[k])
+    return [Hot(wordings[k], counts[k], frozenset(docs[k])) for k in ranked]
+
+
+def curated_questions(engine: Engine) -> list[str]:
+    """The curated questions (with their other phrasings), none while the database has no
+    :data:`CURATED_TABLE`."""
+    if not inspect(engine).has_table(CURATED_TABLE):
+        return []
+    from sqlalchemy import MetaData, Table
+
+    table = Table(CURATED_TABLE, MetaData(), autoload_with=engine)
+    if "question" not in table.c:
+        return []
+    with engine.connect() as connection:
+        return [q for (q,) in connection.execute(select(table.c.question)) if q]
+
+
+def _cited(citations: str | None) -> Sequence[str]:
+    try:
+        found = json.loads(citations or "[]")
+    except ValueError:
+        return ()
+    return [c["doc"] for c in found if isinstance(c, dict) and isinstance(c.get("doc"), str)]
