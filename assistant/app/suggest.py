@@ -59,11 +59,15 @@ class Suggester:
         self._refreshing = threading.Lock()
         self._structure: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
+    def start(self) -> None:
+        """Read the candidates in the background (the app's first keystrokes find them)."""
+        threading.Thread(target=self.refresh, name="suggest-refresh", daemon=True).start()
+
     def complete(self, typed: str, limit: int = LIMIT) -> list[Completion]:
         """Completions of ``typed`` from the candidates as they are (a refresh that is due
         starts in the background)."""
         if self._stale():
-            threading.Thread(target=self.refresh, name="suggest-refresh", daemon=True).start()
+            self.start()
         return self._completions.match(typed, limit)
 
     def refresh(self) -> None:
@@ -138,8 +142,7 @@ def add_route(app: Any, suggester: Suggester) -> None:
 
 
 SUGGEST_CSS = """
-#question {position: relative; overflow: visible}
-#suggestions {position: absolute; left: 0; right: 0; top: 100%; z-index: 50; margin: 2px 0 0;
+#suggestions {position: absolute; z-index: 1000; margin: 2px 0 0; box-sizing: border-box;
   padding: 4px 0; list-style: none; background: var(--background-fill-primary);
   border: 1px solid var(--border-color-primary); border-radius: 6px;
   box-shadow: 0 4px 12px rgba(0, 0, 0, 0.12)}
@@ -189,7 +192,11 @@ SUGGEST_JS = """
       items.push(item);
     });
     input.setAttribute("aria-controls", "suggestions");
-    document.querySelector("#question").append(list);
+    const at = input.getBoundingClientRect();  // under the box (its block clips overflow)
+    list.style.left = at.left + window.scrollX + "px";
+    list.style.top = at.bottom + window.scrollY + "px";
+    list.style.width = at.width + "px";
+    document.body.append(list);
   };
   const lookup = () => {
     const input = box();

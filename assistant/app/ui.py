@@ -280,6 +280,7 @@ def serve(settings: Settings | None = None) -> None:
     library = Library(settings)
     recorder = Recorder.from_settings(settings)
     suggester = Suggester(library, recorder)
+    suggester.start()
     # Gradio refuses a larger upload itself, in English: files up to twice the limit get
     # through, for the 管理 tab to refuse them with a Chinese reason.
     try:
