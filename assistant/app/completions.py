@@ -9,14 +9,16 @@ typed text against all of them in one pass:
 - typed Latin letters match the pinyin initials (``dbbz`` → 低保标准) or the full pinyin
   from a syllable's start (``dibao`` → 低保).
 
-The best :data:`LIMIT` are returned: where in the candidate the match is, then the kind
-(curated, hot, title), then how often it was asked.
+The best :data:`LIMIT` are returned: a match at the candidate's start first, then by kind
+(curated, hot, title), then by how often it was asked.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -26,7 +28,6 @@ LIMIT = 8
 MIN_CHARS = 2  # typed characters before anything is offered
 MAX_CHARS = 60  # a longer text is not a question being typed
 _LATIN = re.compile(r"[a-z]+")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Kind(IntEnum):
@@ -109,6 +110,10 @@ class Pinyin:
 class Completions:
     """Candidates, matched by :meth:`match` (see the module docstring).
 
+    Each way of matching searches one string of all the candidates' keys (or initials, or
+    pinyin) run together, so a keystroke costs a few ``str.find`` over them, not a loop
+    over every candidate.
+
     Args:
         candidates: Curated, hot and title candidates, in any order; a text that
             comes twice is offered once, as its first kind.
@@ -120,6 +125,9 @@ class Completions:
             if candidate.key and candidate.key not in chosen:
                 chosen[candidate.key] = candidate
         self.candidates = tuple(chosen.values())
+        self._keys = _Haystack([c.key for c in self.candidates])
+        self._initials = _Haystack([c.initials for c in self.candidates])
+        self._spelled = _Haystack([c.spelled for c in self.candidates])
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -130,34 +138,35 @@ class Completions:
         folded = key(typed) if isinstance(typed, str) else ""
         if not MIN_CHARS <= len(folded) <= MAX_CHARS:
             return []
-        by_pinyin = _LATIN.fullmatch(folded) is not None
-        ranked: list[tuple[int, int, int, int, str]] = []
-        for candidate in self.candidates:
-            at = _position(candidate, folded, by_pinyin)
-            if at >= 0:
-                ranked.append(
-                    (min(at, 1), candidate.kind, -candidate.count, len(candidate.text),
-                     candidate.text)
-                )  # fmt: skip
-                if len(ranked) > 50 * limit:  # plenty to choose the best from
-                    ranked.sort()
-                    del ranked[limit:]
-        ranked.sort()
-        kinds = {c.text: c.kind for c in self.candidates}
-        return [Completion(text, kinds[text].label) for *_, text in ranked[:limit]]
+        at: dict[int, int] = {}  # candidate → where it matches (a character's index)
+        for n, where in self._keys.hits(folded):
+            at.setdefault(n, where)
+        if _LATIN.fullmatch(folded):
+            for n, where in self._initials.hits(folded):
+                at.setdefault(n, where)
+            for n, where in self._spelled.hits(folded):
+                starts = self.candidates[n].starts
+                if n not in at and where in starts:  # from a syllable's start only
+                    at[n] = sum(1 for s in starts if s < where)
+        best = heapq.nsmallest(limit, at, key=lambda n: (min(at[n], 1), n))
+        return [Completion(self.candidates[n].text, self.candidates[n].kind.label) for n in best]
 
 
-def _position(candidate: Candidate, folded: str, by_pinyin: bool) -> int:
-    """Where ``folded`` matches in ``candidate`` (a character's index), or -1."""
-    at = candidate.key.find(folded)
-    if at >= 0 or not by_pinyin or not _HAN.search(candidate.key):
-        return at
-    at = candidate.initials.find(folded)
-    if at >= 0:
-        return at
-    at = candidate.spelled.find(folded)
-    while at >= 0:
-        if at in candidate.starts:
-            return sum(1 for s in candidate.starts if s < at)
-        at = candidate.spelled.find(folded, at + 1)
-    return -1
+class _Haystack:
+    """Strings run together (a newline between them), searched at once."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.text = "\n".join(texts)
+        self.starts: list[int] = []
+        at = 0
+        for text in texts:
+            self.starts.append(at)
+            at += len(text) + 1
+
+    def hits(self, needle: str) -> Iterator[tuple[int, int]]:
+        """(the string's number, where in it) of every occurrence of ``needle``."""
+        at = self.text.find(needle)
+        while at >= 0:
+            n = bisect.bisect_right(self.starts, at) - 1
+            yield n, at - self.starts[n]
+            at = self.text.find(needle, at + 1)
