@@ -257,6 +257,7 @@ def answer(
     Raises:
         ValueError: Empty or over-long question.
     """
+    searcher.refresh_words()  # synonyms.csv as it is now
     understood, hits = search_in_conversation(searcher, question, history, k, filters=filters)
     asked, query = understood.question.text, understood.query  # as asked, normalized once
     # A follow-up's passages are on its topic already: its sentences are chosen for what

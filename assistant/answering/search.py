@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..index import Store, open_index, passage_text
+from ..index.office_words import LiveWords
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
 from .mentions import Mentions
@@ -139,6 +140,14 @@ class Searcher:
         self._named = functools.lru_cache(maxsize=1024)(self._resolve)
         self.mentions = Mentions(index)
         self.shifts = Shifts(index, settings)
+        self.words = LiveWords(settings.corpus)
+        self.refresh_words()
+
+    def refresh_words(self) -> None:
+        """Expand questions with ``synonyms.csv`` as it is now, if it changed since the
+        build or the last question (:class:`~assistant.index.office_words.LiveWords`)."""
+        if self.words.apply(self.index):
+            self.mentions = Mentions(self.index)  # its cache knows the former equivalents
 
     @functools.cached_property
     def relevance(self) -> Relevance:
@@ -180,6 +189,7 @@ class Searcher:
         Raises:
             ValueError: Empty or over-long question, or an unknown mode.
         """
+        self.refresh_words()
         k = k or self.settings.top_k
         asked = asked_aspects(Question.parse(question).text)
         if not asked or not self.settings.procedure_weight:

@@ -21,6 +21,7 @@ from ..settings import BACKENDS, OCR_MODES, Settings
 from ..types import FileStatus
 from .curated_cli import add_curated_command
 from .log_cli import add_log_command
+from .synonyms_cli import add_synonyms_command
 
 if TYPE_CHECKING:
     from ..documents.ingest import FileReport
@@ -108,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_eval)
     add_log_command(commands)
     add_curated_command(commands)
+    add_synonyms_command(commands)
     return parser
 
 

@@ -1,0 +1,108 @@
+"""The office's own words at once: ``assistant synonyms add|list|remove`` edit the corpus's
+``synonyms.csv``; the next question of an already opened index is expanded with it (no
+rebuild), a removed group stops applying, and the next build keeps the file's groups."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+
+from assistant.answering.answer import answer
+from assistant.answering.render import as_text
+from assistant.answering.search import Searcher
+from assistant.app.cli import main
+from assistant.index import build
+from assistant.index.office_words import add_group, office_groups, remove_term
+from assistant.settings import Settings
+from assistant.types import Answer
+
+from .conftest import CorpusWriter
+
+NOTICES = {
+    "书房通知.txt": "关于城市书房建设的通知\n城市书房建设补助标准为每间8.8万元，由区财政于次年"
+    "一季度拨付。\n申请城市书房补助须提交场地证明和运营方案。\n",
+    "社区通知.txt": "关于社区活动中心开放的通知\n社区活动中心设有书吧和棋牌室，开放时间为每天"
+    "上午九点至下午五点。\n",
+}
+ASKED = "社区书吧有补助吗？"  # citizens' word for what the notice calls 城市书房
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), stdout=out), out.getvalue()
+
+
+def cites_the_notice(reply: Answer) -> bool:
+    """Whether the reply quotes the 城市书房 notice."""
+    return "书房通知.txt" in {h.chunk.doc for h in reply.citations} and "城市书房" in as_text(reply)
+
+
+@pytest.fixture()
+def built(small_corpus: CorpusWriter) -> Settings:
+    settings = small_corpus(NOTICES)
+    build(settings)
+    return settings
+
+
+def test_a_group_added_changes_the_next_answer_without_a_rebuild(built: Settings) -> None:
+    searcher = Searcher.open(built)
+    assert not cites_the_notice(answer(searcher, ASKED))
+    code, said = run("synonyms", "add", "城市书房", "社区书吧", "--corpus", str(built.corpus))
+    assert code == 0 and "城市书房 / 社区书吧" in said
+    # the same searcher: nothing rebuilt or reopened
+    assert cites_the_notice(answer(searcher, ASKED))
+    assert searcher.search(ASKED, mode="bm25")[0].chunk.doc == "书房通知.txt"
+
+    code, said = run("synonyms", "list", "--json", "--corpus", str(built.corpus))
+    assert json.loads(said) == {"groups": [{"line": 1, "terms": ["城市书房", "社区书吧"]}]}
+    code, said = run("synonyms", "remove", "社区书吧", "--corpus", str(built.corpus))
+    assert code == 0 and "已删除" in said
+    assert office_groups(built.corpus) == []
+    assert not cites_the_notice(answer(searcher, ASKED))
+
+
+def test_another_instance_sees_the_edit_and_a_rebuild_keeps_it(built: Settings) -> None:
+    one, other = Searcher.open(built), Searcher.open(built)
+    other.search(ASKED)  # looked at the file before the edit
+    add_group(built.corpus, ["城市书房", "社区书吧"])
+    os.utime(built.corpus / "synonyms.csv")
+    assert cites_the_notice(answer(other, ASKED))
+    assert cites_the_notice(answer(one, ASKED))
+    build(built)
+    rebuilt = Searcher.open(built)
+    assert ("城市书房", "社区书吧") in rebuilt.index.vocabulary.groups
+    assert rebuilt.index.vocabulary.counts["城市书房"] > 0
+    assert cites_the_notice(answer(rebuilt, ASKED))
+
+
+def test_bad_groups_are_refused_with_the_reason(built: Settings) -> None:
+    corpus = built.corpus
+    with pytest.raises(ValueError, match="至少要两个"):
+        add_group(corpus, ["社区书吧"])
+    with pytest.raises(ValueError, match="只有一个字"):
+        add_group(corpus, ["书", "城市书房"])
+    with pytest.raises(ValueError, match="已有这组同义词"):
+        add_group(corpus, ["老人卡", "老年人优待证"])  # the shipped lexicon has it
+    with pytest.raises(ValueError, match="内置词表"):
+        remove_term(corpus, "老人卡")
+    with pytest.raises(ValueError, match="不在同义词表"):
+        remove_term(corpus, "社区书吧")
+    code, _ = run("synonyms", "add", "书", "--corpus", str(corpus))
+    assert code == 2
+    assert not (corpus / "synonyms.csv").exists()  # nothing written by a refusal
+
+
+def test_the_office_file_keeps_its_comments_and_other_rows(built: Settings) -> None:
+    path = built.corpus / "synonyms.csv"
+    path.write_text("标准用语,其他说法\n# 本局常用说法\n居民证,居住证明\n", encoding="utf-8")
+    add_group(built.corpus, ["城市书房", "社区书吧", "书吧"])
+    assert [g.terms for g in office_groups(built.corpus)] == [
+        ("居民证", "居住证明"),
+        ("城市书房", "社区书吧", "书吧"),
+    ]
+    remove_term(built.corpus, "居住证明")
+    kept = "标准用语,其他说法\n# 本局常用说法\n城市书房,社区书吧,书吧\n"
+    assert path.read_text(encoding="utf-8") == kept
