@@ -42,6 +42,7 @@ from .ops_tab import ops_tab
 from .server import run
 from .suggest import SUGGEST_CSS, SUGGEST_JS, Suggester
 from .throttle import AdminGate
+from .words_tab import words_admin, words_html, words_view
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -233,10 +234,12 @@ def create_app(
                         clear = gr.Button("清空对话", elem_id="clear")
             with gr.Tab("文件库", id="library"):
                 refreshed = [*files.library_tab(library).outputs(), doc_type, issuer, year]
+                vocabulary = words_view(library)
             if admin_password:  # without one, neither tab is shown
                 with gr.Tab("管理", id="admin"):
                     gate = AdminGate(admin_password, asking.recorder)
                     authed = admin_tab(library, gate, refreshed, lambda: refresh(gr, library))
+                    words_admin(library, gate, authed, vocabulary)
                 with gr.Tab("运营", id="ops"):
                     ops_tab(library, asking.recorder, authed)
                     curated_section(library, asking.recorder, asking.curated, authed)
@@ -258,6 +261,7 @@ def create_app(
         clear.click(lambda: ([], {}, KEPT_EMPTY), None, [chat, answer_ids, kept], **private)
         app.load(_restored, kept, [chat, answer_ids], **private)
         app.load(lambda: refresh(gr, library), None, refreshed, **private)
+        app.load(lambda: words_html(library), None, vocabulary, **private)
         gr.api(ask_api, api_name="ask")
         gr.api(ask_json, api_name="ask_json")
         gr.api(feedback, api_name="feedback")

@@ -30,6 +30,7 @@ VOTES = {"up": "👍", "down": "👎", "": ""}
 ACTIONS = {
     "login": "登录", "upload": "上传", "replace": "替换", "remove": "移除", "rebuild": "重建索引",
     "curated": "人工审核答案",
+    "synonyms": "同义词",
 }  # fmt: skip
 
 
