@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,10 @@ from assistant.answering.answer import answer
 from assistant.answering.render import as_text
 from assistant.answering.search import Searcher
 from assistant.app.cli import main
+from assistant.app.word_candidates import dismiss, dismissed, document_terms, proposals
 from assistant.index import build
 from assistant.index.office_words import add_group, office_groups, remove_term
+from assistant.records import Recorder
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -106,3 +109,26 @@ def test_the_office_file_keeps_its_comments_and_other_rows(built: Settings) -> N
     remove_term(built.corpus, "居住证明")
     kept = "标准用语,其他说法\n# 本局常用说法\n城市书房,社区书吧,书吧\n"
     assert path.read_text(encoding="utf-8") == kept
+
+
+def test_words_of_unanswered_questions_that_no_document_holds_are_proposed(
+    built: Settings, tmp_path: Path
+) -> None:
+    searcher = Searcher.open(built)
+    refused = ["图书驿站有补助吗？", "图书驿站每间补多少？", "驿站怎么办？", "社区书吧几点开门？"]
+    found = proposals(searcher, refused)
+    by_word = {p.word: p for p in found}
+    assert "驿站" in by_word and by_word["驿站"].count == 3
+    assert found[0].word == "驿站"  # the most asked first
+    assert by_word["驿站"].example == "图书驿站有补助吗？"
+    assert "社区" not in by_word and "书吧" not in by_word  # the notices hold them
+    assert "怎么办" not in by_word  # a word of asking, not of a topic
+    terms = set(document_terms(searcher))
+    assert {"城市", "书房"} <= terms and all(set(p.nearest) <= terms for p in found)
+    assert all(len(p.nearest) == 3 for p in found)
+
+    recorder = Recorder(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    dismiss(recorder.engine(), "驿站")
+    assert dismissed(recorder.engine()) == {"驿站"}
+    assert "驿站" not in {p.word for p in proposals(searcher, refused, {"驿站"})}
+    recorder.close()

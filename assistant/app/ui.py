@@ -42,7 +42,7 @@ from .ops_tab import ops_tab
 from .server import run
 from .suggest import SUGGEST_CSS, SUGGEST_JS, Suggester
 from .throttle import AdminGate
-from .words_tab import words_admin, words_html, words_view
+from .words_tab import proposals_section, words_admin, words_html, words_view
 
 CITIZEN_EXAMPLES = [
     "公租房的住房租赁补贴期限是几年？",
@@ -243,6 +243,8 @@ def create_app(
                 with gr.Tab("运营", id="ops"):
                     ops_tab(library, asking.recorder, authed)
                     curated_section(library, asking.recorder, asking.curated, authed)
+                    if asking.recorder.enabled:
+                        proposals_section(library, asking.recorder, gate, authed, vocabulary)
 
         asked = [question, chat, doc_type, issuer, year, answer_ids]
         replied, private = [question, chat, answer_ids], {"api_visibility": "private"}

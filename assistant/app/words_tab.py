@@ -1,4 +1,5 @@
-"""The office's own words in the page: listed in the 文件库 tab, added and removed in 管理.
+"""The office's own words in the page: listed in the 文件库 tab, added and removed in 管理,
+proposed from the unanswered questions in 运营.
 
 An admin adds a group of equivalent terms (the documents' term first: 老年人优待证 老人卡)
 or removes the groups holding a term; ``synonyms.csv`` is edited
@@ -9,6 +10,7 @@ written to the audit table, and the next build keeps it.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import gradio as gr
@@ -16,9 +18,12 @@ import gradio as gr
 from ..answering.render import escape
 from ..index.lexicon import lexicon
 from ..index.office_words import add_group, office_groups, remove_term
+from ..records import Recorder
+from ..records.reports import entries
 from .admin import Library
 from .admin_tab import session
 from .throttle import AdminGate
+from .word_candidates import dismiss, dismissed, proposals
 
 _SPLIT = re.compile(r"[\s,，、/／|｜;；]+")
 
@@ -83,3 +88,76 @@ def words_admin(library: Library, gate: AdminGate, authed: Any, shown: Any) -> N
     add.click(added, [terms, authed], [status, terms, listed, shown], **private)
     terms.submit(added, [terms, authed], [status, terms, listed, shown], **private)
     remove.click(removed, [term, authed], [status, term, listed, shown], **private)
+
+
+PROPOSALS = ("词", "次数", "例句", "最接近的文件用语")
+PROPOSAL_DAYS = 30
+
+
+def proposals_section(
+    library: Library, recorder: Recorder, gate: AdminGate, authed: Any, shown: Any
+) -> None:
+    """The 运营 tab's 同义词建议: words of the last 30 days' unanswered questions that no
+    document holds (:mod:`.word_candidates`), to accept as a group or dismiss."""
+    gr.Markdown("### 同义词建议（近30天未能回答的问题中，文件里没有的词）")
+    find = gr.Button("查找建议", elem_id="words-propose", scale=0)
+    table = gr.Dataframe(headers=list(PROPOSALS), wrap=True, elem_id="words-proposals")
+    nearest = gr.State({})
+    with gr.Row():
+        word = gr.Dropdown(label="建议的词", elem_id="words-proposal-word")
+        term = gr.Dropdown(label="对应的文件用语（可改写）", allow_custom_value=True,
+                           elem_id="words-proposal-term")  # fmt: skip
+        accept = gr.Button("采纳", variant="primary", elem_id="words-accept", scale=0)
+        dismiss_button = gr.Button("忽略", elem_id="words-dismiss", scale=0)
+    status = gr.Markdown(elem_id="words-proposal-status")
+
+    def found(ok: bool) -> list[Any]:
+        if not ok:
+            return [gr.update(), {}, gr.update(), gr.update(), "请先在“管理”页登录。"]
+        searcher = library.searcher
+        if searcher is None:
+            return [gr.update(), {}, gr.update(), gr.update(), "索引尚未建好。"]
+        engine = recorder.engine()
+        since = date.today() - timedelta(days=PROPOSAL_DAYS - 1)
+        refused = [e.question for e in entries(engine, since) if e.outcome == "refused"]
+        listed = proposals(searcher, refused, dismissed(engine))
+        rows = [[p.word, p.count, p.example, "、".join(p.nearest)] for p in listed]
+        choices = [p.word for p in listed]
+        first = listed[0].nearest if listed else ()
+        said = f"找到 {len(listed)} 个建议。" if listed else "没有新的建议。"
+        return [
+            rows, {p.word: list(p.nearest) for p in listed},
+            gr.update(choices=choices, value=choices[0] if choices else None),
+            gr.update(choices=list(first), value=first[0] if first else None), said,
+        ]  # fmt: skip
+
+    def chosen(picked: str | None, known: dict[str, list[str]]) -> Any:
+        terms = known.get(picked or "", [])
+        return gr.update(choices=terms, value=terms[0] if terms else None)
+
+    def accepted(picked: str | None, to: str | None, ok: bool, request: gr.Request) -> list[Any]:
+        if not ok:
+            return ["请先在“管理”页登录。", gr.update()]
+        if not picked or not (to or "").strip():
+            return ["请选择建议的词和对应的文件用语。", gr.update()]
+        try:
+            group = add_group(library.settings.corpus, [str(to).strip(), picked])
+        except ValueError as error:
+            return [escape(str(error)), gr.update()]
+        gate.audit("synonyms", session(request), f"采纳 {' / '.join(group)}")
+        return [f"已添加：{escape(' / '.join(group))}（下一个问题起生效）", words_html(library)]
+
+    def dismissed_word(picked: str | None, ok: bool, request: gr.Request) -> str:
+        if not ok:
+            return "请先在“管理”页登录。"
+        if not picked:
+            return "请选择建议的词。"
+        dismiss(recorder.engine(), picked)
+        gate.audit("synonyms", session(request), f"忽略 {picked}")
+        return f"已忽略“{escape(picked)}”，不再建议。"
+
+    private = {"api_visibility": "private"}
+    find.click(found, authed, [table, nearest, word, term, status], **private)
+    word.change(chosen, [word, nearest], term, **private)
+    accept.click(accepted, [word, term, authed], [status, shown], **private)
+    dismiss_button.click(dismissed_word, [word, authed], status, **private)

@@ -77,6 +77,13 @@ audit = Table(
     Column("detail", Text, nullable=False),
 )
 
+dismissed_words = Table(
+    "dismissed_words",
+    metadata,
+    Column("word", String(64), primary_key=True),  # a proposed synonym the admin dismissed
+    Column("at", DateTime(), nullable=False),
+)
+
 
 # 人工审核答案: an answer an admin wrote to a question, and the passages it cites.
 curated_answers = Table(
@@ -114,7 +121,11 @@ def _version_2(connection: Any) -> None:
     metadata.create_all(connection, tables=[curated_answers, curated_citations], checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1, _version_2)
+def _version_3(connection: Any) -> None:
+    metadata.create_all(connection, tables=[dismissed_words], checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1, _version_2, _version_3)
 VERSION = len(MIGRATIONS)
 
 
