@@ -12,13 +12,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from assistant.app.launch import running
 from assistant.index import build
+from assistant.records import Logged, Recorder
 from assistant.records.schema import audit
+from assistant.types import Answer
 
 from .conftest import hash_app_env, hash_settings, needs_chromium
 from .test_browser_ops import table, wait_for
 from .test_office_words import ASKED, NOTICES
 
 PASSWORD = "同义词-密码-35"
+UNANSWERED = ["驿站有补助吗？", "图书驿站每间补多少？"]
 TIMEOUT = 60_000  # ms
 
 
@@ -36,12 +39,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         (corpus / name).write_text(text, encoding="utf-8")
     settings = hash_settings(corpus, work / "index", min_score=0.0)
     build(settings)
+    database = work / "data" / "assistant.sqlite3"
+    recorder = Recorder(f"sqlite:///{database}")
+    for question in UNANSWERED:  # as the log holds a question the documents did not answer
+        refused = Answer(question=question, found=False, reason="文件中没有相关内容")
+        recorder.answered(Logged.of(
+            question, refused, channel="web", conversation="c" * 32, history=0, filters={},
+            seconds=0.1, generation="",
+        ))  # fmt: skip
+    recorder.close()
     env = hash_app_env(
         corpus, settings.index, ASSISTANT_DB="", ASSISTANT_LOG="on",
         ASSISTANT_ADMIN_PASSWORD=PASSWORD,
     )  # fmt: skip
     with running(env, log=work / "app.log", timeout=120) as url:
-        yield App(url, corpus, work / "data" / "assistant.sqlite3")
+        yield App(url, corpus, database)
 
 
 def ask(page: Page, question: str) -> str:
@@ -90,5 +102,22 @@ def test_a_group_added_in_admin_changes_the_next_answer(app: App, browser: Brows
     page.locator("#words-remove").click()
     expect(page.locator("#words-status")).to_contain_text("已删除：城市书房 / 社区书吧")
     assert "关于城市书房建设的通知" not in ask(page, ASKED)
-    wait_for(lambda: len([r for r in table(app.database, audit) if r["action"] == "synonyms"]) == 2)
+
+    page.get_by_role("tab", name="运营").click()
+    page.locator("#words-propose").click()
+    expect(page.locator("#words-proposals")).to_contain_text("驿站有补助吗？")
+    expect(page.locator("#words-proposal-status")).to_contain_text("找到")
+    word = page.locator("#words-proposal-word input")
+    assert word.input_value() == "驿站"  # asked most
+    term = page.locator("#words-proposal-term input")
+    term.fill("城市书房")
+    term.press("Enter")
+    page.locator("#words-accept").click()
+    expect(page.locator("#words-proposal-status")).to_contain_text("已添加：城市书房 / 驿站")
+    assert (app.corpus / "synonyms.csv").read_text(encoding="utf-8") == "城市书房,驿站\n"
+    page.locator("#words-propose").click()
+    expect(page.locator("#words-proposal-status")).to_contain_text("找到")
+    page.locator("#words-dismiss").click()
+    expect(page.locator("#words-proposal-status")).to_contain_text("不再建议")
+    wait_for(lambda: len([r for r in table(app.database, audit) if r["action"] == "synonyms"]) == 4)
     page.close()
