@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 
 from . import schema
 from .grouping import key
@@ -41,29 +41,33 @@ class Hot:
 
 
 def hot_questions(engine: Engine, days: int = DAYS, at: datetime | None = None) -> list[Hot]:
-    """The questions of the last ``days`` days answered and not disliked, most asked first."""
+    """The questions of the last ``days`` days answered and not disliked, most asked first.
+
+    The database counts each wording (and gives the citations of one of its answers); the
+    wordings that differ only in spaces and punctuation are then counted together."""
     a, f = schema.answers, schema.feedback
     since = (at or now()) - timedelta(days=days)
     query = (
-        select(a.c.question, a.c.citations)
+        select(a.c.question, func.count(), func.max(a.c.asked_at), func.max(a.c.citations))
         .select_from(a.outerjoin(f, f.c.answer_id == a.c.id))
         .where(a.c.asked_at >= since, a.c.outcome == Outcome.FOUND)
         .where((f.c.rating.is_(None)) | (f.c.rating != Rating.DOWN))
-        .order_by(a.c.asked_at)
+        .group_by(a.c.question)
     )
     counts: dict[str, int] = {}
-    wordings: dict[str, str] = {}
+    latest: dict[str, tuple[datetime, str]] = {}
     docs: dict[str, set[str]] = {}
     with engine.connect() as connection:
-        for question, citations in connection.execute(query):
+        for question, count, last, citations in connection.execute(query):
             folded = key(question)
             if not folded or MASKED.search(question):  # a personal case, not a common question
                 continue
-            counts[folded] = counts.get(folded, 0) + 1
-            wordings[folded] = question.strip()
+            counts[folded] = counts.get(folded, 0) + int(count)
+            if folded not in latest or last > latest[folded][0]:
+                latest[folded] = (last, question.strip())
             docs.setdefault(folded, set()).update(_cited(citations))
-    ranked = sorted(counts, key=lambda k: -counts[k])
-    return [Hot(wordings[k], counts[k], frozenset(docs[k])) for k in ranked]
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))
+    return [Hot(latest[k][1], counts[k], frozenset(docs[k])) for k in ranked]
 
 
 def curated_questions(engine: Engine) -> list[str]:
