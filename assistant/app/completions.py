@@ -92,6 +92,11 @@ class Pinyin:
             self._known[text] = found
         return found
 
+    def keep(self, texts: Iterable[str]) -> None:
+        """Forget the pinyin of texts no longer offered (the log's questions change)."""
+        kept = {key(t) for t in texts}
+        self._known = {t: s for t, s in self._known.items() if t in kept}
+
     def candidate(self, text: str, kind: Kind, count: int = 0) -> Candidate:
         """``text`` as a :class:`Candidate`."""
         folded = key(text)

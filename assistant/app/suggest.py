@@ -93,6 +93,9 @@ class Suggester:
                 *(self._pinyin.candidate(t, Kind.TITLE) for t in titles if t),
             ]
             self.hot, self._completions = hot, Completions(candidates)
+            self._pinyin.keep(c.text for c in candidates)
+            if generation != self._generation:
+                self._structure.clear()  # the headings of the documents now indexed
             self._generation = generation
         finally:
             self._refreshing.release()
@@ -118,9 +121,11 @@ class Suggester:
         quoted = {label for hit in reply.citations for label in hit.chunk.section_path}
         generation = searcher.index.manifest.generation
         for doc in docs:
-            if (generation, doc) not in self._structure:
-                self._structure[(generation, doc)] = structure_questions(searcher.index, doc)
-            for heading, question in self._structure[(generation, doc)]:
+            headings = self._structure.get((generation, doc))
+            if headings is None:
+                headings = structure_questions(searcher.index, doc)
+                self._structure[(generation, doc)] = headings
+            for heading, question in headings:
                 if heading not in quoted:  # the reply quotes that section already
                     offer(question)
         return chosen
