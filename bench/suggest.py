@@ -2,8 +2,8 @@
 
 A log of ``--logged`` answered questions (real questions: the DataFountain and CMRC 2018 dev
 sets and ``../shared/eval``'s sets, the popular ones asked many times: Zipf-like) and
-``--curated`` curated-like questions (a ``curated`` table with a ``question`` column, as the
-curated answers keep them), over four Guangzhou pages (hash-embedder index):
+``--curated`` curated answers (in the curated answers' tables, each citing the FAQ page), over
+four Guangzhou pages (hash-embedder index):
 
 1. the :class:`Suggester`'s refresh (reading the log, the pinyin of every candidate), cold
    and warm;
@@ -27,15 +27,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from assistant.app.admin import Library
 from assistant.app.launch import running
 from assistant.app.suggest import Suggester
 from assistant.index import build
 from assistant.records import Recorder
-from assistant.records.hot import CURATED_TABLE
-from assistant.records.schema import answers
+from assistant.records.curated import CuratedStore
+from assistant.records.schema import answers, curated_answers, curated_citations
 from assistant.records.writer import new_id, now
 from assistant.settings import Settings
 
@@ -64,8 +62,11 @@ def real_questions() -> list[str]:
     return list(dict.fromkeys(q.strip() for q in found if q.strip()))
 
 
-def seed(url: str, questions: list[str], logged: int, curated: int, rng: random.Random) -> None:
-    """``logged`` answered rows (popular questions repeated) and ``curated`` curated ones."""
+def seed(
+    url: str, questions: list[str], logged: int, curated: int, sha256: str, rng: random.Random
+) -> None:
+    """``logged`` answered rows (popular questions repeated) and ``curated`` curated answers
+    (citing the document whose file has ``sha256``)."""
     pool, kept = questions[curated:], questions[:curated]
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(pool))]
     asked = rng.choices(pool, weights, k=logged)
@@ -79,14 +80,20 @@ def seed(url: str, questions: list[str], logged: int, curated: int, rng: random.
          "citations": citations, "latency_ms": 100.0, "generation": "g"}
         for q in asked
     ]  # fmt: skip
-    table = sa.Table(
-        CURATED_TABLE, sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True), sa.Column("question", sa.Text),
-    )  # fmt: skip
+    curated = [
+        {"id": n, "question": q, "phrasings": "[]", "answer": "…", "author": "bench",
+         "created_at": now(), "updated_at": now(), "status": "active"}
+        for n, q in enumerate(kept, 1)
+    ]  # fmt: skip
+    cited = [
+        {"curated_id": n, "position": 0, "doc": PAGES[1], "sha256": sha256, "section": "",
+         "chunk_id": "", "passage": ""}
+        for n in range(1, len(kept) + 1)
+    ]  # fmt: skip
     with engine.begin() as connection:
         connection.execute(answers.insert(), rows)
-        table.create(connection)
-        connection.execute(table.insert(), [{"question": q} for q in kept])
+        connection.execute(curated_answers.insert(), curated)
+        connection.execute(curated_citations.insert(), cited)
     recorder.close()
 
 
@@ -133,11 +140,13 @@ def main() -> int:
         rng.shuffle(questions)
         database = work / "data" / "assistant.sqlite3"
         url = f"sqlite:///{database}"
-        seed(url, questions, args.logged, args.curated, rng)
+        library = Library(settings)
+        faq = next(d for d in library.ready().index.documents if d.path == PAGES[1])
+        seed(url, questions, args.logged, args.curated, faq.sha256, rng)
         print(f"{len(questions)} real questions; {args.logged} logged, {args.curated} curated")
 
         recorder = Recorder(url)
-        suggester = Suggester(Library(settings), recorder)
+        suggester = Suggester(library, recorder, CuratedStore(url))
         started = time.perf_counter()
         suggester.refresh()
         cold = time.perf_counter() - started

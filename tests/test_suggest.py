@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from assistant.answering.curated import cite
+from assistant.answering.procedure import document_chunks
 from assistant.answering.related import heading_question, structure_questions
 from assistant.app.admin import Library
 from assistant.app.completions import Completions, Kind, Pinyin
 from assistant.app.feedback import Asking
 from assistant.app.suggest import Suggester
 from assistant.records import Recorder
-from assistant.records.hot import curated_questions, hot_questions
-from assistant.records.schema import answers
+from assistant.records.curated import CuratedStore
+from assistant.records.hot import hot_questions
+from assistant.records.schema import answers, curated_answers, curated_citations
 from assistant.records.writer import now
 from assistant.settings import Settings
 
@@ -63,7 +66,6 @@ def test_hot_questions_are_recent_answered_and_not_disliked(logged: Logged) -> N
         ("社保卡丢了去哪补办？", 1),
     ]
     assert FAQ in hot[0].docs
-    assert curated_questions(engine) == []  # no curated table in this database
 
 
 def test_completions_by_characters_and_by_pinyin(logged: Logged) -> None:
@@ -159,3 +161,31 @@ def test_suggestions_record_nothing(logged: Logged) -> None:
     for typed in ("失业", "失业金", "sy", "syj"):
         logged.suggester.complete(typed)
     assert logged.recorder.flush() and count() == before
+
+
+def test_curated_questions_are_offered_first_while_their_document_is_indexed(
+    logged: Logged,
+) -> None:
+    index = logged.library.ready().index
+    store = CuratedStore(str(logged.recorder.url))
+    cited = cite(index.documents, lambda doc: document_chunks(index, doc), FAQ, "多少钱")
+    store.add("失业金每月发多少钱？", "按最低工资标准的90%按月发放。", [cited])
+    logged.suggester.curated = store
+    logged.ask("失业金一个月发多少？")
+    assert logged.recorder.flush()
+    logged.suggester.refresh()
+    found = logged.suggester.complete("syj")
+    assert [(c.text, c.kind) for c in found[:2]] == [
+        ("失业金每月发多少钱？", "常见问题"),
+        ("失业金一个月发多少？", "热门问题"),
+    ]
+    reply, _ = logged.asking.ask("失业保险金能领多久？", channel="web", session="t")
+    related = logged.suggester.related(reply, ["失业保险金能领多久？"])
+    assert related[:2] == ["失业金每月发多少钱？", "失业金一个月发多少？"]
+    # its document no longer indexed as it was cited (here: another digest): 需复核, not offered
+    with store.engine().begin() as connection:
+        connection.execute(curated_citations.update().values(sha256="0" * 64))
+        connection.execute(curated_answers.update().values(updated_at=now()))
+    store.refresh = 0.0
+    logged.suggester.refresh()
+    assert "失业金每月发多少钱？" not in [c.text for c in logged.suggester.complete("syj")]

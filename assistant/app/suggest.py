@@ -8,8 +8,8 @@ database. ``GET /suggest?q=…`` (:func:`add_route`) serves the completions as J
 records nothing; :data:`SUGGEST_JS` shows them under the question box (↑/↓ to choose,
 Enter or a click to ask, Esc to close).
 
-:meth:`Suggester.related` picks up to three questions to ask next: hot questions that cited
-the same documents, then questions made from the cited documents' headings
+:meth:`Suggester.related` picks up to three questions to ask next: curated and hot questions
+about the same documents, then questions made from the cited documents' headings
 (:mod:`assistant.answering.related`), never one the conversation already asked.
 """
 
@@ -21,10 +21,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ..answering.curated import review
 from ..answering.related import structure_questions
 from ..records import Recorder
+from ..records.curated import CuratedStore
 from ..records.grouping import key
-from ..records.hot import Hot, curated_questions, hot_questions
+from ..records.hot import Hot, hot_questions
 from ..types import Answer
 from .admin import Library
 from .completions import LIMIT, Completion, Completions, Kind, Pinyin
@@ -32,7 +34,7 @@ from .completions import LIMIT, Completion, Completions, Kind, Pinyin
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 60.0
 RELATED = 3  # questions offered under a reply
-HOT_RELATED = 2  # of which at most this many are hot questions
+HOT_RELATED = 2  # of which at most this many are curated or hot questions
 ROUTE = "/suggest"
 
 
@@ -41,17 +43,24 @@ class Suggester:
 
     Args:
         library: The index whose titles and headings are offered.
-        recorder: The log whose hot and curated questions are offered (none when off).
+        recorder: The log whose hot questions are offered (none when off).
+        curated: The 人工审核答案 whose questions are offered (those served: not 需复核).
         refresh_seconds: How old the candidates may get before a refresh starts.
     """
 
     def __init__(
-        self, library: Library, recorder: Recorder, refresh_seconds: float = REFRESH_SECONDS
+        self,
+        library: Library,
+        recorder: Recorder,
+        curated: CuratedStore | None = None,
+        refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         self.library = library
         self.recorder = recorder
+        self.curated = curated
         self.refresh_seconds = refresh_seconds
         self.hot: list[Hot] = []
+        self.curated_docs: list[tuple[str, frozenset[str]]] = []  # question, cited documents
         self._completions = Completions()
         self._pinyin = Pinyin()
         self._refreshed = -float("inf")
@@ -80,19 +89,27 @@ class Suggester:
             searcher = self.library.searcher
             generation = searcher.index.manifest.generation if searcher else ""
             titles = [d.source.title for d in searcher.index.documents] if searcher else []
-            hot, curated = self.hot, []
+            hot = self.hot
             if self.recorder.enabled:
                 try:
-                    engine = self.recorder.engine()
-                    hot, curated = hot_questions(engine), curated_questions(engine)
+                    hot = hot_questions(self.recorder.engine())
                 except Exception as error:  # noqa: BLE001 - suggestions go on without the log
                     log.error("热门问题读取失败 hot questions unavailable: %s", error)
+            documents = {d.path: d for d in searcher.index.documents} if searcher else {}
+            served = [
+                e for e in (self.curated.active() if self.curated else [])
+                if not review(e, documents)
+            ]  # fmt: skip
+            curated = [e.question for e in served]
             candidates = [
                 *(self._pinyin.candidate(q, Kind.CURATED) for q in curated),
                 *(self._pinyin.candidate(h.question, Kind.HOT, h.count) for h in hot),
                 *(self._pinyin.candidate(t, Kind.TITLE) for t in titles if t),
             ]
             self.hot, self._completions = hot, Completions(candidates)
+            self.curated_docs = [
+                (e.question, frozenset(c.doc for c in e.citations)) for e in served
+            ]
             self._pinyin.keep(c.text for c in candidates)
             if generation != self._generation:
                 self._structure.clear()  # the headings of the documents now indexed
@@ -116,8 +133,12 @@ class Suggester:
                 chosen.append(question)
 
         cited = set(docs)
-        for hot in [h for h in self.hot if h.docs & cited][:HOT_RELATED]:
-            offer(hot.question)
+        asked_lately = [q for q, about in self.curated_docs if about & cited]
+        asked_lately += [h.question for h in self.hot if h.docs & cited]
+        for question in asked_lately:
+            if len(chosen) >= HOT_RELATED:
+                break
+            offer(question)
         quoted = {label for hit in reply.citations for label in hit.chunk.section_path}
         generation = searcher.index.manifest.generation
         for doc in docs:

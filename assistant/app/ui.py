@@ -109,6 +109,7 @@ def create_app(
         admin_password = os.environ.get("ASSISTANT_ADMIN_PASSWORD", "")
     asking = Asking(library, recorder or Recorder.from_settings(library.settings))
     suggester = suggester or Suggester(library, asking.recorder)
+    suggester.curated = suggester.curated or asking.curated  # the curated questions offered
 
     def respond(
         question: str,

@@ -3,7 +3,6 @@
 :func:`hot_questions` reads the log of the last :data:`DAYS` days: questions answered
 (not refused, not invalid) and not voted 👎, the same question typed twice counted once
 per asking (spaces and punctuation aside), with the documents its answers cited.
-:func:`curated_questions` reads the admin's curated questions, when there are any.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, select
 
 from . import schema
 from .grouping import key
@@ -22,7 +21,6 @@ from .writer import Outcome, Rating, now
 
 DAYS = 30
 MASKED = re.compile(r"\[(?:身份证号|手机号|银行卡号)\]")  # what masking put in a question
-CURATED_TABLE = "curated"  # the curated answers' table, when that feature is installed
 
 
 @dataclass(frozen=True)
@@ -68,20 +66,6 @@ def hot_questions(engine: Engine, days: int = DAYS, at: datetime | None = None) 
             docs.setdefault(folded, set()).update(_cited(citations))
     ranked = sorted(counts, key=lambda k: (-counts[k], k))
     return [Hot(latest[k][1], counts[k], frozenset(docs[k])) for k in ranked]
-
-
-def curated_questions(engine: Engine) -> list[str]:
-    """The curated questions (with their other phrasings), none while the database has no
-    :data:`CURATED_TABLE`."""
-    if not inspect(engine).has_table(CURATED_TABLE):
-        return []
-    from sqlalchemy import MetaData, Table
-
-    table = Table(CURATED_TABLE, MetaData(), autoload_with=engine)
-    if "question" not in table.c:
-        return []
-    with engine.connect() as connection:
-        return [q for (q,) in connection.execute(select(table.c.question)) if q]
 
 
 def _cited(citations: str | None) -> Sequence[str]:
