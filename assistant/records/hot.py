@@ -8,7 +8,6 @@ per asking (spaces and punctuation aside), with the documents its answers cited.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,10 +16,10 @@ from sqlalchemy import Engine, func, select
 
 from . import schema
 from .grouping import key
+from .masking import MASKED
 from .writer import Outcome, Rating, now
 
 DAYS = 30
-MASKED = re.compile(r"\[(?:身份证号|手机号|银行卡号)\]")  # what masking put in a question
 
 
 @dataclass(frozen=True)
