@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 from retrieval import SETS  # bench/ is on sys.path when this file is run
 
-from assistant.answering.answer import answerable
 from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import table
+from assistant.answering.refusal import answerable
 from assistant.answering.relevance import MODEL_FILE, SIGNALS, Relevance
 from assistant.answering.search import Searcher
 from assistant.index import build

@@ -45,9 +45,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.answering.answer import is_relevant
 from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import HEADER, Scores, evaluate, read_questions, table
+from assistant.answering.refusal import is_relevant
 from assistant.answering.search import Searcher
 from assistant.index import build
 from assistant.settings import BACKENDS, Settings

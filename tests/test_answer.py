@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.answer import (
-    NOT_FOUND,
-    answer,
-    compose,
-    is_relevant,
-    named_bodies,
-    not_found,
-    sentences,
-)
+from assistant.answering.answer import answer
+from assistant.answering.composition import compose
 from assistant.answering.kinds import Asked, question_kind
+from assistant.answering.refusal import NOT_FOUND, is_relevant, named_bodies, not_found
 from assistant.answering.render import as_markdown, as_text, citation
 from assistant.answering.search import Searcher
-from assistant.documents.sentences import clause
+from assistant.documents.sentences import clause, sentences
 from assistant.index import build
 from assistant.index.tokens import segment
 from assistant.index.vocabulary import Vocabulary

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.answer import NOT_FOUND, answer
+from assistant.answering.answer import answer
 from assistant.answering.place import Coverage, place_label
+from assistant.answering.refusal import NOT_FOUND
 from assistant.answering.render import as_text, citation
 from assistant.answering.search import Searcher
 from assistant.app.admin import Library

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answering.answer import NOT_FOUND
+from assistant.answering.refusal import NOT_FOUND
 from assistant.answering.render import (
     as_html,
     as_json,

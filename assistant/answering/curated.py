@@ -303,7 +303,7 @@ def cite(
     Raises:
         ValueError: No such document, section or passage (in Chinese).
     """
-    from .answer import bigrams
+    from .composition import bigrams
 
     wanted = file.strip().removeprefix("《").removesuffix("》")
     document = next((d for d in documents if d.path == wanted), None)

@@ -3,7 +3,7 @@
 With a filter on (发文机关, 文种, 年份), a question whose topic lies in documents the filter
 leaves out must not be answered from an unrelated passage of those it keeps. :func:`outside`
 compares the best passage of the filtered documents with the best of all: when the best of
-all comes from a document the filter excludes, can answer (:func:`.answer.answerable`), and
+all comes from a document the filter excludes, can answer (:func:`.refusal.answerable`), and
 the filtered documents hold nothing nearly as close (a dense cosine at most
 :data:`CLOSE` lower), the reply says so:
 "在所选的发文机关“X”的文件中没有找到…；不加筛选时，《…》可能相关".

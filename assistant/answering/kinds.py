@@ -114,7 +114,7 @@ class Asked:
         cue: For a procedure or condition question without answer types, the words
             of a sentence that answers it.
         decisive: Whether only a sentence that fits may be the direct answer when one
-            scores near the best (see :func:`.answer.compose`): true for answer types,
+            scores near the best (see :func:`.composition.compose`): true for answer types,
             for a validity question's cues and for where to go and what to bring; a
             condition's or a how's cue words (须, 提交) say too little.
     """

@@ -1,7 +1,7 @@
 """What the documents mention: the topics of a question they never name.
 
 A question about a topic no document names is refused with the reason rather than
-answered from a look-alike passage (:func:`.answer.answerable`). One entry point,
+answered from a look-alike passage (:func:`.refusal.answerable`). One entry point,
 :meth:`Mentions.unmentioned`, which finds three kinds of such topics:
 
 * a term of the vocabulary (结婚登记) that no document says in any wording, and

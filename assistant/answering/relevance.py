@@ -127,11 +127,11 @@ class Relevance:
         """The passages of ``hits`` that may answer the question; empty when none can.
 
         Those of documents that apply to the places the question names, when the
-        model (or, without one, the plain rule of :func:`.answer.answerable` on the first
+        model (or, without one, the plain rule of :func:`.refusal.answerable` on the first
         reading) judges one of its ``readings`` (the question, and in a conversation the
         question glued to its topic) answerable from them.
         """
-        from .answer import answerable
+        from .refusal import answerable
 
         searcher = self.searcher
         readings = (readings,) if isinstance(readings, Question) else tuple(readings)
@@ -158,7 +158,7 @@ class Relevance:
 
     def signals(self, query: Question, hits: Sequence[Hit]) -> Signals:
         """The :class:`Signals` of ``query`` and the passages found for it."""
-        from .answer import named_bodies
+        from .refusal import named_bodies
 
         searcher, text = self.searcher, query.text
         index = searcher.index

@@ -2,7 +2,7 @@
 
 An answer is composed of a passage's sentences (:func:`assistant.documents.sentences.sentences`),
 each scored partly by its dense similarity to the question
-(:mod:`assistant.answering.answer`). Those sentences are embedded when the index is
+(:mod:`assistant.answering.composition`). Those sentences are embedded when the index is
 built, each with its passage's title and section path as context
 (:func:`~assistant.index.units.passage_text`, like the chunk and its units), so that
 answering only looks their vectors up. A sentence whose embedding text is also a

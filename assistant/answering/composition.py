@@ -1,0 +1,250 @@
+"""Composition: the sentences of the best passages that answer a question, chosen and quoted.
+
+The direct answer is the one sentence chosen by how much of the question it contains — its
+terms, numbers and dates weighing most, its character bigrams, the same with the sentence's
+context —, how well its passage ranked, its dense similarity to the question, whether it holds
+what the question asks for (:mod:`.kinds`) and whether its age bracket holds the age the
+question gives (:mod:`.ages`: 我妈70了 → 65周岁以上); under it, the clause it belongs to and
+nearly as good sentences of other passages (:func:`compose`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..documents.sentences import clause, headed, sentences
+from ..index.tokens import answer_spans
+from ..types import Answer, Hit, Quote
+from .ages import age_fit, asked_age
+from .kinds import Asked
+from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
+from .question import Question
+from .search import Searcher
+
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 300
+# Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
+_ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
+_NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
+# Chosen on the visible question sets (bench/answers.py); the share each signal gets.
+_WEIGHTS = {
+    "terms": 0.5,
+    "bigrams": 0.5,
+    "context": 0.3,
+    "rank": 0.2,
+    "kind": 0.3,
+    "dense": 0.5,
+    "age": 1.0,
+    "section": 0.8,
+}
+# The dense similarity of sentences (their hit, start and end) to the question.
+Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
+# The direct answer is the best sentence holding the most of what is asked (a date for
+# 哪天) when it scores this share of the best sentence.
+FITTING = 0.75
+OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a hit, with its score for the question, how much of what is asked
+    it holds (:meth:`.kinds.Asked.fit`) and the part of its score that its section, headed
+    by the procedure asked (所需材料), gives."""
+
+    hit: int
+    start: int
+    end: int
+    score: float
+    fit: float = 0.0
+    section: float = 0.0
+
+
+def compose(
+    question: str,
+    hits: list[Hit],
+    terms: Callable[[str], list[str]],
+    similarity: Similarity | None = None,
+    aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
+) -> Answer:
+    """The direct answer — the one sentence that best answers ``question`` — and its clause.
+
+    The direct answer is the best sentence of the passages (see :func:`_candidates`),
+    quoted verbatim with the figures asked for emphasized (an amount for 多少钱, a
+    date for 哪天; :mod:`.kinds`). Under it, the clause it belongs to — its
+    paragraph, or its list quoted by whole items (:func:`~assistant.documents.sentences.clause`)
+    — and up to two more sentences of other passages nearly as good.
+
+    Args:
+        question: The question (normalized).
+        hits: Relevant passages, best first.
+        terms: Splits text into search terms (the index's tokenizer).
+        similarity: The dense similarity of each sentence (its span in its hit) to
+            the question (:func:`sentence_similarity`); ``None`` leaves it out.
+        aspects: What of a procedure the question asks (:mod:`.procedure`): the sentences
+            of sections headed by it gain, and the direct answer's list or steps are
+            quoted whole under their heading (:func:`.procedure.quoted_section`).
+        headings: What the labels of the topic document's section paths name
+            (:func:`.procedure.document_headings`; by their words alone when empty).
+    """
+    asks = Asked.of(question)
+    candidates = _candidates(question, hits, terms, asks, aspects, headings)
+    if similarity is not None and candidates:
+        candidates = _with_similarity(candidates, similarity)
+    best = _direct(candidates, hits, asks)
+    text = hits[best.hit].chunk.text
+    chunk = hits[best.hit].chunk
+    spans = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
+    spans = spans or [clause(text, best.start, best.end)]
+    chosen = [replace(best, start=a, end=b) for a, b in spans if (a, b) != (best.start, best.end)]
+    chosen += _others(candidates, hits, best)
+    markers: dict[int, int] = {best.hit: 1}
+    for c in chosen:
+        markers.setdefault(c.hit, len(markers) + 1)
+    sentence = text[best.start : best.end]
+    spans = answer_spans(sentence, asks.types)
+    emphasis = tuple((best.start + a, best.start + b) for a, b in spans)
+    direct = Quote(markers[best.hit], headed(text, best.start, best.end), best.end, emphasis)
+    quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
+    return Answer(
+        question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=asks.kind
+    )
+
+
+def _candidates(
+    question: str,
+    hits: list[Hit],
+    terms: Callable[[str], list[str]],
+    asks: Asked,
+    aspects: frozenset[Aspect] = frozenset(),
+    headings: Headings = NO_HEADINGS,
+) -> list[Candidate]:
+    """Every sentence of every hit, scored.
+
+    The score adds up: the share of the question's terms in the sentence (longer
+    terms and numbers weigh more), the share of its character bigrams (robust to
+    word-splitting differences such as 救助金/救助), the share of its terms in the
+    sentence with its context (title, section path, previous sentence), the
+    passage's rank, how much of what the question asks for the sentence holds
+    (:meth:`.kinds.Asked.fit`: an amount for 多少钱, a date for 哪天, 须/不得 for 能否), and
+    whether its section is headed by the procedure ``aspects`` asked (所需材料 for 要带什么)
+    in the topic's document (the first passage's).
+    """
+    weights = {t: _term_weight(t) for t in set(terms(question))}
+    total = sum(weights.values()) or 1.0
+    asked = bigrams(_ASK_WORDS.sub(" ", question))
+    age = asked_age(question)
+
+    def coverage(text: str) -> float:
+        return sum(w for t, w in weights.items() if t in text) / total
+
+    candidates = []
+    for rank, hit in enumerate(hits):
+        text = hit.chunk.text
+        # the sections of a procedure asked (所需材料) of the topic's document, the best passage's
+        topic = hit.chunk.doc == hits[0].chunk.doc
+        in_section = section_fit(aspects, hit.chunk.section_path, headings) if topic else 0.0
+        section = _WEIGHTS["section"] * in_section
+        before = 0  # the context of a sentence: the previous one and any headings after it
+        for start, end in sentences(text):
+            sentence = text[start:end].lower()
+            context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
+            overlap = len(asked & bigrams(sentence)) / max(1, len(asked))
+            fit = asks.fit(text[start:end])
+            score = (
+                _WEIGHTS["terms"] * coverage(sentence)
+                + _WEIGHTS["bigrams"] * overlap
+                + _WEIGHTS["context"] * coverage(context + sentence)
+                + _WEIGHTS["rank"] / (rank + 1)
+                + _WEIGHTS["kind"] * fit
+                + _WEIGHTS["age"] * age_fit(age, text[start:end])
+                + section
+            )
+            candidates.append(Candidate(rank, start, end, score, fit, section))
+            before = start
+    return candidates
+
+
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of ``text`` (lower case, without punctuation and spaces)."""
+    text = _NOT_WORD.sub("", text.lower())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _term_weight(term: str) -> float:
+    """Longer terms and numbers say more about where the answer is."""
+    return 3.0 if any(ch.isdigit() for ch in term) else float(min(len(term), 4))
+
+
+def _with_similarity(candidates: list[Candidate], similarity: Similarity) -> list[Candidate]:
+    """``candidates`` with their dense similarity to the question added, rescaled to 0–1
+    among them, at ``_WEIGHTS["dense"]``."""
+    cosines = similarity([(c.hit, c.start, c.end) for c in candidates])
+    low, high = float(cosines.min()), float(cosines.max())
+    scaled = (cosines - low) / (high - low) if high > low else np.zeros_like(cosines)
+    gains = (_WEIGHTS["dense"] * scaled).tolist()
+    return [replace(c, score=c.score + g) for c, g in zip(candidates, gains, strict=True)]
+
+
+def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit]) -> Similarity:
+    """The dense similarity of sentences of ``hits`` to ``question``: each sentence's
+    vector, embedded with its passage's title and section path when the index was built,
+    is looked up (:meth:`.search.Searcher.sentence_cosines`)."""
+
+    def similarity(spans: list[tuple[int, int, int]]) -> np.ndarray:
+        return searcher.sentence_cosines(question, [(hits[i], a, b) for i, a, b in spans])
+
+    return similarity
+
+
+def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candidate:
+    """The direct answer: the best candidate that may answer (:func:`_may_answer`), or,
+    when what is asked is decisive (a date for 哪天, an amount for 多少钱, where to go,
+    what to bring: :attr:`.kinds.Asked.decisive`), the best of those fitting it most if
+    it scores :data:`FITTING` of the best."""
+    answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
+    best = max(answers, key=lambda c: c.score)
+    if not asks.decisive:
+        return best
+    most = max(c.fit for c in answers)
+    fitting = [c for c in answers if c.fit == most]
+    return max(
+        (c for c in fitting if c.score >= FITTING * best.score), key=lambda c: c.score, default=best
+    )
+
+
+def _may_answer(hit: Hit, c: Candidate) -> bool:
+    """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？) and
+    not the document's title repeated in its text."""
+    sentence = hit.chunk.text[c.start : c.end].strip()
+    return not sentence.endswith(("？", "?")) and sentence != hit.chunk.source.title
+
+
+def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> list[Candidate]:
+    """Up to two more sentences of other passages, nearly as good as ``best`` (in rank order);
+    one that opens a list (…提交下列材料：) comes with its items."""
+    chosen: list[Candidate] = []
+    seen = {_key(hits, best)}
+    # nearly as good for the question itself, whatever the procedure's section gave
+    for c in sorted(candidates, key=lambda c: c.section - c.score):
+        if len(chosen) == MAX_SENTENCES - 1 or c.score - c.section < OTHERS * (
+            best.score - best.section
+        ):
+            break
+        if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
+            continue
+        seen.add(_key(hits, c))
+        text = hits[c.hit].chunk.text
+        if text[c.start : c.end].rstrip().endswith(("：", ":")):  # a list's intro: with its items
+            c = replace(c, end=clause(text, c.start, c.end)[1])
+        chosen.append(c)
+    return sorted(chosen, key=lambda c: (c.hit, c.start))
+
+
+def _key(hits: list[Hit], c: Candidate) -> str:
+    """A sentence's text without whitespace: the same sentence in two passages is quoted once."""
+    return re.sub(r"\s+", "", hits[c.hit].chunk.text[c.start : c.end])
