@@ -14,6 +14,8 @@ followup and followup2 — each follow-up with its history —, DataFountain, an
 * first line — the direct answer alone (the first line) contains it;
 * ROUGE-L   — character ROUGE-L (LCS, β = 1.2 as in DuReader) of the first line against
   the gold answer;
+* quoted 90% CI — a bootstrap interval of "quoted" (:func:`~assistant.evaluation.bootstrap`),
+  so that a difference inside it reads as none;
 * chars     — mean characters of the answer text;
 * ms/q      — time of :func:`~assistant.answer.answer` per question (search included);
 * cpu ms/q  — the CPU time it took (``time.process_time``: every thread of this process;
@@ -23,26 +25,30 @@ followup and followup2 — each follow-up with its history —, DataFountain, an
 index: each candidate sentence embedded at answer time, on the same index; then a line per
 set says how many answers differ from that in their text.
 
-Indexes are shared with ``bench/retrieval.py`` (``--work``). Usage::
+Indexes are shared with ``bench/retrieval.py`` (``--work``); ``--no-build`` answers from them as
+they are, without checking them against their corpus. ``--save`` writes every answer with its
+scores, one JSON line each, to compare two runs question by question. Usage::
 
     python bench/answers.py [--sets policy colloquial citizen staff followup followup2
                                     datafountain cmrc] [--limit N] [--show-misses] [--before]
+                            [--no-build] [--save answers.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from retrieval import SETS, build_when_free  # bench/ is on sys.path when this file is run
 
 from assistant.answering.answer import answer
 from assistant.answering.conversation import search_in_conversation
-from assistant.answering.evaluation import compact, is_hit, table
+from assistant.answering.evaluation import bootstrap, compact, is_hit, table
 from assistant.answering.kinds import KINDS, question_kind
 from assistant.answering.question import normalize_question
 from assistant.answering.render import body
@@ -61,6 +67,8 @@ def main() -> None:
     parser.add_argument(
         "--before", action="store_true", help="also embed sentences at answer time, as before"
     )
+    parser.add_argument("--no-build", action="store_true", help="the indexes as they are")
+    parser.add_argument("--save", type=Path, help="write each answer, scored, to this JSONL file")
     args = parser.parse_args()
     rows, changed = [], []
     for name in args.sets:
@@ -71,7 +79,8 @@ def main() -> None:
         settings = Settings.from_env()
         index = args.work / corpus_name / f"index-{settings.backend}"
         settings = settings.with_(corpus=corpus, index=index)
-        build_when_free(settings)
+        if not args.no_build:
+            build_when_free(settings)
         searcher = Searcher.open(settings)
         before = EmbeddingSearcher.open(settings) if args.before else None
         results, earlier = [], []
@@ -79,6 +88,8 @@ def main() -> None:
             results.append(ask(searcher, q, args.show_misses))
             if before is not None:
                 earlier.append(ask(before, q, False))
+        if args.save:
+            save(args.save, name, questions, results)
         for kind in ("all", *KINDS):
             picked = [r for r in results if kind in ("all", r.kind)]
             if picked and (kind == "all" or len(args.sets) < 4 or name != "cmrc"):
@@ -88,7 +99,7 @@ def main() -> None:
             differ = sum(a.text != b.text for a, b in zip(results, earlier, strict=True))
             changed.append(f"{name}: {differ} of {len(results)} answers differ from before")
     header = ["set", "kind", "questions", "retrieved", "answered", "quoted", "of retrieved"]
-    header += ["first line", "ROUGE-L", "chars", "ms/q", "cpu ms/q"]
+    header += ["quoted 90% CI", "first line", "ROUGE-L", "chars", "ms/q", "cpu ms/q"]
     print(table(rows, header))
     print("\n".join(changed))
 
@@ -149,6 +160,15 @@ def ask(searcher: Searcher, q: dict, show_misses: bool) -> Result:
     )
 
 
+def save(path: Path, name: str, questions: list[dict], results: list[Result]) -> None:
+    """Append each question of set ``name`` with its answer and scores to ``path`` (JSONL)."""
+    with path.open("a", encoding="utf-8") as out:
+        for q, r in zip(questions, results, strict=True):
+            record = {"set": name, "question": q["question"], "history": q.get("history") or []}
+            record |= {"gold": q["answer"], **asdict(r)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def rouge_l(candidate: str, reference: str, beta: float = 1.2) -> float:
     """Character ROUGE-L F-score of ``candidate`` against ``reference`` (DuReader's β)."""
     if not candidate or not reference:
@@ -170,6 +190,7 @@ def row(name: str, kind: str, results: list[Result]) -> list[str]:
     """One table row: the shares and means of ``results``."""
     n = len(results)
     retrieved = sum(r.retrieved for r in results)
+    low, high = bootstrap([r.quoted for r in results])
     return [
         name,
         kind,
@@ -178,6 +199,7 @@ def row(name: str, kind: str, results: list[Result]) -> list[str]:
         f"{sum(r.answered for r in results) / n:.3f}",
         f"{sum(r.quoted for r in results) / n:.3f}",
         f"{sum(r.quoted and r.retrieved for r in results) / max(1, retrieved):.3f}",
+        f"{low:.3f}–{high:.3f}",
         f"{sum(r.first_line for r in results) / n:.3f}",
         f"{statistics.mean(r.rouge for r in results):.3f}",
         f"{statistics.mean(r.chars for r in results):.0f}",
