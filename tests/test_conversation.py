@@ -96,6 +96,23 @@ def test_the_label_names_the_topic_without_its_question_words(tokenizer: Tokeniz
     assert topic_label("广州低保一个月多少钱？", tokenizer) == "广州低保"
 
 
+def test_the_label_names_what_the_documents_are_about_not_the_askers_situation(
+    searcher: Searcher,
+) -> None:
+    """The situation is told first (被公司辞退), the topic asked after it; the FAQ on
+    unemployment insurance speaks of 失业保险金, so that is the label."""
+    first = "公司把我辞退了，我可以领取失业保险金吗？"
+    understood, hits = search_in_conversation(searcher, "大概要多久？", [first])
+    assert hits[0].chunk.doc == GUANGZHOU_PAGES[1]
+    assert understood.label.endswith("失业保险金") and "我" not in understood.label
+    # without the documents, the part with the most content terms, the asker in it
+    plain = Conversation((first,)).understand("大概要多久？", searcher.index.tokenizer)
+    assert plain.label == "我可以领取失业保险金"
+    # a modal verb or a number does not start a label
+    understood = search_in_conversation(searcher, "那要带什么？", ["我30岁了能领失业保险金吗？"])[0]
+    assert understood.label == "失业保险金"
+
+
 def test_a_follow_up_is_answered_from_the_document_of_its_topic(searcher: Searcher) -> None:
     first, follow_up = "一次性创业补贴由谁发放？", "那需要提交哪些材料？"
     assert search_in_conversation(searcher, first)[1][0].chunk.doc == SUBSIDY

@@ -32,8 +32,9 @@ on the follow-up and switch sets against gluing and asking alone (bench/retrieva
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +44,7 @@ from ..index.tokens import Tokenizer, segment
 from ..types import Hit
 from .kinds import question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
+from .relevance import holding
 from .search import Filters, Ranked, Searcher
 
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
@@ -87,6 +89,8 @@ FUNCTION_WORDS = frozenset(
     "工作日".split()
 )
 _QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
+# Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
+_NOT_NAMING = re.compile(r"[\d.%]+$|[能可会要想该需得]")
 _PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
 _CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
 
@@ -182,17 +186,37 @@ def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     return [w for w in words if w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)]
 
 
-def topic_label(turn: str, tokenizer: Tokenizer) -> str:
+def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | None = None) -> str:
     """A few words naming the topic of ``turn``: its part with the most content.
 
     The turn is split at punctuation and question words, and the part with the
     most characters of content terms is kept (the first of equals), up to its last
     content term: "一次性创业补贴怎么申请？" gives "一次性创业补贴", "广州低保一个月多少钱？"
     gives "广州低保".
+
+    With ``held`` (whether the topic's documents hold a term, in some wording), only the
+    terms they hold count, but for numbers (70) and what is done to the topic (能领, 要交:
+    a modal verb first), and the label runs from the first of them to the last, the last
+    part of equals kept (the situation is told first, the topic asked last): it names what
+    the documents are about, not the asker's situation — "我被公司辞退了，能领失业保险金吗？"
+    gives "失业保险金", "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without
+    ``held``.
     """
     parts = [p for clause in _CLAUSES.split(turn) for p in _ASKING.split(clause) if p]
     if not parts:
         return turn
+    if held is not None:
+
+        def named(part: str) -> list[str]:
+            found = content_terms(part, tokenizer)
+            return [t for t in found if not _NOT_NAMING.match(t) and t in part and held(t)]
+
+        scored = [(sum(len(t) for t in named(part)), i) for i, part in enumerate(parts)]
+        most, at = max(scored)
+        if most:
+            terms = named(parts[at])
+            start = min(parts[at].find(t) for t in terms)
+            return parts[at][start : max(parts[at].rfind(t) + len(t) for t in terms)]
     best = max(parts, key=lambda part: sum(len(t) for t in content_terms(part, tokenizer)))
     ends = [i + len(t) for t in content_terms(best, tokenizer) if (i := best.rfind(t)) >= 0]
     return best[: max(ends)] if ends else best.rstrip(_PARTICLES) or best
@@ -233,6 +257,9 @@ def search_in_conversation(
     docs = topic_documents(searcher, topic, mode, filters)
     if docs and _other_document(searcher, asked.text, docs):
         return Understood(asked, asked), searcher.search(asked, k, mode, filters)
+    if docs:  # named by what the topic's documents are about
+        held = functools.partial(_held, searcher, docs)
+        understood = replace(understood, label=topic_label(topic, tokenizer, held))
     within = replace(filters, docs=docs)
     rankings = [(glued, filters, 1.0)]
     if docs:
@@ -302,6 +329,13 @@ def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
     rows = [i for i, document in enumerate(index.documents) if document.path in docs]
     found = index.bm25_scores(terms) > 0
     return bool(found[np.isin(index.chunk_docs, rows)].any())
+
+
+def _held(searcher: Searcher, docs: frozenset[str], term: str) -> bool:
+    """Whether a passage of the documents ``docs`` holds ``term`` in some wording."""
+    index = searcher.index
+    rows = np.isin(index.chunk_docs, [i for i, d in enumerate(index.documents) if d.path in docs])
+    return any(bool((rows & held).any()) for held in holding(index, term))
 
 
 def _inside_a_word(kind: str, question: str) -> bool:

@@ -38,6 +38,7 @@ from ..types import Hit
 from .question import Question
 
 if TYPE_CHECKING:
+    from ..index.stores import Store
     from .search import Searcher
 
 MODEL_FILE = Path(__file__).with_name("relevance.json")
@@ -209,14 +210,19 @@ class Relevance:
     def _document_frequency(self, term: str) -> int:
         """How many passages hold ``term`` or another wording of it (as BM25 tokens)."""
         index = self.searcher.index
-        best = 0
-        for wording in index.vocabulary.wordings(term):
-            tokens = index.tokenizer.words(wording) or [wording]
-            holding = np.ones(len(index), dtype=bool)
-            for token in tokens:
-                holding &= index.bm25_scores([token]) > 0
-            best = max(best, int(holding.sum()))
-        return best
+        return max(int(h.sum()) for h in holding(index, term))
+
+
+def holding(index: Store, term: str) -> list[np.ndarray]:
+    """For ``term`` and each other wording of it, which passages of ``index`` hold it: all
+    its BM25 tokens in one passage."""
+    found = []
+    for wording in index.vocabulary.wordings(term):
+        held = np.ones(len(index), dtype=bool)
+        for token in index.tokenizer.words(wording) or [wording]:
+            held &= index.bm25_scores([token]) > 0
+        found.append(held)
+    return found
 
 
 def _said(term: str, context: str, wordings: Callable[[str], list[str]]) -> bool:
