@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..documents.sentences import clause, headed, sentences
+from ..documents.sentences import clause, headed, list_intro, opening, sentences
 from ..index.tokens import answer_spans
 from ..types import Answer, Hit, Quote
 from .ages import age_fit, asked_age
@@ -25,8 +25,11 @@ from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fi
 from .question import Question
 from .search import Searcher
 
-MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 300
+# What an answer quotes in all, at most (its direct answer's sentence always; a procedure's
+# section whole): chosen on the DataFountain dev set with the others (bench/answers.py).
+ANSWER_CHARS = 270
+FOLLOWING = 2  # the sentences after the direct answer quoted next, when they fit
+INTRO_CHARS = 80  # a list's intro line this short comes with its items, whatever the budget
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
@@ -46,7 +49,7 @@ Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 # The direct answer is the best sentence holding the most of what is asked (a date for
 # 哪天) when it scores this share of the best sentence.
 FITTING = 0.75
-OTHERS = 0.65  # another passage's sentence is quoted too when it scores this share of the best
+OTHERS = 0.5  # another sentence is quoted too when it scores this share of the best
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,19 @@ def compose(
     aspects: frozenset[Aspect] = frozenset(),
     headings: Headings = NO_HEADINGS,
 ) -> Answer:
-    """The direct answer — the one sentence that best answers ``question`` — and its clause.
+    """The direct answer — the sentence that best answers ``question`` — and what else answers.
 
     The direct answer is the best sentence of the passages (see :func:`_candidates`),
-    quoted verbatim with the figures asked for emphasized (an amount for 多少钱, a
-    date for 哪天; :mod:`.kinds`). Under it, the clause it belongs to — its
-    paragraph, or its list quoted by whole items (:func:`~assistant.documents.sentences.clause`)
-    — and up to two more sentences of other passages nearly as good.
+    quoted verbatim from where its sentence opens (:func:`opening`) with the figures asked
+    for emphasized (an amount for 多少钱, a date for 哪天; :mod:`.kinds`). Under it, within
+    :data:`ANSWER_CHARS` in all: the rest of the clause it belongs to — its paragraph, or
+    its list by whole items (:func:`~assistant.documents.sentences.clause`) —, then the
+    other sentences of any passage scoring :data:`OTHERS` of it, best first (a list's
+    intro with its items). The :data:`FOLLOWING` sentences after it come before those:
+    what a passage says next often completes its answer. Sentences that follow the direct
+    answer on its line join it, so nothing is quoted twice; a list item comes with its own
+    list's intro line when its passage has it. A procedure asked (所需材料) quotes the
+    direct answer's section whole.
 
     Args:
         question: The question (normalized).
@@ -96,20 +105,28 @@ def compose(
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
     best = _direct(candidates, hits, asks)
-    text = hits[best.hit].chunk.text
     chunk = hits[best.hit].chunk
-    spans = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
-    spans = spans or [clause(text, best.start, best.end)]
-    chosen = [replace(best, start=a, end=b) for a, b in spans if (a, b) != (best.start, best.end)]
-    chosen += _others(candidates, hits, best)
-    markers: dict[int, int] = {best.hit: 1}
-    for c in chosen:
-        markers.setdefault(c.hit, len(markers) + 1)
-    sentence = text[best.start : best.end]
-    spans = answer_spans(sentence, asks.types)
-    emphasis = tuple((best.start + a, best.start + b) for a, b in spans)
-    direct = Quote(markers[best.hit], headed(text, best.start, best.end), best.end, emphasis)
-    quotes = tuple(Quote(markers[c.hit], c.start, c.end) for c in chosen)
+    text = chunk.text
+    first = headed(text, opening(text, best.start), best.end)
+    quoting = Quoting(hits, (best.hit, first, best.end))
+    quoting.heading(best.hit, best.start)
+    section = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
+    for a, b in section:  # the procedure's list or steps whole, whatever their length
+        quoting.add(best.hit, a, b, whole=True)
+    if not section:
+        a, b = clause(text, best.start, best.end)
+        quoting.add(best.hit, a, b)
+        for c in _following(candidates, best):  # what it says next: often what completes it
+            quoting.add(c.hit, opening(text, c.start), c.end)
+    _others(candidates, hits, best, quoting)
+    hit, a, b = quoting.direct
+    spans = answer_spans(text[best.start : best.end], asks.types)
+    emphasis = tuple((best.start + x, best.start + y) for x, y in spans)
+    markers: dict[int, int] = {hit: 1}
+    for i, _, _ in quoting.under:
+        markers.setdefault(i, len(markers) + 1)
+    direct = Quote(1, a, b, emphasis)
+    quotes = tuple(Quote(markers[i], x, y) for i, x, y in quoting.under)
     return Answer(
         question, True, tuple(hits[i] for i in markers), quotes, direct=direct, kind=asks.kind
     )
@@ -224,25 +241,93 @@ def _may_answer(hit: Hit, c: Candidate) -> bool:
     return not sentence.endswith(("？", "?")) and sentence != hit.chunk.source.title
 
 
-def _others(candidates: list[Candidate], hits: list[Hit], best: Candidate) -> list[Candidate]:
-    """Up to two more sentences of other passages, nearly as good as ``best`` (in rank order);
-    one that opens a list (…提交下列材料：) comes with its items."""
-    chosen: list[Candidate] = []
+def _following(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
+    """The :data:`FOLLOWING` sentences after ``best`` in its passage."""
+    after = sorted(
+        (c for c in candidates if c.hit == best.hit and c.start >= best.end), key=lambda c: c.start
+    )
+    return after[:FOLLOWING]
+
+
+def _others(
+    candidates: list[Candidate], hits: list[Hit], best: Candidate, quoting: Quoting
+) -> None:
+    """Add to ``quoting`` the sentences of any passage scoring :data:`OTHERS` of ``best``,
+    best first, while they fit; one that opens a list (…提交下列材料：) comes with its items,
+    a list item with its list's intro."""
     seen = {_key(hits, best)}
     # nearly as good for the question itself, whatever the procedure's section gave
     for c in sorted(candidates, key=lambda c: c.section - c.score):
-        if len(chosen) == MAX_SENTENCES - 1 or c.score - c.section < OTHERS * (
-            best.score - best.section
-        ):
+        if c.score - c.section < OTHERS * (best.score - best.section):
             break
-        if c.hit == best.hit or _key(hits, c) in seen or c.end - c.start > MAX_ANSWER_CHARS:
+        if _key(hits, c) in seen:
             continue
-        seen.add(_key(hits, c))
         text = hits[c.hit].chunk.text
+        start, end = opening(text, c.start), c.end
         if text[c.start : c.end].rstrip().endswith(("：", ":")):  # a list's intro: with its items
-            c = replace(c, end=clause(text, c.start, c.end)[1])
-        chosen.append(c)
-    return sorted(chosen, key=lambda c: (c.hit, c.start))
+            end = clause(text, c.start, c.end)[1]
+        if quoting.add(c.hit, start, end):
+            seen.add(_key(hits, c))
+            quoting.heading(c.hit, c.start)
+
+
+class Quoting:
+    """The spans an answer quotes: the direct answer's, then those under it, within
+    :data:`ANSWER_CHARS` in all (the direct answer's always)."""
+
+    def __init__(self, hits: list[Hit], direct: tuple[int, int, int]) -> None:
+        self.hits = hits
+        self.spans = [direct]
+        self.used = direct[2] - direct[1]
+
+    def add(self, hit: int, start: int, end: int, whole: bool = False) -> bool:
+        """Quote ``[start, end)`` of ``hit`` but what is quoted already, if it fits (or
+        ``whole``: a procedure's section); whether anything was added."""
+        text = self.hits[hit].chunk.text
+        pieces = [(start, end)]
+        for i, a, b in self.spans:
+            if i == hit:
+                pieces = [p for x, y in pieces for p in ((x, min(y, a)), (max(x, b), y))]
+        pieces = [(x, y) for x, y in pieces if text[x:y].strip()]
+        size = sum(y - x for x, y in pieces)
+        if not pieces or (not whole and self.used + size > ANSWER_CHARS):
+            return False
+        self.spans += [(hit, *_stripped(text, x, y)) for x, y in pieces]
+        self.used += size
+        return True
+
+    def heading(self, hit: int, start: int) -> None:
+        """The intro line of the list whose item starts at ``start``, when its passage has it."""
+        text = self.hits[hit].chunk.text
+        if (line := list_intro(text, start)) is not None:
+            self.add(hit, *line, whole=line[1] - line[0] <= INTRO_CHARS)
+
+    @property
+    def direct(self) -> tuple[int, int, int]:
+        """The direct answer's span, with the quotes that follow it on its line: it leads,
+        what completes it comes after it, what comes before it is quoted under it."""
+        hit, start, end = self.spans[0]
+        text = self.hits[hit].chunk.text
+        for i, a, b in sorted(self.spans):
+            if i == hit and a >= end and _joins(text[end:a]):
+                end = b
+        return hit, start, end
+
+    @property
+    def under(self) -> list[tuple[int, int, int]]:
+        """The quotes under the direct answer, in passage and text order."""
+        hit, start, end = self.direct
+        rest = [s for s in self.spans[1:] if not (s[0] == hit and start <= s[1] < end)]
+        return sorted(rest)
+
+
+def _joins(gap: str) -> bool:
+    return not gap.strip() and "\n" not in gap
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
 
 
 def _key(hits: list[Hit], c: Candidate) -> str:

@@ -14,6 +14,7 @@ from .headings import LABEL_CHARS, LEVELS, heading_kind, heading_label, is_part_
 
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
+_FULL_STOP = re.compile(r"[。！？!?]+[”’」』）)]*")  # where a sentence ends, not a clause (；)
 _HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
 UNIT_MAX_CHARS = 200  # short sentences are joined into a unit up to this length
 
@@ -91,11 +92,7 @@ def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[
         candidates_after = range(at + 1, stop)
         candidates_before: range = range(0)
     elif is_item[at]:
-        top = at  # an item: its siblings, and the intro above them
-        while top > 0 and is_item[top - 1]:
-            top -= 1
-        if top > 0 and text[lines[top - 1][0] : lines[top - 1][1]].rstrip().endswith(("：", ":")):
-            top -= 1
+        top = _intro(text, lines, is_item, at)  # an item: its siblings, and the intro above them
         bottom = at + 1
         while bottom < len(lines) and is_item[bottom]:
             bottom += 1
@@ -111,6 +108,43 @@ def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[
             break
         first = i
     return lines[first][0], lines[last][1]
+
+
+def _intro(text: str, lines: list[tuple[int, int]], is_item: list[bool], at: int) -> int:
+    """The line of the intro (…如下：) of the list whose item is line ``at``, or its first item."""
+    top = at
+    while top > 0 and is_item[top - 1]:
+        top -= 1
+    if top > 0 and text[lines[top - 1][0] : lines[top - 1][1]].rstrip().endswith(("：", ":")):
+        top -= 1
+    return top
+
+
+def list_intro(text: str, start: int) -> tuple[int, int] | None:
+    """The span of the intro line (…限额标准如下：) of the list whose item holds ``start``, when
+    ``text`` has it; ``None`` for a sentence that is not a list item."""
+    lines = _lines(text)
+    at = next((i for i, (a, b) in enumerate(lines) if a <= start < b), None)
+    if at is None or heading_kind(_at(text, lines[at])) not in _ITEMS:
+        return None
+    is_item = [heading_kind(_at(text, line)) in _ITEMS for line in lines]
+    top = _intro(text, lines, is_item, at)
+    return lines[top] if top < at and not is_item[top] else None
+
+
+OPENING_CHARS = 100  # a quote opens this far back at most, where its sentence opens
+
+
+def opening(text: str, start: int) -> int:
+    """Where the sentence holding ``text[start]`` opens: a quote of a clause after ；，or ：
+    (…50%提高到60%；符合困难企业…) starts with its sentence, on its line, when that is
+    at most :data:`OPENING_CHARS` before it."""
+    line = text.rfind("\n", 0, start) + 1
+    ends = [m.end() for m in _FULL_STOP.finditer(text, line, start)]
+    opens = ends[-1] if ends else line
+    while opens < start and text[opens].isspace():
+        opens += 1
+    return opens if start - opens <= OPENING_CHARS else start
 
 
 def under_heading(

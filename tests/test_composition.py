@@ -1,0 +1,97 @@
+"""Answers that read right: the direct answer is not quoted twice, a list item keeps its own
+list's intro, a quote opens where its sentence opens, the answer stays short.
+
+Real documents of the shared corpus with the ``hash`` embedder (composition is tested, not
+the model); made-up passages where one mechanism is shown alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.answer import answer
+from assistant.answering.composition import ANSWER_CHARS, compose
+from assistant.answering.render import body, direct_line
+from assistant.answering.search import Searcher
+from assistant.documents.sentences import list_intro, opening
+from assistant.index import build
+from assistant.settings import Settings
+from assistant.types import Answer
+
+from .conftest import hash_settings
+from .test_answer import make_hit, tokens
+
+CARE = "32_长期护理保险试行办法_穗医保规字2024-1号.html"
+
+
+@pytest.fixture(scope="module")
+def care(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Searcher:
+    """The long-term care insurance measures (第十四条–第十六条: one list per level)."""
+    corpus = tmp_path_factory.mktemp("care") / "corpus"
+    corpus.mkdir()
+    shutil.copy(shared_corpus / "html" / CARE, corpus / CARE)
+    settings: Settings = hash_settings(corpus, min_score=0.0)
+    build(settings)
+    return Searcher.open(settings)
+
+
+def said_text(reply: Answer) -> str:
+    return body(reply)
+
+
+def test_the_direct_answer_is_not_repeated_under_it() -> None:
+    text = "本市设立专项资金。2018年安排知识产权专项经费484万元，比上年增加。资金主要用于专利资助。"
+    reply = compose("2018年知识产权专项经费是多少？", [make_hit(text, 0.9)], tokens)
+    said = said_text(reply)
+    assert said.count("484万元") == 1
+    assert "2018年安排知识产权专项经费484万元" in direct_line(reply)
+
+
+def test_a_quote_opens_where_its_sentence_opens() -> None:
+    line = "经审核符合条件的，给予一次性补贴；年满60周岁的，每月另发放200元。"
+    start = line.index("年满")
+    assert opening(line, start) == 0
+    assert opening("第一句。第二句；第三句", 7) == 4  # after the full stop, not the ；
+    assert opening("甲" * 150 + "；乙", 151) == 151  # too far back: the clause itself
+    reply = compose("年满60周岁的每月发放多少？", [make_hit(line, 0.9)], tokens_age)
+    assert direct_line(reply).startswith("经审核符合条件的")
+
+
+def tokens_age(text: str) -> list[str]:
+    return [w for w in ("年满", "60周岁", "每月", "发放") if w in text]
+
+
+def test_a_list_item_finds_its_own_lists_intro() -> None:
+    text = (
+        "第十四条 甲类标准如下：\n（一）每人每天120元；\n"
+        "第十五条 乙类标准如下：\n（一）每人每天30元；\n（二）每人每月900元。"
+    )
+    second = text.index("（二）")
+    intro = list_intro(text, second)
+    assert intro is not None and text[intro[0] : intro[1]] == "第十五条 乙类标准如下："
+    assert list_intro(text, text.index("（一）每人每天120元")) == (0, text.index("\n"))
+    assert list_intro(text, 0) is None  # not an item
+
+
+def test_an_item_is_quoted_under_its_own_article(care: Searcher) -> None:
+    """2级 is 第十五条: its items are quoted with its intro, never under 第十四条's."""
+    reply = answer(care, "失能等级2级的人在家里护理，生活照料费用每月最多报销多少？")
+    assert reply.found
+    said = said_text(reply)
+    direct = direct_line(reply)
+    assert "每人每月900元" in said
+    if direct.startswith("（"):  # a bare item: its article's intro comes with it
+        assert "享受长护险2级待遇的失能人员，其长护险待遇限额标准如下" in said
+    assert "享受长护险3级待遇的长期失能人员、延续失能人员，其长护险待遇限额标准如下" not in said
+
+
+def test_answers_stay_short(care: Searcher) -> None:
+    for question in ("长护险的评估费用谁来付？", "哪些人可以享受长期护理保险待遇？"):
+        reply = answer(care, question)
+        assert reply.found
+        quoted = sum(q.end - q.start for q in reply.quotes)
+        assert reply.direct is not None
+        assert quoted <= ANSWER_CHARS
