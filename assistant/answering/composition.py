@@ -27,7 +27,7 @@ from .search import Searcher
 
 # What an answer quotes in all, at most (its direct answer's sentence always; a procedure's
 # section whole): chosen on the DataFountain dev set with the others (bench/answers.py).
-ANSWER_CHARS = 270
+ANSWER_CHARS = 260
 FOLLOWING = 2  # the sentences after the direct answer quoted next, when they fit
 INTRO_CHARS = 80  # a list's intro line this short comes with its items, whatever the budget
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
@@ -49,7 +49,7 @@ Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 # The direct answer is the best sentence holding the most of what is asked (a date for
 # 哪天) when it scores this share of the best sentence.
 FITTING = 0.75
-OTHERS = 0.5  # another sentence is quoted too when it scores this share of the best
+OTHERS = 0.65  # another sentence is quoted too when it scores this share of the best
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ def compose(
     for emphasized (an amount for 多少钱, a date for 哪天; :mod:`.kinds`). Under it, within
     :data:`ANSWER_CHARS` in all: the rest of the clause it belongs to — its paragraph, or
     its list by whole items (:func:`~assistant.documents.sentences.clause`) —, then the
-    other sentences of any passage scoring :data:`OTHERS` of it, best first (a list's
-    intro with its items). The :data:`FOLLOWING` sentences after it come before those:
-    what a passage says next often completes its answer. Sentences that follow the direct
+    sentences scoring :data:`OTHERS` of it, other passages' first (a list's intro with its
+    items), then the :data:`FOLLOWING` sentences after it: what a passage says next often
+    completes its answer. Sentences that follow the direct
     answer on its line join it, so nothing is quoted twice; a list item comes with its own
     list's intro line when its passage has it. A procedure asked (所需材料) quotes the
     direct answer's section whole.
@@ -116,9 +116,10 @@ def compose(
     if not section:
         a, b = clause(text, best.start, best.end)
         quoting.add(best.hit, a, b)
+    _others(candidates, hits, best, quoting)
+    if not section:
         for c in _following(candidates, best):  # what it says next: often what completes it
             quoting.add(c.hit, opening(text, c.start), c.end)
-    _others(candidates, hits, best, quoting)
     hit, a, b = quoting.direct
     spans = answer_spans(text[best.start : best.end], asks.types)
     emphasis = tuple((best.start + x, best.start + y) for x, y in spans)
@@ -252,14 +253,14 @@ def _following(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
 def _others(
     candidates: list[Candidate], hits: list[Hit], best: Candidate, quoting: Quoting
 ) -> None:
-    """Add to ``quoting`` the sentences of any passage scoring :data:`OTHERS` of ``best``,
-    best first, while they fit; one that opens a list (…提交下列材料：) comes with its items,
-    a list item with its list's intro."""
+    """Add to ``quoting`` the sentences scoring :data:`OTHERS` of ``best`` while they fit:
+    those of other passages first, best first, then those of its own; one that opens a list
+    (…提交下列材料：) comes with its items, a list item with its list's intro."""
     seen = {_key(hits, best)}
-    # nearly as good for the question itself, whatever the procedure's section gave
-    for c in sorted(candidates, key=lambda c: c.section - c.score):
-        if c.score - c.section < OTHERS * (best.score - best.section):
-            break
+    # nearly as good for the question itself, whatever the procedure's section gave;
+    # other passages' first, then the direct answer's own
+    good = [c for c in candidates if c.score - c.section >= OTHERS * (best.score - best.section)]
+    for c in sorted(good, key=lambda c: (c.hit == best.hit, c.section - c.score)):
         if _key(hits, c) in seen:
             continue
         text = hits[c.hit].chunk.text
@@ -273,7 +274,8 @@ def _others(
 
 class Quoting:
     """The spans an answer quotes: the direct answer's, then those under it, within
-    :data:`ANSWER_CHARS` in all (the direct answer's always)."""
+    :data:`ANSWER_CHARS` in all (the direct answer's always; a procedure's section and a
+    list's short intro beyond it)."""
 
     def __init__(self, hits: list[Hit], direct: tuple[int, int, int]) -> None:
         self.hits = hits
@@ -293,7 +295,7 @@ class Quoting:
         if not pieces or (not whole and self.used + size > ANSWER_CHARS):
             return False
         self.spans += [(hit, *_stripped(text, x, y)) for x, y in pieces]
-        self.used += size
+        self.used += 0 if whole else size  # a procedure's section is beyond the budget
         return True
 
     def heading(self, hit: int, start: int) -> None:
