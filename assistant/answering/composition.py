@@ -4,8 +4,9 @@ The direct answer is the one sentence chosen by how much of the question it cont
 terms, numbers and dates weighing most, its character bigrams, the same with the sentence's
 context —, how well its passage ranked, its dense similarity to the question, whether it holds
 what the question asks for (:mod:`.kinds`) and whether its age bracket holds the age the
-question gives (:mod:`.ages`: 我妈70了 → 65周岁以上); under it, the clause it belongs to and
-nearly as good sentences of other passages (:func:`compose`).
+question gives (:mod:`.ages`: 我妈70了 → 65周岁以上); under it, within one budget
+(:data:`ANSWER_CHARS`) and never repeating it, the rest of the clause it belongs to, nearly as
+good sentences (other passages' first) and the sentences after it (:func:`compose`).
 """
 
 from __future__ import annotations
