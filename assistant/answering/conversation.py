@@ -42,6 +42,7 @@ import numpy as np
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer, segment
 from ..types import Hit
+from .fusion import fuse_rankings
 from .kinds import question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
 from .relevance import holding
@@ -281,12 +282,12 @@ def fused(
     refusals read) and BM25 score are those of the first ranking that found it."""
     k = k or searcher.settings.top_k
     depth = max(k, FUSION_DEPTH)
-    scores: dict[int, float] = {}
+    lists = [(searcher.rank(q, depth, mode, f), weight) for q, f, weight in rankings]
     ranked: dict[int, Ranked] = {}
-    for query, filters, weight in rankings:
-        for position, r in enumerate(searcher.rank(query, depth, mode, filters)):
-            scores[r.row] = scores.get(r.row, 0.0) + weight / (FUSION_K + position)
+    for found, _ in lists:
+        for r in found:
             ranked.setdefault(r.row, r)
+    scores = fuse_rankings((([r.row for r in found], weight) for found, weight in lists), FUSION_K)
     best = sorted(scores, key=lambda row: -scores[row])[:k]
     return [searcher.hit(replace(ranked[row], score=scores[row])) for row in best]
 

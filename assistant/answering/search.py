@@ -57,6 +57,7 @@ from ..index import Store, open_index, passage_text
 from ..index.office_words import LiveWords
 from ..settings import Settings
 from ..types import DocumentInfo, Hit
+from .fusion import fuse_scores
 from .mentions import Mentions
 from .named import Named, resolve
 from .place import Coverage
@@ -312,11 +313,8 @@ class Searcher:
         cosines = np.array([dense[row] for row in rows])
         keywords = np.asarray(bm25[rows], dtype=np.float64)
         s = self.settings
-        if s.fusion == "zscore":
-            fused = s.dense_weight * _z(cosines) + s.bm25_weight * _z(keywords)
-        else:  # "rrf" (Settings checks the name)
-            fused = s.dense_weight / (s.rrf_k + _ranks(cosines))
-            fused += s.bm25_weight / (s.rrf_k + _ranks(keywords))
+        columns = [(cosines, s.dense_weight), (keywords, s.bm25_weight)]
+        fused = fuse_scores(columns, s.fusion, s.rrf_k)
         if s.answer_weight:
             fused = fused + s.answer_weight * self.shifts.answering(question, rows)
         return [
@@ -407,16 +405,3 @@ def _top(scores: np.ndarray, n: int = CANDIDATES) -> list[int]:
     n = min(n, len(scores))
     rows = np.argpartition(-scores, n - 1)[:n] if n else []
     return [int(r) for r in rows if scores[r] > 0]
-
-
-def _z(scores: np.ndarray) -> np.ndarray:
-    """``scores`` as z-scores (all 0 when they are all equal)."""
-    spread = scores.std()
-    return (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
-
-
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """The 1-based rank of each score, highest first."""
-    ranks = np.empty(len(scores))
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    return ranks
