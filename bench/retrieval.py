@@ -131,13 +131,27 @@ def domainrag(corpus: Path) -> list[dict[str, Any]]:
 
 
 def datafountain(corpus: Path) -> list[dict[str, Any]]:
-    """The DataFountain dev questions over their own 599 documents (one file per document)."""
+    """The DataFountain dev questions over their own 599 documents (one file per document).
+
+    Eleven of the documents are copies of another (five texts, each under two or three
+    docids); the index keeps one copy of a text (the others are reported as duplicates),
+    so a question's ``doc`` lists every file with its document's text: a passage of the
+    copy kept is a passage of its document.
+    """
     corpus.mkdir(parents=True, exist_ok=True)
     folder = SHARED / "eval" / "datafountain"
+    copies: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
     for line in (folder / "corpus.jsonl").read_text("utf-8").splitlines():
         row = json.loads(line)
-        _write(corpus / f"{row['docid']}.txt", row["text"])
-    return read_questions(folder / "dev_qa.jsonl")
+        name = f"{row['docid']}.txt"
+        _write(corpus / name, row["text"])
+        copies.setdefault(row["text"], []).append(name)
+        names[name] = row["text"]
+    return [
+        {**q, "doc": copies[names[q["doc"]]]} if len(copies[names[q["doc"]]]) > 1 else q
+        for q in read_questions(folder / "dev_qa.jsonl")
+    ]
 
 
 def _write(path: Path, text: str) -> None:
