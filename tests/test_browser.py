@@ -147,6 +147,22 @@ def test_a_follow_up_in_the_chat_is_answered_from_the_first_answers_document(
     assert "穗府办规〔2021〕19号" in follow_up.locator("details.source summary").first.inner_text()
 
 
+def test_a_document_named_by_its_number_then_what_to_bring_is_answered_from_it(
+    page: Page,
+) -> None:
+    """Issue 32: a 文号 in a written form of its own finds its document among others of the
+    same series (穗府办规〔2024〕13号), and a 要带什么材料 follow-up stays in that document."""
+    first = ask(page, "穗府办规2021年19号这份文件是哪个单位印发的？")
+    cited = first.locator("details.source summary").first.inner_text()
+    assert "穗府办规〔2021〕19号" in cited and "广州市人民政府办公厅" in first.inner_text()
+    assert "穗府办规〔2024〕13号" not in first.inner_text().split("[1]")[0]
+    follow_up = ask(page, "那去申请的话要准备哪些材料？")
+    assert "19号" in follow_up.locator(".understood").inner_text()
+    assert "材料" in follow_up.inner_text().split("[1]")[0]
+    cited = follow_up.locator("details.source summary").first.inner_text()
+    assert "穗府办规〔2021〕19号" in cited
+
+
 def test_api_takes_the_conversation_history(server: tuple[str, Path]) -> None:
     client = Client(server[0], verbose=False)
     question, history = "需要带什么材料？", ["临时救助由谁审批？"]
