@@ -58,6 +58,9 @@ class Settings:
             topic's documents whose section headings say it (所需材料, 办理流程) by this many
             standard deviations of the candidates' scores, and its answer quotes that
             section's list whole (0 = off, both).
+        joined_chars: Two consecutive passages of a document among a search's best are
+            returned as one, up to this many characters (:mod:`assistant.answering.passages`;
+            0 = never joined).
         dense_weight: Weight of the dense scores in hybrid search (either fusion).
         bm25_weight: Weight of the BM25 scores in hybrid search (either fusion).
         rrf_k: The ``k`` constant of reciprocal-rank fusion.
@@ -131,6 +134,7 @@ class Settings:
     unit_weight: float = 0.5
     answer_weight: float = 1.0
     procedure_weight: float = 1.0
+    joined_chars: int = 1000
     dense_weight: float = 1.0
     bm25_weight: float = 0.5
     rrf_k: int = 60

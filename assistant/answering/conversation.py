@@ -254,7 +254,7 @@ def search_in_conversation(
     if not understood.topic:  # a topic of its own: the conversation only reorders
         understood = replace(understood, glued=glued)
         rankings = [(asked, filters, 1.0), (glued, filters, SECOND_WEIGHT)]
-        return understood, fused(searcher, rankings, k, mode)
+        return understood, fused(searcher, asked, rankings, k, mode)
     docs = topic_documents(searcher, topic, mode, filters)
     if docs and _other_document(searcher, asked.text, docs):
         return Understood(asked, asked), searcher.search(asked, k, mode, filters)
@@ -268,18 +268,20 @@ def search_in_conversation(
     # its own words rank within the topic's documents, or everywhere when they hold none
     covered = docs and _covered(searcher, asked.text, docs)
     rankings.append((asked, within, 1.0) if covered else (asked, filters, SECOND_WEIGHT))
-    return understood, fused(searcher, rankings, k, mode)
+    return understood, fused(searcher, asked, rankings, k, mode)
 
 
 def fused(
     searcher: Searcher,
+    question: Question,
     rankings: Sequence[tuple[Question, Filters, float]],
     k: int | None,
     mode: str,
 ) -> list[Hit]:
     """The ``k`` best passages by the weighted reciprocal-rank fusion of ``rankings``
-    (query, filters, weight). A passage's score is its fused one; its dense cosine (which
-    refusals read) and BM25 score are those of the first ranking that found it."""
+    (query, filters, weight), as :meth:`.search.Searcher.passages` gives them for ``question``.
+    A passage's score is its fused one; its dense cosine (which refusals read) and BM25
+    score are those of the first ranking that found it."""
     k = k or searcher.settings.top_k
     depth = max(k, FUSION_DEPTH)
     lists = [(searcher.rank(q, depth, mode, f), weight) for q, f, weight in rankings]
@@ -288,8 +290,9 @@ def fused(
         for r in found:
             ranked.setdefault(r.row, r)
     scores = fuse_rankings((([r.row for r in found], weight) for found, weight in lists), FUSION_K)
-    best = sorted(scores, key=lambda row: -scores[row])[:k]
-    return [searcher.hit(replace(ranked[row], score=scores[row])) for row in best]
+    best = sorted(scores, key=lambda row: -scores[row])[: 2 * k]
+    found = [replace(ranked[row], score=scores[row]) for row in best]
+    return searcher.passages(question, found, k)
 
 
 def topic_documents(searcher: Searcher, topic: str, mode: str, filters: Filters) -> frozenset[str]:

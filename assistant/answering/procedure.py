@@ -32,7 +32,8 @@ import numpy as np
 from ..documents.headings import heading_kind, heading_label
 from ..documents.sentences import under_heading
 from ..index import Store
-from ..types import Answer, Chunk, Hit, content_hash
+from ..types import Answer, Chunk, Hit
+from .passages import joined
 
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
 # A section of an aspect that answers the one asked (the steps, for where to go) fits this much.
@@ -255,26 +256,8 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
         if first == last or chunks[last].end - chunks[first].start > LIST_CHARS:
             continue
         # no row: its sentences are not the stored ones of any passage (embedded when asked)
-        return replace(hit, chunk=_joined(chunks[first : last + 1], prefix), row=None)
+        return replace(hit, chunk=joined(chunks[first : last + 1], prefix), row=None)
     return None
-
-
-def _joined(chunks: list[Chunk], path: tuple[str, ...]) -> Chunk:
-    """Consecutive passages of one document as one, under ``path`` (the gaps between
-    them, line breaks in the document, kept as line breaks)."""
-    text = chunks[0].text
-    for before, after in zip(chunks, chunks[1:], strict=False):
-        text += "\n" * max(1, after.start - before.end) + after.text
-    first, last = chunks[0], chunks[-1]
-    return replace(
-        first,
-        id=content_hash(first.id, last.id),
-        section_path=path,
-        text=text,
-        end=last.end,
-        page_end=last.page_end,
-        ocr=any(c.ocr for c in chunks),
-    )
 
 
 def _depths(path: Sequence[str], asked: frozenset[Aspect], headings: Headings) -> list[int]:

@@ -60,6 +60,7 @@ from ..types import DocumentInfo, Hit
 from .fusion import fuse_scores
 from .mentions import Mentions
 from .named import Named, resolve
+from .passages import with_neighbours
 from .place import Coverage
 from .procedure import asked_aspects, whole_sections
 from .question import Question
@@ -192,12 +193,18 @@ class Searcher:
         """
         self.refresh_words()
         k = k or self.settings.top_k
+        return self.passages(question, self.rank(question, 2 * k, mode, filters, place=place), k)
+
+    def passages(self, question: str | Question, ranked: list[Ranked], k: int) -> list[Hit]:
+        """The ``k`` best passages of ``ranked`` (best first, ``2 k`` of them) as a reader
+        gets them: for 要带什么材料, a passage of a section headed 所需材料 as the whole
+        section (:func:`.procedure.whole_sections`); two consecutive passages of a document
+        as one (:func:`.passages.with_neighbours`)."""
+        hits = [self.hit(r) for r in ranked]
         asked = asked_aspects(Question.parse(question).text)
-        if not asked or not self.settings.procedure_weight:
-            return [self.hit(r) for r in self.rank(question, k, mode, filters, place=place)]
-        # 要带什么材料: a passage of a section headed 所需材料 comes as the whole section
-        ranked = self.rank(question, 2 * k, mode, filters, place=place)
-        return whole_sections(self.index, [self.hit(r) for r in ranked], asked)[:k]
+        if asked and self.settings.procedure_weight:
+            hits = whole_sections(self.index, hits, asked)
+        return with_neighbours(hits, self.settings.joined_chars)[:k]
 
     def unmentioned(self, question: str | Question) -> list[str]:
         """The question's terms and services that no document covers: 结婚登记, 高温补贴,

@@ -1,0 +1,90 @@
+"""Passages as a reader gets them: consecutive passages of one document joined in one.
+
+Chunking cuts a document every ``chunk_size`` characters at most, so a long paragraph or
+list may end in the next passage. When search ranks two consecutive passages of one
+document among its best (:func:`with_neighbours`), they are one passage to the reader:
+shown and answered from together, in the place of the better one, up to
+``settings.joined_chars``. :func:`joined` is also how :mod:`.procedure` joins a whole section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..types import Chunk, Hit, content_hash
+
+GAP = 2  # consecutive passages: the next starts at most this far after the previous ends
+
+
+def joined(chunks: list[Chunk], path: tuple[str, ...] | None = None) -> Chunk:
+    """Consecutive passages of one document as one, under ``path`` (default: the first
+    passage's section path; the gaps between them, line breaks in the document, kept as
+    line breaks)."""
+    text = chunks[0].text
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        text += "\n" * max(1, after.start - before.end) + after.text
+    first, last = chunks[0], chunks[-1]
+    return replace(
+        first,
+        id=content_hash(first.id, last.id),
+        section_path=first.section_path if path is None else path,
+        text=text,
+        end=last.end,
+        page_end=last.page_end,
+        ocr=any(c.ocr for c in chunks),
+    )
+
+
+def with_neighbours(hits: list[Hit], limit: int) -> list[Hit]:
+    """``hits`` (best first) with each joined to the hits that continue it in its document
+        (the passage just before or after it), while the whole fits ``limit`` characters
+    (0 = none joined).
+
+        The joined passage takes the better hit's place and scores; the other leaves the list.
+        It has no row in the index (its sentences are embedded when an answer reads them).
+    """
+    if not limit:
+        return hits
+    groups: list[list[Hit]] = []
+    for hit in hits:
+        if any(_inside(hit, g) for g in groups):
+            continue
+        touching = [i for i, g in enumerate(groups) if _continues(g, hit)]
+        # the groups it continues, and itself, as one while that fits; else the first alone
+        for chosen in (touching, touching[:1]):
+            merged = [hit, *(h for i in chosen for h in groups[i])]
+            if chosen and _length(merged) <= limit:
+                at = chosen[0]
+                groups[at] = sorted(merged, key=lambda h: hits.index(h))
+                groups = [g for i, g in enumerate(groups) if i == at or i not in chosen]
+                break
+        else:
+            groups.append([hit])
+    return [_one(group) for group in groups]
+
+
+def _one(group: list[Hit]) -> Hit:
+    if len(group) == 1:
+        return group[0]
+    chunks = sorted((h.chunk for h in group), key=lambda c: c.start)
+    return replace(group[0], chunk=joined(chunks), row=None)
+
+
+def _continues(group: list[Hit], hit: Hit) -> bool:
+    """Whether ``hit``'s passage comes right before or after the passages of ``group``."""
+    c = hit.chunk
+    first = min((h.chunk for h in group), key=lambda x: x.start)
+    last = max((h.chunk for h in group), key=lambda x: x.end)
+    return c.doc == first.doc and (
+        0 <= first.start - c.end <= GAP or 0 <= c.start - last.end <= GAP
+    )
+
+
+def _inside(hit: Hit, group: list[Hit]) -> bool:
+    """Whether ``hit``'s passage lies within ``group``'s (inside a section joined already)."""
+    c = hit.chunk
+    return any(h.chunk.doc == c.doc and h.chunk.start <= c.start < h.chunk.end for h in group)
+
+
+def _length(group: list[Hit]) -> int:
+    return sum(len(h.chunk.text) for h in group)

@@ -1,0 +1,47 @@
+"""Consecutive passages of a document among a search's best come as one
+(:mod:`assistant.answering.passages`). A real index (``hash`` embedder) of a text whose
+list chunking cuts in two; the question is a paraphrase."""
+
+from __future__ import annotations
+
+from assistant.answering.search import Searcher
+from assistant.index import build
+
+from .conftest import CorpusWriter
+
+MEASURES = "\n".join(
+    f"{n}. 对受疫情影响的小微企业，第{n}项扶持措施：减免房租、缓缴社会保险费、延期申报纳税。"
+    for n in range(1, 9)
+)
+TEXT = f"关于支持小微企业渡过难关的若干措施\n{MEASURES}\n本措施自发布之日起施行。\n"
+OTHER = "关于城市书房建设补助的通知\n城市书房建设补助标准为每间8.8万元，由区财政分两次拨付。\n"
+
+
+def test_a_list_cut_in_two_by_chunking_comes_back_whole(small_corpus: CorpusWriter) -> None:
+    settings = small_corpus({"措施.txt": TEXT, "书房.txt": OTHER}).with_(
+        chunk_size=200, chunk_min=40, unit_chars=40
+    )
+    build(settings)
+    searcher = Searcher.open(settings)
+    question = "小微企业受疫情影响可以享受哪些减免房租缓缴社保的扶持措施？"
+    apart = Searcher(searcher.index, settings.with_(joined_chars=0)).search(question, 5)
+    parts = [h for h in apart if h.chunk.doc == "措施.txt"]
+    assert len(parts) >= 2, "the list must be cut in passages for this test"
+    hits = searcher.search(question, 5)
+    first = hits[0].chunk
+    assert first.doc == "措施.txt" and "1." in first.text and "8." in first.text
+    assert all(p.chunk.text in first.text for p in parts)
+    assert len(first.text) <= 1000 and hits[0].row is None
+    # no passage is returned twice, and the other document keeps its own place
+    spans = [(h.chunk.doc, h.chunk.start) for h in hits]
+    assert len(spans) == len(set(spans))
+
+
+def test_joined_passages_stay_under_their_limit(small_corpus: CorpusWriter) -> None:
+    settings = small_corpus({"措施.txt": TEXT}).with_(
+        chunk_size=200, chunk_min=40, joined_chars=300
+    )
+    build(settings)
+    hits = Searcher.open(settings).search("小微企业有哪些扶持措施？", 5)
+    assert all(len(h.chunk.text) <= 300 for h in hits)
+    assert len(hits) >= 2
