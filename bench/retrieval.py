@@ -195,6 +195,7 @@ ABLATIONS = {
     "no procedure sections": {"procedure_weight": 0.0},
     "no titles": {"title_weight": 0.0},
     "no units": {"unit_weight": 0.0},
+    "no joined passages": {"joined_chars": 0},
 }
 
 
