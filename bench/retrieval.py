@@ -175,7 +175,8 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
 
 
 # Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
-# fusion (answer types, ages, places, validity, procedure sections), and no conversation
+# fusion (answer types, ages, places, validity, procedure sections), passages as chunked
+# (none joined), and no conversation
 # logic (a follow-up is asked glued: its earlier questions, then itself, as one query).
 BASELINE = {
     "expansion_weight": 0.0,
@@ -184,6 +185,7 @@ BASELINE = {
     "place_shift": 0.0,
     "outdated_penalty": 0.0,
     "procedure_weight": 0.0,
+    "joined_chars": 0,
 }
 # --ablate: each mechanism switched off alone, the rest as shipped.
 ABLATIONS = {
