@@ -279,7 +279,8 @@ def fused(
     mode: str,
 ) -> list[Hit]:
     """The ``k`` best passages by the weighted reciprocal-rank fusion of ``rankings``
-    (query, filters, weight), as :meth:`.search.Searcher.passages` gives them for ``question``.
+    (query, filters, weight), as :meth:`.search.Searcher.passages` gives them for ``question``
+    (consecutive ones joined: then fewer than ``k``).
     A passage's score is its fused one; its dense cosine (which refusals read) and BM25
     score are those of the first ranking that found it."""
     k = k or searcher.settings.top_k
@@ -290,7 +291,9 @@ def fused(
         for r in found:
             ranked.setdefault(r.row, r)
     scores = fuse_rankings((([r.row for r in found], weight) for found, weight in lists), FUSION_K)
-    best = sorted(scores, key=lambda row: -scores[row])[: 2 * k]
+    # only the k best, joined: a passage joined to another leaves its place empty rather
+    # than let a passage of another topic in (the conversation's passages are its topic's)
+    best = sorted(scores, key=lambda row: -scores[row])[:k]
     found = [replace(ranked[row], score=scores[row]) for row in best]
     return searcher.passages(question, found, k)
 

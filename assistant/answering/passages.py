@@ -4,7 +4,8 @@ Chunking cuts a document every ``chunk_size`` characters at most, so a long para
 list may end in the next passage. When search ranks two consecutive passages of one
 document among its best (:func:`with_neighbours`), they are one passage to the reader:
 shown and answered from together, in the place of the better one, up to
-``settings.joined_chars``. :func:`joined` is also how :mod:`.procedure` joins a whole section.
+``settings.joined_chars``; only passages on one page join (a PDF's passage cites its page).
+:func:`joined` is also how :mod:`.procedure` joins a whole section.
 """
 
 from __future__ import annotations
@@ -76,8 +77,15 @@ def _continues(group: list[Hit], hit: Hit) -> bool:
     first = min((h.chunk for h in group), key=lambda x: x.start)
     last = max((h.chunk for h in group), key=lambda x: x.end)
     return c.doc == first.doc and (
-        0 <= first.start - c.end <= GAP or 0 <= c.start - last.end <= GAP
+        (0 <= first.start - c.end <= GAP and _one_page(c, first))
+        or (0 <= c.start - last.end <= GAP and _one_page(last, c))
     )
+
+
+def _one_page(before: Chunk, after: Chunk) -> bool:
+    """Whether two passages are on one page (or in a document without pages): a passage
+    cites its page, and a passage across pages would cite the wrong one for half of it."""
+    return before.page_start == before.page_end == after.page_start == after.page_end
 
 
 def _inside(hit: Hit, group: list[Hit]) -> bool:
