@@ -13,7 +13,7 @@ from assistant.answering.about import Facet, facets
 from assistant.answering.answer import answer
 from assistant.answering.render import as_text, direct_line
 from assistant.answering.search import Filters, Searcher
-from assistant.documents.numbers import find_doc_numbers, normalize_doc_number
+from assistant.chinese.doc_numbers import find_doc_numbers, normalize_doc_number
 from assistant.index import build
 from assistant.settings import Settings
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from ..documents.dates import CN_DATE, DATE
+from ..chinese.dates import CN_DATE, DATE
 from ..documents.metadata import DOC_TYPES
 from ..documents.sentences import sentences
 from ..documents.validity import clauses

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..documents.dates import cn_number
+from ..chinese.numerals import ONES, TEN, to_number
 
 _YEARS = r"(?:周岁|岁)"
 _N = r"(\d{1,3})"
@@ -40,7 +40,7 @@ _LOWER = {"年满": 0, "已满": 0, "满": 0, "超过": 1, "及以上": 0, "以�
 _UPPER = {"不满": 0, "未满": 0, "低于": 0, "不超过": 1, "及以下": 1, "以下": 1}
 # 70岁, 七十岁, 70了 (我妈70了), 今年43, 刚满40: not 70年, 40元, 满3个月
 _AGE_WORDS = re.compile(
-    r"(?<![\d.])(\d{1,3})(?:周岁|岁)|([一二三四五六七八九十]{1,3})(?:周岁|岁)"
+    rf"(?<![\d.])(\d{{1,3}})(?:周岁|岁)|([{ONES}{TEN}]{{1,3}})(?:周岁|岁)"
     r"|(?<![\d.])(\d{2,3})了|(?:今年|刚满|已满|年满)(\d{1,3})(?![\d.年月日元%个天周万千百分号件套倍])"
 )
 
@@ -49,7 +49,7 @@ def asked_age(question: str) -> int | None:
     """The first age ``question`` gives (1–120), or ``None``."""
     for m in _AGE_WORDS.finditer(question):
         digits = m.group(1) or m.group(3) or m.group(4)
-        age = int(digits) if digits else _cn_age(m.group(2))
+        age = int(digits) if digits else int(to_number(m.group(2), strict=True) or 0)
         if age and 0 < age <= 120:
             return age
     return None
@@ -85,9 +85,3 @@ def age_fit(age: int | None, sentence: str) -> float:
         return 0.0
     return 1.0 if any(low <= age < high for low, high in ranges) else -1.0
 
-
-def _cn_age(text: str) -> int | None:
-    try:
-        return cn_number(text)
-    except KeyError:
-        return None

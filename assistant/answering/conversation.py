@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..chinese.words import words
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer, segment
 from ..types import Hit
@@ -84,15 +85,11 @@ _POINTS_TO_DOCUMENT = re.compile(
 # Words that say how or when something is asked, not what about (beyond the tokenizer's
 # STOPWORDS): auxiliaries, adverbs of frequency, amount and time (一般在每年几月份？), and
 # 工作日, a unit of time like 天 (几个工作日能拿到？).
-FUNCTION_WORDS = frozenset(
-    "要是 如果 假如 的话 还要 还能 才能 就是 一下 "  # conditions and auxiliaries
-    "一般 通常 平时 每年 每月 每次 大概 大约 一共 总共 具体 现在 目前 今年 最多 最长 最晚 "
-    "工作日".split()
-)
+FUNCTION_WORDS = frozenset(words("question", "function_words"))
 _QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
 # Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
 _NOT_NAMING = re.compile(r"[\d.%]+$|[能可会要想该需得]")
-_PARTICLES = "的了是要有在由"  # they end no topic: 低保标准是 → 低保标准
+_PARTICLES = "".join(words("question", "particles"))  # they end no topic: 低保标准是 → 低保标准
 _CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
 
 

@@ -33,10 +33,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chinese.words import alternation, words
 from ..index.tokens import answer_spans, asked_types, quantity_types
 
 KINDS = ("validity", "metadata", "time", "amount", "procedure", "condition", "other")
-_DURATION_UNITS = r"(?:个)?(?:工作日|天|日|个月|月|年|周|小时)"
+_DURATION_UNITS = rf"(?:个)?(?:{alternation(words('units', 'duration'))})"
 _RULES = (
     (
         "validity",

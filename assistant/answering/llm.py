@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..chinese.doc_numbers import DOC_NUMBER, brackets_normalized, normalize_doc_number
+from ..chinese.numerals import COUNTING, LARGE, LIANG, ONES, TEN, ZEROS, to_number
+from ..chinese.words import alternation, words
 from ..documents.cleaning import normalize_chars
-from ..documents.numbers import DOC_NUMBER, brackets_normalized, normalize_doc_number
 from ..settings import Settings
 from ..types import Hit
 from .render import citation
@@ -42,16 +44,14 @@ _MARKER = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]�
 _ISO_DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # List numbering at a line's start ("1. ", "（2）", "- ") is no figure.
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·][ \t]|\d{1,2}[.、)）](?!\d)|[(（]\d{1,2}[)）])", re.M)
-_CN = "零〇一二两三四五六七八九十百千万亿点"
-_CN_UNITS = "个工作日|工作日|个月|周岁|岁|年|月|日|天|万元|亿元|元|倍|%"
+_CN = COUNTING + LARGE + "点"
+_CN_UNITS = alternation(words("units", "figure_chinese"))
 _CN_NUMBER = re.compile(
-    rf"(?<![\d.{_CN}])([零〇一二两三四五六七八九十][{_CN}]*?)([万亿]?)({_CN_UNITS})"
+    rf"(?<![\d.{_CN}])([{ZEROS}{ONES}{LIANG}{TEN}][{_CN}]*?)([{LARGE}]?)({_CN_UNITS})"
 )
 _CN_PERCENT = re.compile(rf"百分之([{_CN}]+)")
 _DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月(?:\d{1,2}日)?|(?<!\d)\d{1,2}月\d{1,2}日")
-_UNITS = (
-    "亿元|万元|千元|元|%|‰|个?工作日|个月|周岁|岁|年|月|日|天|小时|周|倍|项|家|件|户|套|亩|万|亿"
-)
+_UNITS = alternation(words("units", "figure"))
 _NUMBER = re.compile(rf"(?<![\d.])\d+(?:\.\d+)?(?:{_UNITS})?")
 _WHY = {ConnectionRefusedError: "连接被拒绝", socket.gaierror: "找不到主机"}
 
@@ -275,12 +275,8 @@ def _canon(text: str) -> str:
 
 def _number(chinese: str) -> str:
     """二十四 → "24", 二〇一七 → "2017" (``""`` when ``chinese`` is no number)."""
-    import cn2an
-
-    try:
-        return str(cn2an.cn2an(chinese, "smart"))
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
+    value = to_number(chinese)
+    return "" if value is None else str(value)
 
 
 def _missing(sentence: str, haystack: str) -> list[str]:

@@ -24,10 +24,11 @@ import re
 
 import numpy as np
 
+from ..chinese.words import words
 from ..index import Store
 
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
-SERVICE_KINDS = frozenset("补贴 津贴 补助 补偿 救助 贷款 登记 认定 鉴定 备案".split())
+SERVICE_KINDS = frozenset(words("index", "service_kinds"))
 # Kinds that citizens use for one another: money paid out, a registration, a determination.
 FAMILIES = (("补贴", "津贴", "补助", "补偿", "救助", "资助"), ("登记", "备案"), ("认定", "鉴定"))
 # Passages read, at most, to find a word and its kind in order (beyond: assumed said).

@@ -1,7 +1,7 @@
 """Documents a question names, resolved among the indexed ones rather than searched for.
 
 A question may name its document by 文号, in any written form (穗府办规〔2021〕19号,
-穗府办规[2021]第19号, 穗府办规2021年19号; :mod:`assistant.documents.numbers`), or by title:
+穗府办规[2021]第19号, 穗府办规2021年19号; :mod:`assistant.chinese.doc_numbers`), or by title:
 in 《》 (the full title, the title without 关于印发…的通知, or one close to it:
 《广州市公共租赁住房管理办法》 for the 保障办法), or as a phrase that ends with the document's
 kind and whose characters the title holds in order (公租房办法, 临时救助细则:
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from ..chinese.doc_numbers import DocNumber, find_doc_numbers, parse_doc_number
 from ..documents.metadata import DOC_TYPES, doc_type_of
-from ..documents.numbers import DocNumber, find_doc_numbers, parse_doc_number
 from ..documents.official import abbreviates
 from ..documents.validity import title_core
 from ..types import DocumentInfo

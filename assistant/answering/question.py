@@ -16,36 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..chinese.words import table
 from ..index.tokens import normalize_text
 
 MAX_QUESTION_CHARS = 500
-# Spoken question words → the written ones (which the tokenizer drops as stopwords
-# or reads as the answer asked for: 几日 → a day). Longest first where they overlap.
-SPOKEN = {
-    "为啥": "为什么",
-    "干啥": "做什么",
-    "啥": "什么",
-    "咋办": "怎么办",
-    "咋整": "怎么办",
-    "咋样": "怎么样",
-    "咋": "怎么",
-    "多会儿": "什么时候",
-    "能不能": "能否",
-    "可不可以": "能否",
-    "可以不可以": "能否",
-    "要不要": "是否需要",
-    "需不需要": "是否需要",
-    "用不用": "是否需要",
-    "是不是": "是否",
-    "有没有": "是否有",
-    "会不会": "是否会",
-    "多少钱": "多少元",
-    "几号": "哪天",
-    "多大岁数": "多少岁",
-    "多大年纪": "多少岁",
-    "哪儿": "哪里",
-    "俺": "我",
-}
+# Spoken question words → the written ones (assistant/chinese/words.toml).
+SPOKEN = table("spoken")
 _SPOKEN = re.compile("|".join(sorted(SPOKEN, key=len, reverse=True)))
 
 

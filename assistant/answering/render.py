@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from ..documents.numbers import DOC_NUMBER
+from ..chinese.doc_numbers import DOC_NUMBER
 from ..types import Answer, Chunk, Curated, Hit, Quote, Source, Validity
 from .place import place_label
 

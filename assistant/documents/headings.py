@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-CN_NUMERALS = "一二三四五六七八九十百零〇两"
+from ..chinese.numerals import LIANG, ONES, TEN, ZEROS
+
+CN_NUMERALS = ONES + TEN + "百" + ZEROS + LIANG
 _CITED_PART = rf"\s*第[（(]?[{CN_NUMERALS}\d]+[)）]?[款项]"  # 第二十条第（一）项, 第五条第二款
 _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))

@@ -11,9 +11,10 @@ import re
 from dataclasses import fields, replace
 from pathlib import Path
 
+from ..chinese.dates import CN_DATE, DATE, parse_date
+from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
+from ..chinese.numerals import ONES, TEN
 from ..types import Source, Stated
-from .dates import CN_DATE, DATE, parse_date
-from .numbers import DOC_NUMBER, normalize_doc_number
 from .places import gazetteer
 from .validity import in_force
 
@@ -22,6 +23,8 @@ SIDECAR = "metadata.csv"
 NO_END = "9999-12-31"
 _FILE_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12}?)((?:19|20)\d{2})-(\d{1,5})号")
 # "广州市人民政府办公厅秘书处2024年7月29日印发": the date the document was printed and sent.
+# A line that is only a date, maybe in brackets: （二〇二四年三月一日）
+_CN_DAY_LINE = re.compile(rf"[（(]?.{{0,8}}[\d〇{ONES}{TEN}]+日[^，。]{{0,6}}[)）]?")
 _PRINTED = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?=印发$)")
 # What may stand beside a document's own 文号 on its line: brackets, 公布/发布 with a date.
 _NUMBER_LINE_REST = re.compile(
@@ -364,7 +367,7 @@ def _issued_on(lines: list[str]) -> str:
         if (
             DATE.fullmatch(line)
             or CN_DATE.fullmatch(line)
-            or re.fullmatch(r"[（(]?.{0,8}[\d〇一二三四五六七八九十]+日[^，。]{0,6}[)）]?", line)
+            or re.fullmatch(_CN_DAY_LINE, line)
         ):
             if date := parse_date(line):
                 return date

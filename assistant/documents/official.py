@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..chinese.doc_numbers import DOC_NUMBER, file_form, normalize_doc_number
 from ..types import Source
-from .numbers import DOC_NUMBER, file_form, normalize_doc_number
 
 # A signed date may precede the publication date by this many days.
 SIGNED_BEFORE_DAYS = 14

@@ -14,9 +14,10 @@ import datetime as dt
 import re
 from dataclasses import replace
 
+from ..chinese.dates import parse_date
+from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
+from ..chinese.numerals import ONES, TEN, to_number
 from ..types import DocumentInfo
-from .dates import cn_number, parse_date
-from .numbers import DOC_NUMBER, normalize_doc_number
 
 # The document speaking of itself: 本办法, 本通知, 本实施细则 …
 _ITSELF = (
@@ -27,7 +28,7 @@ _DAY = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
 _EFFECTIVE = re.compile(rf"{_ITSELF}[^。；]{{0,12}}?自(.{{2,16}}?)起(?:施行|实施|执行|生效)")
 # "现予公布，自2021年5月1日起施行" (a 政府令's preamble)
 _PROMULGATED = re.compile(rf"现予(?:公布|发布|印发)，自({_DAY})起施行")
-_YEARS = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:为)?([一二三四五六七八九十\d]{{1,3}})年")
+_YEARS = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:为)?([{ONES}{TEN}\d]{{1,3}})年")
 _UNTIL = re.compile(rf"有效期(?:调整)?至({_DAY})")
 _UNTIL_ITSELF = re.compile(rf"{_ITSELF}[^。]{{0,40}}?有效期(?:调整)?至({_DAY})")
 # "…《X》（文号）、《Y》同时废止", "原《X》不再执行"
@@ -60,7 +61,8 @@ def in_force(
         expires = parse_date(m.group(1))
     elif (m := _YEARS.search(text)) and (start := effective or issued_on):
         years = m.group(1)
-        expires = _years_later(start, int(years) if years.isdigit() else cn_number(years))
+        count = int(years) if years.isdigit() else to_number(years, strict=True)
+        expires = _years_later(start, int(count)) if count is not None else ""
     return effective, expires
 
 

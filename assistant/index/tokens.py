@@ -24,41 +24,28 @@ from typing import Any
 
 import numpy as np
 
+from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
+from ..chinese.numerals import YEAR_DIGITS, year_digits
+from ..chinese.words import alternation, table, words
 from ..documents.cleaning import normalize_chars, squeeze_spaces
-from ..documents.numbers import DOC_NUMBER, normalize_doc_number
 from ..types import Chunk
 
-_CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})年")
-_YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(rf"([{YEAR_DIGITS}]{{4}})年")
 _BOOK_TITLE = re.compile(r"《([^《》\n]{2,40})》")
-_NUMBER_UNIT = re.compile(
-    r"\d+(?:\.\d+)?(?:万元|亿元|元|年|月|日|号|件|家|人|条|项|个|%|万|岁|周岁|平方米)"
-)
+_NUMBER_UNIT = re.compile(rf"\d+(?:\.\d+)?(?:{alternation(words('units', 'counted'))})")
 _KEEP = re.compile(r"[\w\u3400-\u9fff]")
 # Answer types. Units after a number, with their type name (万元 → 元); dates are
 # taken first so that "2019年7月1日" is a date, not a count of years, months and days.
-_UNITS = (
-    "万元 亿元 元 个月 月 年 个工作日 工作日 天 日 小时 周岁 岁 个 件 家 人 名 套 辆 次 项 条 "
-    "倍 台 所 户 间 座 平方米 公里 %"
-).split()
-_UNIT_TYPE = {
-    "万元": "元",
-    "亿元": "元",
-    "个月": "月",
-    "个工作日": "天",
-    "工作日": "天",
-    "日": "天",
-    "周岁": "岁",
-}
-_UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+_UNIT_TYPE = table("unit_types")
+_UNIT = alternation(words("units", "answer"), longest_first=True)
 _DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _QUANTITY = re.compile(rf"\d+(?:\.\d+)?[万亿]?({_UNIT})")  # 1.6万个, 5.6万平方米
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 # What a question asks for: 多少/几 + unit, money, a share, a 文号, a date, a duration, a
 # telephone. A bare 多少 (能补多少？比上一年多了多少？) asks for an amount or a share.
 _ASKED_QUANTITY = re.compile(rf"(?:多少|几)({_UNIT})(?!份)")
-_MONEY = re.compile(r"钱|元|金额|经费|资金|补贴|补助|费用|预算|工资|罚款|奖励|资助")
-_SHARE = re.compile(r"比例|费率|比率|百分之|几成|几折|打折")
+_MONEY = re.compile(alternation(words("question", "money")))
+_SHARE = re.compile(alternation(words("question", "share")))
 _BARE_HOW_MUCH = re.compile(rf"多少(?!{_UNIT})")
 _ASKED = (
     (re.compile(r"文号|发文字号"), ("#文号",)),
@@ -71,11 +58,7 @@ _ASKED = (
     (re.compile(r"多久|多长时间|多长|期限|有效期"), ("#年", "#月", "#天")),
     (re.compile(r"电话|联系方式"), ("#电话",)),
 )
-STOPWORDS = frozenset(
-    "的 了 和 与 及 或 是 在 对 为 以 于 将 把 被 由 从 向 等 之 其 这 那 也 都 就 而 并 "
-    "吗 呢 吧 啊 么 什么 怎么 怎样 如何 哪些 哪个 哪 多少 几 是否 能否 可以 可 会 要 需要 "
-    "有 没有 请问 一下 我 我们 你 您 他 她 它 个 一个 些 该 此 本 上 下 中 里 时 后 前".split()
-)
+STOPWORDS = frozenset(words("index", "stopwords"))
 JIEBA_VERSION = "0.42.1"
 # Bump when Tokenizer changes the tokens of a text: builds then tokenize every chunk
 # again instead of reusing the tokens stored for unchanged documents.
@@ -86,7 +69,7 @@ TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "token
 def normalize_text(text: str) -> str:
     """Normalize a query like documents: full-width forms, CJK spacing, 二〇一八年 → 2018年."""
     text = squeeze_spaces(normalize_chars(text).strip())
-    return _CN_YEAR.sub(lambda m: m.group(1).translate(_YEAR_DIGITS) + "年", text)
+    return _CN_YEAR.sub(lambda m: year_digits(m.group(1)) + "年", text)
 
 
 def keyword_text(chunk: Chunk) -> str:

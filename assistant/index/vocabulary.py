@@ -24,22 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..chinese.numerals import COUNTING, to_chinese, to_number
+from ..chinese.words import alternation, words
 from .lexicon import Group, abbreviations, lexicon
 
 FORMAT = 1
 MAX_EQUIVALENTS = 3  # per term of a question, the most frequent in the documents
 # Numbers next to these units are matched in both writings (二十四个月 ↔ 24个月).
-_UNITS = (
-    "个工作日 工作日 个月 周岁 周年 小时 千元 万元 岁 年 月 日 天 周 元 万 人 倍 项 条 级 档 "
-    "类 套 户 名 孩 胎"
-).split()
-_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
-_CN_DIGITS = "零〇一二两三四五六七八九十百千"
+_UNIT = alternation(words("units", "spelled"), longest_first=True)
+_CN_DIGITS = COUNTING
 _CN_NUMBER = re.compile(rf"(?<![{_CN_DIGITS}])([{_CN_DIGITS}]+)({_UNIT})(?!性)")
 _CN_PERCENT = re.compile(rf"百分之([{_CN_DIGITS}]+)")
 _NUMBER = re.compile(rf"(?<![\d.%-])(\d{{1,2}})(?=({_UNIT})(?!性))")
-_TWO_AS_LIANG = frozenset("个工作日 个月 周岁 周年 小时 岁 年 天 周 人 倍 项 类 套 户".split())
-_NOT_SPELLED = frozenset("月 日 元 千元 万元 万".split())  # 5月, 10日, 20元 stay digits
+_TWO_AS_LIANG = frozenset(words("units", "liang"))
+_NOT_SPELLED = frozenset(words("units", "not_spelled"))  # 5月, 10日, 20元 stay digits
 
 
 @dataclass(frozen=True)
@@ -245,31 +243,15 @@ def numbers(question: str) -> list[Expansion]:
     """
     found = []
     for match in _CN_PERCENT.finditer(question):
-        if (value := _from_chinese(match.group(1))) is not None:
+        if (value := to_number(match.group(1))) is not None:
             found.append(Expansion(match.group(), (f"{value}%",)))
     for match in _CN_NUMBER.finditer(question):
-        if (value := _from_chinese(match.group(1))) is not None:
+        if (value := to_number(match.group(1))) is not None:
             found.append(Expansion(match.group(), (f"{value}{match.group(2)}",)))
     for match in _NUMBER.finditer(question):
         value, unit = int(match.group(1)), match.group(2)
         if 0 < value and unit not in _NOT_SPELLED:
-            spelled = "两" if value == 2 and unit in _TWO_AS_LIANG else _to_chinese(value)
+            spelled = "两" if value == 2 and unit in _TWO_AS_LIANG else to_chinese(value)
             found.append(Expansion(match.group(1) + unit, (spelled + unit,)))
     return found
 
-
-def _from_chinese(text: str) -> int | float | None:
-    """二十四 → 24, 一千五百 → 1500, 两 → 2 (``None`` when ``text`` is no number)."""
-    import cn2an
-
-    try:
-        return cn2an.cn2an(text, "smart")
-    except (ValueError, KeyError, IndexError):
-        return None
-
-
-def _to_chinese(value: int) -> str:
-    """24 → 二十四."""
-    import cn2an
-
-    return str(cn2an.an2cn(str(value)))
