@@ -32,6 +32,7 @@ from assistant.index.tokens import (
     load_words,
     normalize_text,
 )
+from assistant.tuning import TUNING
 
 from .conftest import SEED, SHARED_CORPUS, hash_settings
 
@@ -90,6 +91,8 @@ def test_build_then_search_finds_cited_passages(corpus: Path) -> None:
     manifest = read_manifest(settings.index)
     assert manifest.model.name == "hash"
     assert manifest.settings["chunk_size"] == 500
+    assert manifest.tuning["second_weight"] == TUNING.second_weight  # the tuning, beside them
+    assert manifest.tuning["sentence"]["age"] == TUNING.sentence.age
     assert manifest.dense["type"] == "IndexFlatIP"
     assert {f.path for f in manifest.files} == {
         f"seed/{SEED.name}",

@@ -17,12 +17,14 @@ from enum import StrEnum
 
 import numpy as np
 
+from ..chinese.answer_types import AnswerType
 from ..chinese.dates import CN_DATE, DATE
 from ..documents.metadata import DOC_TYPES
 from ..documents.sentences import sentences
 from ..documents.validity import clauses
 from ..index.tokens import answer_spans
 from ..types import Answer, Chunk, Hit, Quote
+from .kinds import Kind
 from .named import Named
 from .search import Ranked, Searcher
 
@@ -61,9 +63,9 @@ _ASKING = re.compile(
 _KINDS = re.compile(r"实施(?:细则|办法|方案|意见)|" + "|".join(DOC_TYPES))
 LEFT_OVER = 2  # characters a question about the document itself may say besides
 _TYPES = {
-    Facet.NUMBER: ("#文号",),
-    Facet.VALIDITY: ("#日期", "#年"),
-    Facet.ISSUED: ("#日期",),
+    Facet.NUMBER: (AnswerType.DOC_NUMBER,),
+    Facet.VALIDITY: (AnswerType.DATE, AnswerType.YEARS),
+    Facet.ISSUED: (AnswerType.DATE,),
     Facet.ISSUER: (),
 }
 _PRINTED = re.compile(rf"(?:{DATE.pattern}|{CN_DATE.pattern})[^。\n]{{0,20}}?(?:印发|发布|公布)")
@@ -118,7 +120,7 @@ def about(searcher: Searcher, named: Named, asked: str) -> Answer | None:
         tuple(hits[h] for h in cited),
         tuple(quotes[1:]),
         direct=quotes[0],
-        kind="validity" if asks[0] is Facet.VALIDITY else "metadata",
+        kind=Kind.VALIDITY if asks[0] is Facet.VALIDITY else Kind.METADATA,
     )
 
 

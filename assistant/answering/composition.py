@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from ..documents.sentences import clause, headed, list_intro, opening, sentences
 from ..index.tokens import answer_spans
+from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit, asked_age
 from .kinds import Asked
@@ -26,31 +27,18 @@ from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fi
 from .question import Question
 from .search import Searcher
 
-# What an answer quotes in all, at most (its direct answer's sentence always; a procedure's
-# section whole): chosen on the DataFountain dev set with the others (bench/answers.py).
-ANSWER_CHARS = 260
-FOLLOWING = 2  # the sentences after the direct answer quoted next, when they fit
-INTRO_CHARS = 80  # a list's intro line this short comes with its items, whatever the budget
+# The tuned numbers (what each does, and the figures they were chosen with: assistant/tuning.py).
+ANSWER_CHARS = TUNING.answer_chars
+FOLLOWING = TUNING.following
+INTRO_CHARS = TUNING.intro_chars
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
-# Chosen on the visible question sets (bench/answers.py); the share each signal gets.
-_WEIGHTS = {
-    "terms": 0.5,
-    "bigrams": 0.5,
-    "context": 0.3,
-    "rank": 0.2,
-    "kind": 0.3,
-    "dense": 0.5,
-    "age": 1.0,
-    "section": 0.8,
-}
+_WEIGHTS = asdict(TUNING.sentence)  # the share each signal gets
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
-# The direct answer is the best sentence holding the most of what is asked (a date for
-# 哪天) when it scores this share of the best sentence.
-FITTING = 0.75
-OTHERS = 0.65  # another sentence is quoted too when it scores this share of the best
+FITTING = TUNING.fitting
+OTHERS = TUNING.others
 
 
 @dataclass(frozen=True)

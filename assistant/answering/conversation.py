@@ -42,28 +42,23 @@ import numpy as np
 from ..chinese.words import words
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer, segment
+from ..tuning import TUNING
 from ..types import Hit
 from .fusion import fuse_rankings
-from .kinds import question_kind
+from .kinds import Kind, question_kind
 from .question import MAX_QUESTION_CHARS, Question, normalize_question
 from .relevance import holding
 from .search import Filters, Ranked, Searcher
 
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
 _OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
-SHORT = 2  # a question with at most this many characters of content terms names no topic
-# A question that points back (这笔钱, 那份通知) but has more content than this names its own topic.
-POINTING_LONG = 8
-TOPIC_HITS = 1  # the topic's document: that of its best passage, which answered it
-# Rankings are fused by reciprocal rank, 1 / (FUSION_K + rank), over their FUSION_DEPTH best.
-FUSION_K = 10
-FUSION_DEPTH = 30
-# The weight of the ranking of the less likely reading (the others weigh 1): for a question
-# with a topic of its own, the question glued to the conversation's topic; for a follow-up
-# whose own words are in none of the topic's documents, the follow-up alone. Chosen on
-# followup, followup2 and switch together (hit@5 with 0.5: 1.000/0.900/1.000; own topic's
-# glued ranking at 1.0: 1.000/0.933/0.958, at 0.7: 0.900/0.900/1.000).
-SECOND_WEIGHT = 0.5
+# The tuned numbers (what each does, and the figures they were chosen with: assistant/tuning.py).
+SHORT = TUNING.short
+POINTING_LONG = TUNING.pointing_long
+TOPIC_HITS = TUNING.topic_hits
+FUSION_K = TUNING.fusion_k
+FUSION_DEPTH = TUNING.fusion_depth
+SECOND_WEIGHT = TUNING.second_weight
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
 # Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
 _ASKING = re.compile(
@@ -327,7 +322,7 @@ def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
     covered by any document.
     """
     index = searcher.index
-    terms = [t for t in content_terms(question, index.tokenizer) if question_kind(t) == "other"]
+    terms = [t for t in content_terms(question, index.tokenizer) if question_kind(t) is Kind.OTHER]
     if not terms:
         return True
     rows = [i for i, document in enumerate(index.documents) if document.path in docs]

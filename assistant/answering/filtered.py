@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..tuning import TUNING
 from ..types import Hit
 from .question import Question
 from .search import Filters, Searcher
 
-# The filtered documents hold the topic when their best passage is this close (dense cosine)
-# to the best of all documents.
-CLOSE = 0.02
+CLOSE = TUNING.filtered_close  # the filtered documents' best passage this close to the best
 SUGGESTED = 3  # documents named as relevant without the filters
 
 

@@ -1,6 +1,6 @@
 """What a question asks for, from its own words: a small rule set, and the sentences that fit.
 
-:func:`question_kind` names one of :data:`KINDS` by the first rule that matches the
+:func:`question_kind` names a :class:`Kind` by the first rule that matches the
 (normalized) question, in this order:
 
 - ``validity``: 还有效, 有效吗, 是否有效, 失效, 过期, 作废, 什么时候(开始)实施/施行/实行/
@@ -32,42 +32,56 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
+from ..chinese.answer_types import DURATIONS, AnswerType
 from ..chinese.words import alternation, words
 from ..index.tokens import answer_spans, asked_types, quantity_types
 
-KINDS = ("validity", "metadata", "time", "amount", "procedure", "condition", "other")
+
+class Kind(StrEnum):
+    """The kind of answer a question asks for (see the module docstring)."""
+
+    VALIDITY = "validity"
+    METADATA = "metadata"
+    TIME = "time"
+    AMOUNT = "amount"
+    PROCEDURE = "procedure"
+    CONDITION = "condition"
+    OTHER = "other"
+
+
+KINDS = tuple(Kind)
 _DURATION_UNITS = rf"(?:个)?(?:{alternation(words('units', 'duration'))})"
 _RULES = (
     (
-        "validity",
+        Kind.VALIDITY,
         r"还有效|有效吗|是否有效|失效|过期|作废|(?:什么时候|何时|哪天|哪一天|哪年|哪月)"
         r"(?:开始|起)?(?:实施|施行|实行|生效)|(?:实施|施行|生效)(?:日期|时间)",
     ),
     (
-        "metadata",
+        Kind.METADATA,
         r"文号|发文字号|发文机关|发布机关|哪个(?:部门|单位|机关)(?:发布|印发|制定|出台|发的)"
         r"|(?:什么时候|哪天|何时|哪一天|哪年)(?:发布|印发|出台|发的|印发的)|(?:发布|印发)(?:日期|时间)",
     ),
     (
-        "time",
+        Kind.TIME,
         rf"多久|多长时间|期限|有效期|几{_DURATION_UNITS}|多少{_DURATION_UNITS}|何时|什么时候"
         r"|什么时间|哪天|哪一天|哪几天|哪年|几月|截止|到期",
     ),
-    ("amount", r"多少|标准|金额|比例|费率|几成|上限|封顶|怎么算|多高"),
+    (Kind.AMOUNT, r"多少|标准|金额|比例|费率|几成|上限|封顶|怎么算|多高"),
     (
-        "procedure",
+        Kind.PROCEDURE,
         r"怎么|如何|怎样|流程|手续|材料|证件|去哪|哪里|向谁|找谁|哪个部门|在哪|带什么|准备什么",
     ),
-    ("condition", r"能否|可以|可否|是否|条件|资格|哪些人|符合|能不能|吗"),
+    (Kind.CONDITION, r"能否|可以|可否|是否|条件|资格|哪些人|符合|能不能|吗"),
 )
 _KIND_RULES = tuple((kind, re.compile(pattern)) for kind, pattern in _RULES)
 # The answers each kind asks for when the question names none itself (多少 → 元 or %).
-_DURATIONS = frozenset(("#年", "#月", "#天"))  # what 多久, 期限 and 有效期 ask for
 _TYPES = {
-    "metadata": ("#文号", "#日期"),
-    "time": ("#日期", "#年", "#月", "#天"),
-    "amount": ("#元", "#%"),
+    Kind.METADATA: (AnswerType.DOC_NUMBER, AnswerType.DATE),
+    Kind.TIME: (AnswerType.DATE, AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
+    Kind.AMOUNT: (AnswerType.MONEY, AnswerType.PERCENT),
 }
 # A procedure question asks where to go, what to bring, or how: each has its own cues.
 # Where and what to bring are answered only by sentences with their cues (decisive).
@@ -107,7 +121,7 @@ class Asked:
     """What a question asks for: its kind, and what a sentence that answers it holds.
 
     Attributes:
-        kind: One of :data:`KINDS`.
+        kind: What kind of answer it asks for.
         groups: Answer types (:func:`~assistant.index.tokens.answer_types`), in groups
             of alternatives: each unit the question counts in is its own group (几年,
             多少套), the other types it asks for one group (多久 → 年, 月 or 天), or the
@@ -121,7 +135,7 @@ class Asked:
     """
 
     kind: str
-    groups: tuple[tuple[str, ...], ...] = ()
+    groups: tuple[tuple[AnswerType, ...], ...] = ()
     cue: re.Pattern[str] | None = None
     decisive: bool = False
 
@@ -131,22 +145,22 @@ class Asked:
         kind = question_kind(question)
         units = quantity_types(question)
         # 期限是几年: 期限 asks for the duration 几年 counts in already
-        same = _DURATIONS if _DURATIONS.intersection(units) else frozenset(units)
+        same = DURATIONS if DURATIONS.intersection(units) else frozenset(units)
         rest = tuple(t for t in asked_types(question) if t not in same and t not in units)
         groups = tuple((u,) for u in dict.fromkeys(units)) + ((rest,) if rest else ())
-        if kind == "validity":  # 什么时候失效？: a sentence on the document's validity with a date
+        if kind is Kind.VALIDITY:  # 什么时候失效？: a sentence on its validity, with a date
             return cls(kind, groups, cue=_VALIDITY, decisive=True)
         if not groups and kind in _TYPES:
             groups = (_TYPES[kind],)
         if groups:
             return cls(kind, groups, decisive=True)
-        if kind == "procedure":
+        if kind is Kind.PROCEDURE:
             cue, decisive = next((c, d) for asks, c, d in _PROCEDURE if asks.search(question))
             return cls(kind, cue=cue, decisive=decisive)
-        return cls(kind, cue=_CONDITION if kind == "condition" else None)
+        return cls(kind, cue=_CONDITION if kind is Kind.CONDITION else None)
 
     @property
-    def types(self) -> tuple[str, ...]:
+    def types(self) -> tuple[AnswerType, ...]:
         """Every answer type asked for (the figures a direct answer emphasizes)."""
         return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
@@ -160,6 +174,6 @@ class Asked:
         return sum(held) / len(held) if held else 0.0
 
 
-def question_kind(question: str) -> str:
-    """The kind of answer a (normalized) question asks for, one of :data:`KINDS`."""
-    return next((kind for kind, rule in _KIND_RULES if rule.search(question)), "other")
+def question_kind(question: str) -> Kind:
+    """The kind of answer a (normalized) question asks for."""
+    return next((kind for kind, rule in _KIND_RULES if rule.search(question)), Kind.OTHER)

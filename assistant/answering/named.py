@@ -25,13 +25,12 @@ from ..chinese.doc_numbers import DocNumber, find_doc_numbers, parse_doc_number
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..documents.official import abbreviates
 from ..documents.validity import title_core
+from ..tuning import TUNING
 from ..types import DocumentInfo
 
 NEAREST_NUMBERS = 3
-# A title in 《》 names a document whose title (or its core) is this close (difflib ratio).
-CLOSE_TITLE = 0.75
-# A title-like phrase without 《》 needs this many characters besides its kind and places.
-MIN_PHRASE = 3
+CLOSE_TITLE = TUNING.close_title  # a title in 《》 this close names a document (difflib ratio)
+MIN_PHRASE = TUNING.min_phrase  # characters of a title-like phrase besides its kind and places
 _QUOTED = re.compile(r"《([^《》]{2,80})》")
 _KIND = re.compile("|".join(sorted(DOC_TYPES, key=len, reverse=True)))
 # What does not start a title: punctuation and the question's own words before it.

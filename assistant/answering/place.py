@@ -27,14 +27,15 @@ from dataclasses import replace
 import numpy as np
 
 from ..documents.places import COUNTRY, Mention, Place, gazetteer
+from ..tuning import TUNING
 from ..types import DocumentInfo, Hit
 
 # How much a passage of the named place's own documents gains, and one of a document
 # that does not apply loses, in standard deviations of the candidates' scores: enough to
 # turn near ties (the same policy in two provinces, or in a 区 and its 市), not enough to
 # bury a passage far ahead of the rest (a document whose place is only a guess).
-OWN_PLACE_BONUS = 0.2
-OTHER_PLACE_PENALTY = 1.0
+OWN_PLACE_BONUS = TUNING.own_place_bonus
+OTHER_PLACE_PENALTY = TUNING.other_place_penalty
 SCOPE_SHOWN = 8  # places listed in a refusal's 收录范围
 
 

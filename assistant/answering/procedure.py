@@ -32,12 +32,13 @@ import numpy as np
 from ..documents.headings import heading_kind, heading_label
 from ..documents.sentences import under_heading
 from ..index import Store
+from ..tuning import TUNING
 from ..types import Answer, Chunk, Hit
 from .passages import joined
 
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
 # A section of an aspect that answers the one asked (the steps, for where to go) fits this much.
-ANSWERING = 0.5
+ANSWERING = TUNING.procedure_answering
 LIST_CHARS = 1000  # a list or steps quoted whole up to this length, else the item's clause
 
 

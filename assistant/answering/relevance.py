@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..settings import DEFAULT_MODEL
+from ..tuning import TUNING
 from ..types import Hit
 from .question import Question
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .search import Searcher
 
 MODEL_FILE = Path(__file__).with_name("relevance.json")
-READ = 3  # the best passages whose text (and titles) the coverage signals read
+READ = TUNING.relevance_read  # the best passages whose text (and titles) the coverage signals read
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|年度)")
 
 
@@ -193,10 +194,10 @@ class Relevance:
         """The question's content terms, without those that say what kind of answer is
         asked (材料, 条件: :func:`.kinds.question_kind`)."""
         from .conversation import content_terms
-        from .kinds import question_kind
+        from .kinds import Kind, question_kind
 
         words = content_terms(query.text, self.searcher.index.tokenizer)
-        return [t for t in words if question_kind(t) == "other"]
+        return [t for t in words if question_kind(t) is Kind.OTHER]
 
     def _applying(self, query: Question, hits: Sequence[Hit]) -> list[Hit]:
         places = self.searcher.places

@@ -56,6 +56,7 @@ import numpy as np
 from ..index import Store, open_index, passage_text
 from ..index.office_words import LiveWords
 from ..settings import Settings
+from ..tuning import TUNING
 from ..types import DocumentInfo, Hit
 from .fusion import fuse_scores
 from .mentions import Mentions
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from .relevance import Relevance
 
 MODES = ("hybrid", "dense", "bm25")
-CANDIDATES = 100
+CANDIDATES = TUNING.candidates
 
 
 @dataclass(frozen=True)

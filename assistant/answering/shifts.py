@@ -28,14 +28,15 @@ from ..documents.validity import successors
 from ..index import Store
 from ..index.tokens import asked_types
 from ..settings import Settings
+from ..tuning import TUNING
 from ..types import Validity
 from .ages import age_fit, asked_age
 from .kinds import Asked
 from .place import Coverage
 from .procedure import asked_aspects, document_headings, section_fit
 
-AGE_DOCS = 3  # only the documents of the best passages gain: the question's topic
-PROCEDURE_DOCS = 1  # the sections of a procedure (所需材料, 办理流程) of the best document
+AGE_DOCS = TUNING.age_docs  # only the documents of the best passages gain: the question's topic
+PROCEDURE_DOCS = TUNING.procedure_docs  # the procedure sections of the best document
 
 
 class Shifts:

@@ -36,6 +36,7 @@ from .manifest import (
     check_compatible,
     read_manifest,
     settings_record,
+    tuning_record,
     write_manifest,
 )
 from .sentence_vectors import Sentences, has_sentences, sentence_texts
@@ -327,6 +328,7 @@ def write_index(
         problems=problems,
         store=DEFAULT_STORE,
         vocabulary=vocabulary.summary(),
+        tuning=tuning_record(),
     )
     write_manifest(settings.index, manifest)
     return manifest

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..documents.ingest import PIPELINE_VERSION
 from ..settings import Settings
+from ..tuning import TUNING, Tuning
 from ..types import FileStatus
 from .embedders import resolve_backend
 
@@ -85,6 +86,9 @@ class Manifest:
         store: The name of the store that holds the data (see ``assistant.index.stores``).
         vocabulary: The vocabulary's digest and sizes (see
             ``assistant.index.vocabulary.Vocabulary.summary``); empty before there was one.
+        tuning: The tuned constants of search and answers of the package that built it
+            (:func:`tuning_record`); empty before they were recorded. They do not shape the
+            index: a build that changes nothing else keeps the manifest as it is.
     """
 
     format: int | None
@@ -101,6 +105,7 @@ class Manifest:
     problems: tuple[Problem, ...] = ()
     store: str = "file"
     vocabulary: dict[str, Any] = field(default_factory=dict)
+    tuning: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object written to ``manifest.json``."""
@@ -134,6 +139,7 @@ class Manifest:
             ),
             store=data.get("store", "file"),
             vocabulary=data.get("vocabulary", {}),
+            tuning=data.get("tuning", {}),
         )
 
 
@@ -183,6 +189,12 @@ def settings_record(settings: Settings) -> dict[str, Any]:
         for k, v in settings.to_dict().items()
         if k not in left_out and not k.startswith("llm_")
     }
+
+
+def tuning_record(tuning: Tuning = TUNING) -> dict[str, Any]:
+    """The tuned constants as the manifest stores them, beside the settings (see
+    :mod:`assistant.tuning`): they do not shape the index, they say how it was searched."""
+    return tuning.to_dict()
 
 
 def check_compatible(

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from ..chinese.answer_types import AnswerType
 from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
 from ..chinese.numerals import YEAR_DIGITS, year_digits
-from ..chinese.words import alternation, table, words
+from ..chinese.words import alternation, words
 from ..documents.cleaning import normalize_chars, squeeze_spaces
 from ..types import Chunk
 
@@ -36,7 +37,6 @@ _NUMBER_UNIT = re.compile(rf"\d+(?:\.\d+)?(?:{alternation(words('units', 'counte
 _KEEP = re.compile(r"[\w\u3400-\u9fff]")
 # Answer types. Units after a number, with their type name (万元 → 元); dates are
 # taken first so that "2019年7月1日" is a date, not a count of years, months and days.
-_UNIT_TYPE = table("unit_types")
 _UNIT = alternation(words("units", "answer"), longest_first=True)
 _DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _QUANTITY = re.compile(rf"\d+(?:\.\d+)?[万亿]?({_UNIT})")  # 1.6万个, 5.6万平方米
@@ -48,15 +48,18 @@ _MONEY = re.compile(alternation(words("question", "money")))
 _SHARE = re.compile(alternation(words("question", "share")))
 _BARE_HOW_MUCH = re.compile(rf"多少(?!{_UNIT})")
 _ASKED = (
-    (re.compile(r"文号|发文字号"), ("#文号",)),
+    (re.compile(r"文号|发文字号"), (AnswerType.DOC_NUMBER,)),
     (
         re.compile(
             r"哪天|哪一天|哪几天|哪年|哪一年|哪个月|几月份|几号|什么时候|什么时间|何时|日期"
         ),
-        ("#日期",),
+        (AnswerType.DATE,),
     ),
-    (re.compile(r"多久|多长时间|多长|期限|有效期"), ("#年", "#月", "#天")),
-    (re.compile(r"电话|联系方式"), ("#电话",)),
+    (
+        re.compile(r"多久|多长时间|多长|期限|有效期"),
+        (AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
+    ),
+    (re.compile(r"电话|联系方式"), (AnswerType.PHONE,)),
 )
 STOPWORDS = frozenset(words("index", "stopwords"))
 JIEBA_VERSION = "0.42.1"
@@ -119,7 +122,7 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Tokens of a passage: :meth:`words` and the answers it holds (:func:`answer_types`)."""
         text = normalize_text(text)
-        return self._cut(text) + answer_types(text)
+        return self._cut(text) + [kind.value for kind in answer_types(text)]
 
     def query(self, question: str, *, normalized: bool = False) -> list[str]:
         """Tokens of a question: :meth:`words` and the answers it asks for (:func:`asked_types`).
@@ -129,7 +132,7 @@ class Tokenizer:
             normalized: It went through :func:`normalize_text` already.
         """
         question = question if normalized else normalize_text(question)
-        return self._cut(question) + asked_types(question)
+        return self._cut(question) + [kind.value for kind in asked_types(question)]
 
     def words(self, text: str) -> list[str]:
         """Tokens of ``text`` (normalized first), special tokens included."""
@@ -146,7 +149,7 @@ class Tokenizer:
         return tokens + special
 
 
-def answer_types(text: str) -> list[str]:
+def answer_types(text: str) -> list[AnswerType]:
     """One answer-type token per date, amount, 文号 and telephone number in ``text``.
 
     >>> answer_types("自2019年7月1日起实施，有效期5年，总套数554套")
@@ -155,7 +158,7 @@ def answer_types(text: str) -> list[str]:
     return [kind for kind, _ in _answers(text)]
 
 
-def answer_spans(text: str, types: Iterable[str]) -> list[tuple[int, int]]:
+def answer_spans(text: str, types: Iterable[AnswerType]) -> list[tuple[int, int]]:
     """Where ``text`` holds answers of the given types (see :func:`answer_types`), in order.
 
     >>> answer_spans("自2019年7月1日起实施，补贴3000元", ["#元", "#日期"])
@@ -165,23 +168,23 @@ def answer_spans(text: str, types: Iterable[str]) -> list[tuple[int, int]]:
     return sorted(span for kind, span in _answers(text) if kind in types)
 
 
-def _answers(text: str) -> list[tuple[str, tuple[int, int]]]:
+def _answers(text: str) -> list[tuple[AnswerType, tuple[int, int]]]:
     """Each answer in ``text`` with its type token and span: dates first (so that
     "2019年7月1日" is a date, not a count of years, months and days), then amounts and
     telephone numbers outside the dates, and 文号."""
-    found = [("#日期", m.span()) for m in _DATE.finditer(text)]
+    found = [(AnswerType.DATE, m.span()) for m in _DATE.finditer(text)]
     rest = _DATE.sub(lambda m: " " * len(m.group()), text)  # dates are not amounts
-    found += [("#" + _UNIT_TYPE.get(m[1], m[1]), m.span()) for m in _QUANTITY.finditer(rest)]
-    found += [("#文号", m.span()) for m in DOC_NUMBER.finditer(text)]
-    return found + [("#电话", m.span()) for m in _PHONE.finditer(rest)]
+    found += [(AnswerType.of_unit(m[1]), m.span()) for m in _QUANTITY.finditer(rest)]
+    found += [(AnswerType.DOC_NUMBER, m.span()) for m in DOC_NUMBER.finditer(text)]
+    return found + [(AnswerType.PHONE, m.span()) for m in _PHONE.finditer(rest)]
 
 
-def quantity_types(question: str) -> list[str]:
+def quantity_types(question: str) -> list[AnswerType]:
     """The answer types of the units a question counts in (几年 → ``#年``, 多少套 → ``#套``)."""
-    return ["#" + _UNIT_TYPE.get(unit, unit) for unit in _ASKED_QUANTITY.findall(question)]
+    return [AnswerType.of_unit(unit) for unit in _ASKED_QUANTITY.findall(question)]
 
 
-def asked_types(question: str) -> list[str]:
+def asked_types(question: str) -> list[AnswerType]:
     """The answer-type tokens a question asks for (see :func:`answer_types`).
 
     >>> asked_types("一共多少套房？一次可以领几年？")
@@ -189,14 +192,14 @@ def asked_types(question: str) -> list[str]:
     """
     types = quantity_types(question)
     if _SHARE.search(question):
-        types.append("#%")
+        types.append(AnswerType.PERCENT)
     elif "多少" in question and _MONEY.search(question):
-        types.append("#元")
+        types.append(AnswerType.MONEY)
     for pattern, asked in _ASKED:
         if pattern.search(question):
             types += asked
     if not types and _BARE_HOW_MUCH.search(question):  # 能补多少？ an amount or a share
-        types = ["#元", "#%"]
+        types = [AnswerType.MONEY, AnswerType.PERCENT]
     return list(dict.fromkeys(types))
 
 

@@ -26,10 +26,11 @@ from typing import Any
 
 from ..chinese.numerals import COUNTING, to_chinese, to_number
 from ..chinese.words import alternation, words
+from ..tuning import TUNING
 from .lexicon import Group, abbreviations, lexicon
 
 FORMAT = 1
-MAX_EQUIVALENTS = 3  # per term of a question, the most frequent in the documents
+MAX_EQUIVALENTS = TUNING.max_equivalents  # per term of a question, the most frequent
 # Numbers next to these units are matched in both writings (二十四个月 ↔ 24个月).
 _UNIT = alternation(words("units", "spelled"), longest_first=True)
 _CN_DIGITS = COUNTING
