@@ -21,7 +21,7 @@ from ..documents.sentences import clause, headed, list_intro, opening, sentences
 from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
-from .ages import age_fit, asked_age
+from .ages import age_fit
 from .kinds import Asked
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import Question
@@ -89,7 +89,7 @@ def compose(
         headings: What the labels of the topic document's section paths name
             (:func:`.procedure.document_headings`; by their words alone when empty).
     """
-    asks = Asked.of(question)
+    asks = Question.of(question).asked
     candidates = _candidates(question, hits, terms, asks, aspects, headings)
     if similarity is not None and candidates:
         candidates = _with_similarity(candidates, similarity)
@@ -144,7 +144,7 @@ def _candidates(
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
     asked = bigrams(_ASK_WORDS.sub(" ", question))
-    age = asked_age(question)
+    age = Question.of(question).age
 
     def coverage(text: str) -> float:
         return sum(w for t, w in weights.items() if t in text) / total

@@ -7,6 +7,11 @@ Simplified (OpenCC ``t2s``: 請問長者卡怎麼辦 → 请问长者卡怎么�
 words to written ones (:data:`SPOKEN`: 啥 → 什么, 咋办 → 怎么办, 能不能 → 能否). So
 search, refusal and composition all see the same text, normalized once. Only
 questions are rewritten, never document text.
+
+What the text asks is read from it once, when first needed, and kept with it: the answer
+types it asks for, what a sentence that answers holds (:attr:`Question.asked`), the age it
+gives, the part of a procedure it asks about. :meth:`Question.of` gives one :class:`Question`
+per text, so the shifts of search and the answer read the same parse.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..chinese.answer_types import AnswerType
 from ..chinese.words import table
-from ..index.tokens import normalize_text
+from ..index.tokens import asked_types, normalize_text
+from .ages import asked_age
+from .kinds import Asked, Kind
+from .procedure import Aspect, asked_aspects
 
 MAX_QUESTION_CHARS = 500
 # Spoken question words → the written ones (assistant/chinese/words.toml).
@@ -27,13 +36,44 @@ _SPOKEN = re.compile("|".join(sorted(SPOKEN, key=len, reverse=True)))
 
 @dataclass(frozen=True)
 class Question:
-    """A question, checked and normalized.
+    """A question, checked and normalized, and what it asks (each read once, when first used).
 
     Attributes:
         text: The normalized text that search, refusal and composition use.
     """
 
     text: str
+
+    @classmethod
+    def of(cls, text: str | Question) -> Question:
+        """The question of an already normalized ``text``, unchecked (the rest of a question
+        without the documents it names may be empty); one per text, kept (its parse with it)."""
+        return text if isinstance(text, Question) else _question(text)
+
+    @functools.cached_property
+    def asked(self) -> Asked:
+        """What it asks for, and what a sentence that answers it holds (:class:`.kinds.Asked`)."""
+        return Asked.of(self.text)
+
+    @property
+    def kind(self) -> Kind:
+        """The kind of answer it asks for."""
+        return self.asked.kind
+
+    @functools.cached_property
+    def types(self) -> tuple[AnswerType, ...]:
+        """The answer types it asks for (多少钱 → #元; :func:`.tokens.asked_types`)."""
+        return tuple(asked_types(self.text))
+
+    @functools.cached_property
+    def age(self) -> int | None:
+        """The age it gives (我妈70了 → 70; :func:`.ages.asked_age`)."""
+        return asked_age(self.text)
+
+    @functools.cached_property
+    def aspects(self) -> frozenset[Aspect]:
+        """What of a procedure it asks (要带什么材料 → 材料; :func:`.procedure.asked_aspects`)."""
+        return asked_aspects(self.text)
 
     @classmethod
     def parse(cls, question: str | Question) -> Question:
@@ -44,7 +84,7 @@ class Question:
         """
         if isinstance(question, Question):
             return question
-        return cls(check_question(question))
+        return _question(check_question(question))
 
 
 def check_question(question: str) -> str:
@@ -71,6 +111,11 @@ def normalize_question(text: str) -> str:
     if not text.isascii():
         text = _opencc().convert(text)
     return _SPOKEN.sub(lambda m: SPOKEN[m.group()], text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _question(text: str) -> Question:
+    return Question(text)
 
 
 @functools.cache

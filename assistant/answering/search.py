@@ -63,7 +63,7 @@ from .mentions import Mentions
 from .named import Named, resolve
 from .passages import with_neighbours
 from .place import Coverage
-from .procedure import asked_aspects, whole_sections
+from .procedure import whole_sections
 from .question import Question
 from .shifts import Shifts
 
@@ -202,7 +202,7 @@ class Searcher:
         section (:func:`.procedure.whole_sections`); two consecutive passages of a document
         as one (:func:`.passages.with_neighbours`)."""
         hits = [self.hit(r) for r in ranked]
-        asked = asked_aspects(Question.parse(question).text)
+        asked = Question.parse(question).aspects
         if asked and self.settings.procedure_weight:
             hits = whole_sections(self.index, hits, asked)
         return with_neighbours(hits, self.settings.joined_chars)[:k]

@@ -26,14 +26,13 @@ import numpy as np
 
 from ..documents.validity import successors
 from ..index import Store
-from ..index.tokens import asked_types
 from ..settings import Settings
 from ..tuning import TUNING
 from ..types import Validity
-from .ages import age_fit, asked_age
-from .kinds import Asked
+from .ages import age_fit
 from .place import Coverage
-from .procedure import asked_aspects, document_headings, section_fit
+from .procedure import document_headings, section_fit
+from .question import Question
 
 AGE_DOCS = TUNING.age_docs  # only the documents of the best passages gain: the question's topic
 PROCEDURE_DOCS = TUNING.procedure_docs  # the procedure sections of the best document
@@ -54,35 +53,39 @@ class Shifts:
         """The places of the index's documents (see :mod:`.place`)."""
         return Coverage(self.index.documents)
 
-    def answering(self, question: str, rows: list[int]) -> np.ndarray:
+    def answering(self, question: str | Question, rows: list[int]) -> np.ndarray:
         """How many of the things ``question`` asks for each of ``rows`` holds: one of
         the answer types it asks for (多少钱 → #元, from the index's type tokens), and
         the words of a sentence that answers it (:attr:`.kinds.Asked.cue`: 证件 or
         身份证 for 带什么证件, 失效 or 有效期 for 还有效吗). 到哪天失效 asks for both."""
         holding = np.zeros(len(rows))
-        types = frozenset(asked_types(question))
+        question = Question.of(question)
+        types = frozenset(question.types)
         if types:
             holding += self._holding(types)[rows]
-        cue = Asked.of(question).cue
+        cue = question.asked.cue
         if cue is not None:
             texts = (self.index.chunk(row).text for row in rows)
             holding += np.array([bool(cue.search(text)) for text in texts])
         return holding
 
-    def by_place(self, question: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
+    def by_place(
+        self, question: str | Question, rows: list[int], scores: np.ndarray
+    ) -> np.ndarray:
         """``scores`` moved by the places ``question`` names (:meth:`.place.Coverage.shifts`)."""
-        shifts = self.places.shifts(question, [int(self.index.chunk_docs[r]) for r in rows])
+        docs = [int(self.index.chunk_docs[r]) for r in rows]
+        shifts = self.places.shifts(Question.of(question).text, docs)
         if shifts is None:
             return scores
         scale = self.settings.place_shift * float(np.std(scores))
         return scores + np.asarray(shifts, dtype=np.float64) * scale
 
-    def by_age(self, question: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
+    def by_age(self, question: str | Question, rows: list[int], scores: np.ndarray) -> np.ndarray:
         """``scores`` with the passages whose age brackets hold the age ``question`` gives
         (我今年刚满40 → 满35周岁至未满45周岁) raised — within the documents of the
         :data:`AGE_DOCS` best passages —, and those whose brackets all leave it out
         lowered, by ``settings.age_shift`` standard deviations (:func:`.ages.age_fit`)."""
-        age = asked_age(question)
+        age = Question.of(question).age
         if age is None or len(rows) < 2:
             return scores
         docs = self.index.chunk_docs[rows]
@@ -91,12 +94,14 @@ class Shifts:
         fits[(fits > 0) & ~np.isin(docs, list(top))] = 0.0  # another topic's bracket
         return scores + self.settings.age_shift * float(np.std(scores)) * fits
 
-    def by_procedure(self, question: str, rows: list[int], scores: np.ndarray) -> np.ndarray:
+    def by_procedure(
+        self, question: str | Question, rows: list[int], scores: np.ndarray
+    ) -> np.ndarray:
         """``scores`` with the passages whose section headings say what of a procedure
         ``question`` asks (要带什么材料 → 五、所需材料; :func:`.procedure.section_fit`) raised
         by ``procedure_weight`` standard deviations — within the :data:`PROCEDURE_DOCS`
         best documents, the question's topic (another document's 所需材料 is not its)."""
-        asked = asked_aspects(question)
+        asked = Question.of(question).aspects
         weight = self.settings.procedure_weight
         if not asked or not weight or len(rows) < 2:
             return scores

@@ -1,0 +1,35 @@
+"""A question is checked and normalized once, and what it asks is read from it once."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.kinds import Kind
+from assistant.answering.procedure import Aspect
+from assistant.answering.question import Question
+from assistant.chinese.answer_types import AnswerType
+
+
+def test_what_a_question_asks_is_read_once_and_kept() -> None:
+    question = Question.parse("俺爸六十八岁了，办老人卡要带啥证件？")
+    assert question.text == "我爸六十八岁了，办老人卡要带什么证件？"
+    assert question.age == 68
+    assert Aspect.MATERIALS in question.aspects
+    assert question.kind is Kind.PROCEDURE
+    # one Question per text: search, its shifts and the answer read the same parse
+    assert Question.parse(question.text) is question
+    assert Question.of(question.text) is question
+    assert question.asked is question.asked
+
+
+def test_answer_types_asked() -> None:
+    question = Question.parse("公租房租金每平方米多少钱？要交几年？")
+    assert question.types == (AnswerType.MONEY, AnswerType.YEARS)  # 多少钱 → 多少元
+    assert question.kind is Kind.TIME
+    assert question.age is None and not question.aspects
+
+
+def test_only_the_entry_checks() -> None:
+    with pytest.raises(ValueError, match="问题为空"):
+        Question.parse("  ")
+    assert Question.of("").text == ""  # the rest of a question that only names its document
