@@ -150,9 +150,10 @@ class Tokenizer:
 
 
 def answer_types(text: str) -> list[AnswerType]:
-    """One answer-type token per date, amount, 文号 and telephone number in ``text``.
+    """One answer type (:class:`~assistant.chinese.answer_types.AnswerType`, its value the
+    token) per date, amount, 文号 and telephone number in ``text``.
 
-    >>> answer_types("自2019年7月1日起实施，有效期5年，总套数554套")
+    >>> [str(t) for t in answer_types("自2019年7月1日起实施，有效期5年，总套数554套")]
     ['#日期', '#年', '#套']
     """
     return [kind for kind, _ in _answers(text)]
@@ -161,7 +162,7 @@ def answer_types(text: str) -> list[AnswerType]:
 def answer_spans(text: str, types: Iterable[AnswerType]) -> list[tuple[int, int]]:
     """Where ``text`` holds answers of the given types (see :func:`answer_types`), in order.
 
-    >>> answer_spans("自2019年7月1日起实施，补贴3000元", ["#元", "#日期"])
+    >>> answer_spans("自2019年7月1日起实施，补贴3000元", [AnswerType.MONEY, AnswerType.DATE])
     [(1, 10), (16, 21)]
     """
     types = set(types)
@@ -187,7 +188,7 @@ def quantity_types(question: str) -> list[AnswerType]:
 def asked_types(question: str) -> list[AnswerType]:
     """The answer-type tokens a question asks for (see :func:`answer_types`).
 
-    >>> asked_types("一共多少套房？一次可以领几年？")
+    >>> [str(t) for t in asked_types("一共多少套房？一次可以领几年？")]
     ['#套', '#年']
     """
     types = quantity_types(question)
