@@ -31,7 +31,7 @@ import numpy as np
 
 from ..documents.places import Place, gazetteer
 from ..types import Chunk, Curated, DocumentInfo, Hit, Validity
-from .kinds import question_kind
+from .kinds import Kind, question_kind
 from .named import Named
 from .place import place_of
 from .question import normalize_question
@@ -155,7 +155,7 @@ def guard(
             return False
     asks = question_kind(normalize_question(question))
     kinds = {question_kind(w) for w in entry.wordings}
-    if asks != "other" and "other" not in kinds and asks not in kinds:
+    if asks is not Kind.OTHER and Kind.OTHER not in kinds and asks not in kinds:
         return False  # 要交哪些材料 is not 什么时候拨付
     said = (*entry.wordings, entry.answer, *(c.passage for c in entry.citations))
     years = set().union(*(years_in(t) for t in said))
