@@ -268,6 +268,9 @@ class OnnxEmbedder(PromptedEmbedder):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: a question's embedding on 2 threads
+        # took 22.5 ms of CPU spinning, 11.6 ms not (and the same 11 ms on one thread).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(
             str(self.model_path), options, providers=["CPUExecutionProvider"]
