@@ -13,19 +13,23 @@ pool runs dry a level stops early, and says so.
 A request that fails, times out or returns an empty answer is an error. One row per
 level: requests, errors, throughput, p50/p95/p99 latency, the share answered (not
 refused); and of the app's process (when started here, or given by ``--pid``): the most
-RSS seen, and CPU seconds per answer (its user + system time over the requests). The
-machine's load average is printed before and after each level, and the most seen
-during it: the machine is shared, so compare runs by their ratios.
+RSS seen, and CPU seconds per answer (its user + system time over the requests); and the
+CPU seconds per answer of the clients themselves (this process: they share the machine
+with the app). The machine's load average is printed before and after each level, and
+the most seen during it: the machine is shared, so compare runs by their ratios.
 
-Without ``--url`` the app is started here: the index is built (or updated) from
-``--corpus`` into ``--index`` with ``--model`` (the bundled default; its build time and
-size are printed), then ``python -m assistant serve`` runs on a free port and is stopped
-at the end; its log is ``<index>/../app.log``. ``--checkout`` runs the build and the app
-of another checkout (e.g. ``--checkout ../main`` for a before/after comparison with the
-same questions and the same measures). The app started here logs to a fresh
-``<index>/../load.sqlite3``; with a log database (that one, or ``--db URL`` for an app
-started elsewhere), the answers logged during each level are counted against the answers
-returned: none may be lost.
+Without ``--url`` the app is started here: the index is built (or updated; not with
+``--no-build``) from ``--corpus`` into ``--index`` with ``--model`` (the bundled default;
+its build time and size are printed), then ``python -m assistant serve`` runs on a free
+port and is stopped at the end; its log is ``<index>/../app-<name>.log``. ``--checkout``
+runs the build and the app of other checkouts: ``--checkout ../main .`` starts both apps
+on the one index, side by side, for a before/after comparison with the same questions
+and the same measures: at each level each app is asked in turn (the first one first at
+the first level, last at the next, and so on), each the same questions in the same
+order. ``--url`` (and ``--pid``, ``--db``) does the same with apps already running. An
+app started here logs to a fresh ``<index>/../load-<name>.sqlite3``; with a log database
+(that one, or ``--db URL`` for an app started elsewhere), the answers logged during each
+level are counted against the answers returned: none may be lost.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +69,11 @@ SWITCH_EVERY = 5  # one in five questions without a history of their own is aske
 WARM_UP = "你好，请问这个助手能回答哪些问题？"  # not in the pool
 API = "/ask"
 NOT_FOUND = "未在已收录的文件中找到"  # the start of a refusal
+# gradio_client builds an httpx client per request, loading the CA bundle each time unless
+# told not to: 60 ms of the load's own CPU per request (7 ms without), on the app's cores.
+SSL_VERIFY = False
 HEADER = ["clients", "seconds", "requests", "errors", "answers/s", "p50 s", "p95 s", "p99 s"]
-HEADER += ["answered", "max RSS MB", "CPU s/answer", "load max"]
+HEADER += ["answered", "max RSS MB", "CPU s/answer", "client CPU s/answer", "load max"]
 
 
 def log(message: str) -> None:
@@ -120,6 +127,11 @@ class Questions:
             return got
 
 
+def new_client(url: str) -> Client:
+    """A client of the app at ``url`` (see :data:`SSL_VERIFY`)."""
+    return Client(url, verbose=False, ssl_verify=SSL_VERIFY or url.startswith("https:"))
+
+
 def ask(client: Client, asked: Asked, timeout: float) -> str:
     """One request to ``/ask``; raises on failure, time-out or an empty answer."""
     job = client.submit(asked.question, history=list(asked.history), api_name=API)
@@ -153,44 +165,50 @@ class App:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child_pid() -> int | None:
-    """The ``python -m assistant serve`` process this one started, if any."""
+def child_pid(url: str) -> int | None:
+    """The ``python -m assistant serve`` process this one started to serve ``url``, if any."""
+    port = f"GRADIO_SERVER_PORT={url.rstrip('/').rsplit(':', 1)[-1]}".encode()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             command = (stat.parent / "cmdline").read_bytes()
+            environ = (stat.parent / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if int(fields[1]) == os.getpid() and b"assistant" in command:
+        if int(fields[1]) == os.getpid() and b"assistant" in command and port in environ:
             return int(stat.parent.name)
     return None
 
 
 @contextmanager
 def running_app(
-    corpus: Path, index: Path, model: str, timeout: float, checkout: Path
+    corpus: Path, index: Path, model: str, timeout: float, checkout: Path, name: str, build: bool
 ) -> Iterator[str]:
-    """Build the index, start ``checkout``'s app on a free port, yield its URL, stop it."""
-    log(f"building {index} from {corpus} with {model} by {checkout} …")
-    build = [sys.executable, "-m", "assistant", "build"]
-    build += ["--corpus", str(corpus), "--index", str(index), "--model", model]
-    started, cpu = time.perf_counter(), _children_cpu()
+    """Build the index (unless ``build`` is false), start ``checkout``'s app on a free port
+    (its log database ``<index>/../load-<name>.sqlite3``), yield its URL, stop it."""
     path = {"PYTHONPATH": str(checkout)}  # ``python -m`` finds the package in its cwd first
-    build_env = {**os.environ, **path}
-    subprocess.run(build, cwd=checkout, env=build_env, check=True, stdout=subprocess.DEVNULL)
-    size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
-    print(
-        f"index: built in {time.perf_counter() - started:.0f} s "
-        f"({_children_cpu() - cpu:.0f} CPU s), {size:.1f} MB on disk"
-    )
+    if build:
+        log(f"building {index} from {corpus} with {model} by {checkout} …")
+        command = [sys.executable, "-m", "assistant", "build"]
+        command += ["--corpus", str(corpus), "--index", str(index), "--model", model]
+        started, cpu = time.perf_counter(), _children_cpu()
+        build_env = {**os.environ, **path}
+        subprocess.run(command, cwd=checkout, env=build_env, check=True, stdout=subprocess.DEVNULL)
+        size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
+        print(
+            f"index: built in {time.perf_counter() - started:.0f} s "
+            f"({_children_cpu() - cpu:.0f} CPU s), {size:.1f} MB on disk"
+        )
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
-    for stale in index.parent.glob("load.sqlite3*"):
+    db = index.parent / f"load-{name}.sqlite3"
+    for stale in index.parent.glob(f"{db.name}*"):
         stale.unlink()
-    env |= {"ASSISTANT_DB": str(index.parent / "load.sqlite3"), "ASSISTANT_LOG": "on"}
+    env |= {"ASSISTANT_DB": str(db), "ASSISTANT_LOG": "on"}
     started = time.perf_counter()
-    with running({**env, **path}, index.parent / "app.log", timeout, cwd=checkout) as url:
-        ask(Client(url, verbose=False), Asked(WARM_UP), timeout=timeout)  # the model is loaded
-        log(f"app answers at {url} after {time.perf_counter() - started:.0f} s")
+    app_log = index.parent / f"app-{name}.log"
+    with running({**env, **path}, app_log, timeout, cwd=checkout) as url:
+        ask(new_client(url), Asked(WARM_UP), timeout=timeout)  # the model is loaded
+        log(f"{name} answers at {url} after {time.perf_counter() - started:.0f} s")
         yield url
 
 
@@ -223,7 +241,7 @@ def run(
 
     logged_from = now()
     log(f"{clients} clients, {seconds:.0f} s against {url}")
-    pool_ = [Client(url, verbose=False) for _ in range(clients)]
+    pool_ = [new_client(url) for _ in range(clients)]
     latencies: list[float] = []
     errors: list[str] = []
     refused = [0]
@@ -244,6 +262,7 @@ def run(
                 errors.append(f"{type(error).__name__}: {error}"[:200])
 
     load_before, cpu_before = os.getloadavg(), app.cpu_seconds()
+    client_before = _own_cpu()
     started = time.perf_counter()
     threads = [
         threading.Thread(target=client_loop, args=(client, started + seconds), daemon=True)
@@ -257,13 +276,14 @@ def run(
         load.append(os.getloadavg()[0])
         time.sleep(1)
     wall = time.perf_counter() - started
-    cpu = app.cpu_seconds() - cpu_before
+    cpu, client_cpu = app.cpu_seconds() - cpu_before, _own_cpu() - client_before
     done = len(latencies)
     cuts = statistics.quantiles(latencies, n=100) if done > 1 else [float("nan")] * 99
     row = [clients, f"{wall:.1f}", done + len(errors), len(errors), f"{done / wall:.2f}"]
     row += [f"{statistics.median(latencies or [float('nan')]):.2f}", f"{cuts[94]:.2f}"]
     row += [f"{cuts[98]:.2f}", f"{(done - refused[0]) / max(1, done):.2f}"]
-    row += [f"{max(rss):.0f}", f"{cpu / max(1, done):.3f}", f"{max(load):.2f}"]
+    row += [f"{max(rss):.0f}", f"{cpu / max(1, done):.3f}", f"{client_cpu / max(1, done):.3f}"]
+    row += [f"{max(load):.2f}"]
     notes = [f"load average before {fmt_load(load_before)}, after {fmt_load(os.getloadavg())}"]
     if db:
         time.sleep(5)  # the app's log writer drains its queue
@@ -278,6 +298,12 @@ def run(
     return [str(c) for c in row], notes
 
 
+def _own_cpu() -> float:
+    """User + system CPU seconds of this process (the clients) so far."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def _children_cpu() -> float:
     """User + system CPU seconds of the finished child processes so far."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -289,51 +315,98 @@ def fmt_load(load: tuple[float, float, float]) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-def measure(url: str, args: argparse.Namespace, pid: int | None, db: str = "") -> None:
-    """Every level in turn, then the table."""
+@dataclass(frozen=True)
+class Target:
+    """One app under test: its name in the table, URL, process and log database."""
+
+    name: str
+    url: str
+    pid: int | None = None
+    db: str = ""
+
+
+def measure(targets: list[Target], args: argparse.Namespace) -> None:
+    """Every level in turn, each app in turn at each level (their order alternating from
+    one level to the next, so that none always runs first), then the table. Every app is
+    asked the same questions in the same order."""
     asked = pool()
     with_history = sum(bool(a.history) for a in asked)
     log(f"{len(asked)} distinct questions, {with_history} with a history")
-    questions, app = Questions(asked), App(pid)
+    questions = {t.name: Questions(asked) for t in targets}
     rows, notes = [], []
-    for clients in args.clients:
-        row, said = run(url, clients, args.seconds, args.timeout, questions, app, db)
-        rows.append(row)
-        notes += [f"{clients} clients: {note}" for note in said]
-        log(table([row], HEADER))
-    print(table(rows, HEADER))
+    for level, clients in enumerate(args.clients):
+        for target in targets[::-1] if level % 2 else targets:
+            app = App(target.pid)
+            row, said = run(
+                target.url, clients, args.seconds, args.timeout, questions[target.name], app,
+                target.db,
+            )  # fmt: skip
+            rows.append([target.name, *row])
+            notes += [f"{target.name}, {clients} clients: {note}" for note in said]
+            log(table([rows[-1]], ["app", *HEADER]))
+    print(table(rows, ["app", *HEADER]))
     print("\n".join(notes))
+    handed = max(q.handed for q in questions.values())
     print(
-        f"{questions.handed} of {len(asked)} distinct questions asked ({with_history} of the pool "
-        f"with a history), none twice; {os.cpu_count()} CPUs, shared with other jobs; "
-        f"RSS and CPU of the app process {pid or '(unknown: give --pid)'}"
+        f"{handed} of {len(asked)} distinct questions asked per app ({with_history} of the pool "
+        f"with a history), none twice; {os.cpu_count()} CPUs, shared with other jobs; RSS and "
+        f"CPU of the app processes {[t.pid for t in targets]} (None: unknown, give --pid); "
+        "client CPU: this process's, all its clients"
     )
 
 
 def main() -> None:
-    """Parse the command line; start the app unless ``--url`` is given; run the test."""
+    """Parse the command line; start the apps unless ``--url`` is given; run the test."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 20, 50], help="levels")
     parser.add_argument("--seconds", type=float, default=90, help="per level (90)")
-    parser.add_argument("--url", help="a running app; without it, the app is started here")
-    parser.add_argument("--pid", type=int, help="with --url: the app's process, for RSS and CPU")
-    parser.add_argument("--db", default="", help="with --url: the app's log (SQLAlchemy URL)")
+    parser.add_argument("--url", nargs="+", help="running apps; without it, apps are started here")
+    parser.add_argument("--pid", type=int, nargs="+", help="with --url: the apps' processes")
+    parser.add_argument("--db", nargs="+", help="with --url: the apps' logs (SQLAlchemy URLs)")
     parser.add_argument("--timeout", type=float, default=120, help="per request, seconds (120)")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="without --url")
     work = Path(tempfile.gettempdir()) / "assistant-load" / "index"
     parser.add_argument("--index", type=Path, default=work, help=f"without --url ({work})")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="without --url (bundled default)")
     parser.add_argument("--start-timeout", type=float, default=600, help="app start-up limit")
-    parser.add_argument("--checkout", type=Path, default=ROOT, help="whose app (this one's)")
+    parser.add_argument(
+        "--checkout", type=Path, nargs="+", default=[ROOT],
+        help="whose apps (this one's); several are run side by side on one index",
+    )  # fmt: skip
+    parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     args = parser.parse_args()
     if args.url:
-        measure(args.url, args, args.pid, args.db)
+        pids, dbs = args.pid or [], args.db or []
+        measure(
+            [
+                Target(f"app{i}", url, *(pids[i : i + 1] or [None]), *(dbs[i : i + 1] or [""]))
+                for i, url in enumerate(args.url)
+            ],
+            args,
+        )
         return
     index = args.index.resolve()
     index.parent.mkdir(parents=True, exist_ok=True)
-    checkout = args.checkout.resolve()
-    with running_app(args.corpus.resolve(), index, args.model, args.start_timeout, checkout) as url:
-        measure(url, args, child_pid(), f"sqlite:///{index.parent / 'load.sqlite3'}")
+    corpus = args.corpus.resolve()
+    names = _names([c.resolve() for c in args.checkout])
+    with ExitStack() as stack:
+        targets = []
+        for checkout, name in zip(args.checkout, names, strict=True):
+            url = stack.enter_context(
+                running_app(
+                    corpus, index, args.model, args.start_timeout, checkout.resolve(), name,
+                    not args.no_build,
+                )
+            )  # fmt: skip
+            db = f"sqlite:///{index.parent / f'load-{name}.sqlite3'}"
+            targets.append(Target(name, url, child_pid(url), db))
+        measure(targets, args)
+
+
+def _names(checkouts: list[Path]) -> list[str]:
+    """A short name per checkout: its folder's name (numbered when two are the same)."""
+    names = [c.name for c in checkouts]
+    return [n if names.count(n) == 1 else f"{n}{i}" for i, n in enumerate(names)]
 
 
 if __name__ == "__main__":
