@@ -19,7 +19,7 @@ followup and followup2 — each follow-up with its history —, DataFountain, an
 * chars     — mean characters of the answer text;
 * ms/q      — time of :func:`~assistant.answer.answer` per question (search included);
 * cpu ms/q  — the CPU time it took (``time.process_time``: every thread of this process;
-  ``ASSISTANT_THREADS=1`` keeps the embedder on one).
+  ``ASSISTANT_THREADS=1`` keeps the embedder on one), and its median (cpu p50).
 
 ``--before`` adds a row per set answered as before sentence vectors were stored with the
 index: each candidate sentence embedded at answer time, on the same index; then a line per
@@ -99,7 +99,7 @@ def main() -> None:
             differ = sum(a.text != b.text for a, b in zip(results, earlier, strict=True))
             changed.append(f"{name}: {differ} of {len(results)} answers differ from before")
     header = ["set", "kind", "questions", "retrieved", "answered", "quoted", "of retrieved"]
-    header += ["quoted 90% CI", "first line", "ROUGE-L", "chars", "ms/q", "cpu ms/q"]
+    header += ["quoted 90% CI", "first line", "ROUGE-L", "chars", "ms/q", "cpu ms/q", "cpu p50"]
     print(table(rows, header))
     print("\n".join(changed))
 
@@ -205,6 +205,7 @@ def row(name: str, kind: str, results: list[Result]) -> list[str]:
         f"{statistics.mean(r.chars for r in results):.0f}",
         f"{1000 * statistics.mean(r.seconds for r in results):.0f}",
         f"{1000 * statistics.mean(r.cpu for r in results):.0f}",
+        f"{1000 * statistics.median(r.cpu for r in results):.0f}",
     ]
 
 
