@@ -150,6 +150,22 @@ def test_faiss_top_k_equals_numpy_brute_force(corpus: Path) -> None:
         assert set(rows[0]) == set(expected) or np.allclose(brute[rows[0]], brute[expected])
 
 
+def test_chunks_read_are_kept_up_to_the_limit_and_equal_the_file(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(corpus)
+    build(settings)
+    index = open_index(settings)
+    assert isinstance(index, FileStore)
+    monkeypatch.setattr("assistant.index.stores.files.CHUNKS_KEPT", 2)
+    in_file = list(index.chunks())
+    assert len(in_file) > 3
+    for _ in range(2):  # read once, then from what was kept
+        assert [index.chunk(row) for row in range(len(in_file))] == in_file
+    assert index.chunk(0) is index.chunk(0)  # kept
+    assert index.chunk(3) is not index.chunk(3)  # past the limit: read each time
+
+
 def test_hnsw_above_the_flat_limit_finds_what_brute_force_finds(corpus: Path) -> None:
     settings = settings_for(corpus, flat_limit=10)
     build(settings)
