@@ -305,7 +305,10 @@ class Searcher:
             scores = self.shifts.by_procedure(question, rows, scores)
             if self.settings.outdated_penalty:
                 scores = self.shifts.by_validity(rows, scores)
-            ranked = [replace(r, score=float(s)) for r, s in zip(ranked, scores, strict=True)]
+            shifted = [float(s) for s in scores]
+            # the same order as sorting the shifted results; only the k kept are made
+            top = sorted(range(len(ranked)), key=lambda i: -shifted[i])[:k]
+            return [replace(ranked[i], score=shifted[i]) for i in top]
         return sorted(ranked, key=lambda r: -r.score)[:k]
 
     def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
