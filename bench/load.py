@@ -26,10 +26,11 @@ runs the build and the app of other checkouts: ``--checkout ../main .`` starts b
 on the one index, side by side, for a before/after comparison with the same questions
 and the same measures: at each level each app is asked in turn (the first one first at
 the first level, last at the next, and so on), each the same questions in the same
-order. ``--url`` (and ``--pid``, ``--db``) does the same with apps already running. An
-app started here logs to a fresh ``<index>/../load-<name>.sqlite3``; with a log database
-(that one, or ``--db URL`` for an app started elsewhere), the answers logged during each
-level are counted against the answers returned: none may be lost.
+order, each level from the same question on. ``--url`` (and ``--pid``, ``--db``) does
+the same with apps already running. An app started here logs to a fresh
+``<index>/../load-<name>.sqlite3``; with a log database (that one, or ``--db URL`` for an
+app started elsewhere), the answers logged during each level are counted against the
+answers returned: none may be lost.
 """
 
 from __future__ import annotations
@@ -115,16 +116,22 @@ class Questions:
     """The pool, handed out once each to whichever client asks next (thread-safe)."""
 
     def __init__(self, asked: list[Asked]) -> None:
-        self._left = iter(asked)
+        self._asked = asked
         self._lock = threading.Lock()
         self.handed = 0
 
     def next(self) -> Asked | None:
         """The next question, or ``None`` when the pool is empty."""
         with self._lock:
-            got = next(self._left, None)
-            self.handed += got is not None
-            return got
+            if self.handed >= len(self._asked):
+                return None
+            self.handed += 1
+            return self._asked[self.handed - 1]
+
+    def skip_to(self, handed: int) -> None:
+        """Go on from question ``handed`` (of the pool's order) on."""
+        with self._lock:
+            self.handed = max(self.handed, handed)
 
 
 def new_client(url: str) -> Client:
@@ -328,7 +335,7 @@ class Target:
 def measure(targets: list[Target], args: argparse.Namespace) -> None:
     """Every level in turn, each app in turn at each level (their order alternating from
     one level to the next, so that none always runs first), then the table. Every app is
-    asked the same questions in the same order."""
+    asked the same questions in the same order, each level from the same question on."""
     asked = pool()
     with_history = sum(bool(a.history) for a in asked)
     log(f"{len(asked)} distinct questions, {with_history} with a history")
@@ -344,6 +351,10 @@ def measure(targets: list[Target], args: argparse.Namespace) -> None:
             rows.append([target.name, *row])
             notes += [f"{target.name}, {clients} clients: {note}" for note in said]
             log(table([rows[-1]], ["app", *HEADER]))
+        # the next level asks every app the same questions, past those any app was asked
+        furthest = max(q.handed for q in questions.values())
+        for left in questions.values():
+            left.skip_to(furthest)
     print(table(rows, ["app", *HEADER]))
     print("\n".join(notes))
     handed = max(q.handed for q in questions.values())
