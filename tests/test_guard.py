@@ -118,7 +118,8 @@ def test_a_lone_surrogate_inside_a_question_is_removed_and_the_question_answered
 def test_html_in_the_history_comes_back_escaped_in_the_markdown(app: tuple[str, Path]) -> None:
     topic = "<script>alert(1)</script>一次性创业补贴怎么申请？"
     reply = call(app[0], "那需要什么材料？", "", "", "", [topic])
-    assert "按“&lt;script&gt;alert(1)&lt;/script&gt;" in reply
+    # the label names the topic in the documents' words; the markup, never echoed raw
+    assert "按“一次性创业补贴”理解" in reply or "按“&lt;script&gt;" in reply
     assert "<script>" not in reply
 
 

@@ -19,7 +19,7 @@ OTHER = "关于城市书房建设补助的通知\n城市书房建设补助标准
 
 def test_a_list_cut_in_two_by_chunking_comes_back_whole(small_corpus: CorpusWriter) -> None:
     settings = small_corpus({"措施.txt": TEXT, "书房.txt": OTHER}).with_(
-        chunk_size=200, chunk_min=40, unit_chars=40
+        chunk_size=200, chunk_min=40, unit_chars=40, joined_chars=1000
     )
     build(settings)
     searcher = Searcher.open(settings)
