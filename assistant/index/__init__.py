@@ -15,11 +15,15 @@ from ..documents.validity import link_repeals
 from ..settings import Settings
 from .builder import BuildReport, build
 from .manifest import IndexUnavailable, Manifest, check_compatible, read_manifest
-from .stores import STORES, Store
+from .stores import CANDIDATES, STORES, Candidates, Filters, Request, Store
 from .units import passage_text
 
 __all__ = [
+    "CANDIDATES",
     "BuildReport",
+    "Candidates",
+    "Filters",
+    "Request",
     "IndexUnavailable",
     "Manifest",
     "Store",

@@ -8,10 +8,20 @@ module and one entry here.
 
 from __future__ import annotations
 
-from .base import Contents, Store
+from .base import CANDIDATES, Candidates, Contents, Filters, Request, Store
 from .files import FileStore
 
 DEFAULT_STORE = "file"
 STORES: dict[str, type[FileStore]] = {"file": FileStore}
 
-__all__ = ["DEFAULT_STORE", "STORES", "Contents", "FileStore", "Store"]
+__all__ = [
+    "CANDIDATES",
+    "DEFAULT_STORE",
+    "STORES",
+    "Candidates",
+    "Contents",
+    "FileStore",
+    "Filters",
+    "Request",
+    "Store",
+]

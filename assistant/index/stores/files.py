@@ -53,7 +53,7 @@ from ..sentence_vectors import Sentences, has_sentences
 from ..tokens import Tokenizer, Tokens, load_words, save_words
 from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
-from .base import Contents
+from .base import Candidates, Contents, Request
 
 FILES = (
     "documents.jsonl",
@@ -124,6 +124,8 @@ class FileStore:
             # The sentences of chunk i are rows sentence_starts[i] … sentence_starts[i + 1] - 1.
             ends = np.arange(len(self._offsets) + 1)
             self._sentence_starts = np.searchsorted(chunks, ends)
+        self._title_index: Any = None
+        self._titles_lock = threading.Lock()
         self._chunks = (folder / "chunks.jsonl").open("rb")  # closed by close() or on drop
 
     @classmethod
@@ -172,6 +174,8 @@ class FileStore:
 
     def cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         """The cosine of ``query`` to the vectors of ``rows`` (from the FAISS index)."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
         vectors = self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return vectors @ query[0]
 
@@ -222,8 +226,71 @@ class FileStore:
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         """The BM25 score of every chunk for ``tokens`` (those the index knows)."""
-        known = [t for t in tokens if t in self.bm25.vocab_dict]
-        return self.bm25.get_scores(known) if known else np.zeros(len(self), dtype=np.float32)
+        return _bm25_scores(self.bm25, tokens, len(self))
+
+    def search(self, request: Request) -> Candidates:
+        """The candidates for ``request``: FAISS and bm25s, filters as a mask over chunks."""
+        allowed = None
+        if request.filters:
+            passes = [request.filters.allows(d) for d in self.documents]
+            allowed = np.flatnonzero(np.array(passes, dtype=bool)[self.chunk_docs])
+            if not len(allowed):
+                return Candidates.empty()
+        query, dense, nearest_units = request.vector, {}, {}
+        if query is not None:
+            dense = self.nearest(query, request.k, allowed)
+            if request.units:
+                nearest_units = self.nearest_units(query, request.k, allowed)
+        scores, top = None, []
+        if request.terms is not None:
+            scores = self._keyword_scores(request)
+            if allowed is not None:
+                mask = np.zeros(len(self), dtype=bool)
+                mask[allowed] = True
+                scores = np.where(mask, scores, 0.0)
+            top = _top(scores, request.k)
+        first = sorted(dense.keys() | nearest_units.keys())  # the dense candidates
+        rest = sorted(set(top) - set(first))  # found by BM25 only
+        rows = np.array(sorted(first + rest), dtype=np.int64)
+        cosines = units = np.zeros(0)
+        if query is not None:
+            scored: dict[int, float] = {}
+            if request.units:
+                scored.update(zip(first, self.cosines(query, first).tolist(), strict=True))
+            else:  # the search's own scores
+                scored.update(dense)
+            scored.update(zip(rest, self.cosines(query, rest).tolist(), strict=True))
+            cosines = np.array([scored[r] for r in rows.tolist()], dtype=np.float32)
+            if request.units:
+                best = dict(zip(first, self.unit_cosines(query, first).tolist(), strict=True))
+                best.update(zip(rest, self.unit_cosines(query, rest).tolist(), strict=True))
+                units = np.array([best[r] for r in rows.tolist()], dtype=np.float32)
+        bm25 = np.asarray(scores[rows], dtype=np.float64) if scores is not None else np.zeros(0)
+        return Candidates(rows, cosines, units, bm25)
+
+    def _keyword_scores(self, request: Request) -> np.ndarray:
+        """Every chunk's BM25 score for the request's terms and, at their weight, for its
+        expansion terms; each with its document title's BM25 score added at its weight."""
+        assert request.terms is not None
+        scores = self._with_title(list(request.terms), request.title_weight)
+        if request.expansion and request.expansion_weight:
+            more = self._with_title(list(request.expansion), request.title_weight)
+            scores = scores + request.expansion_weight * more
+        return scores
+
+    def _with_title(self, tokens: list[str], title_weight: float) -> np.ndarray:
+        scores = self.bm25_scores(tokens)
+        if title_weight:
+            titles = _bm25_scores(self._titles(), tokens, len(self.documents))
+            scores = scores + title_weight * titles[self.chunk_docs]
+        return scores
+
+    def _titles(self) -> Any:
+        """A BM25 index of the documents' titles, row ``i`` = document ``i`` (made once)."""
+        with self._titles_lock:
+            if self._title_index is None:
+                self._title_index = title_index(self.tokenizer, self.documents)
+            return self._title_index
 
     def close(self) -> None:
         """Close the chunk file."""
@@ -292,6 +359,29 @@ class FileStore:
                 shutil.rmtree(path, ignore_errors=True)
             elif stale_manifest:
                 path.unlink(missing_ok=True)
+
+
+def title_index(tokenizer: Tokenizer, documents: Sequence[DocumentInfo]) -> Any:
+    """A bm25s index of the documents' titles, row ``i`` = document ``i``."""
+    import bm25s
+
+    titles = bm25s.BM25()
+    tokens = [tokenizer.words(d.source.title) or [""] for d in documents]
+    titles.index(tokens, show_progress=False)
+    return titles
+
+
+def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:
+    """The ``n`` BM25 scores of ``tokens`` (those the index knows)."""
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    return bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
+
+
+def _top(scores: np.ndarray, n: int) -> list[int]:
+    """Rows of the ``n`` highest scores, those above 0 only (in no particular order)."""
+    n = min(n, len(scores))
+    rows = np.argpartition(-scores, n - 1)[:n] if n else []
+    return [int(r) for r in rows if scores[r] > 0]
 
 
 def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, Any]]:
