@@ -47,7 +47,7 @@ from assistant.documents.ingest import ingest
 from assistant.index import build, open_index, read_manifest
 from assistant.index.builder import write_index
 from assistant.index.embedders import load_embedder
-from assistant.index.stores import STORES
+from assistant.index.stores import place
 from assistant.index.units import Units
 from assistant.settings import BACKENDS, Settings
 from assistant.types import Chunk, DocumentInfo
@@ -144,7 +144,7 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
     """Write an index of ``size`` chunks by replicating the real index at ``base``."""
     manifest = read_manifest(base)
     assert manifest is not None, f"no index at {base}"
-    store = STORES[manifest.store].open(base, manifest)
+    store = place(Settings(index=base), manifest.store).open(manifest)
     documents, rows = store.documents, [c.to_dict() for c in store.chunks()]
     real = np.array(store.vectors())
     real_units = store.units()

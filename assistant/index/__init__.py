@@ -15,7 +15,7 @@ from ..documents.validity import link_repeals
 from ..settings import Settings
 from .builder import BuildReport, build
 from .manifest import IndexUnavailable, Manifest, check_compatible, read_manifest
-from .stores import CANDIDATES, STORES, Candidates, Filters, Request, Store
+from .stores import CANDIDATES, Candidates, Filters, Request, Store, place
 from .units import passage_text
 
 __all__ = [
@@ -53,7 +53,7 @@ def open_index(settings: Settings) -> Store:
             f"请重建 rebuild: assistant build --index {settings.index}"
         )
     try:
-        store = STORES[manifest.store].open(settings.index, manifest)
+        store = place(settings, manifest.store).open(manifest)
         store.documents = link_repeals(store.documents)  # as of this index: not stored
         return store
     except (OSError, RuntimeError, ValueError, KeyError) as error:

@@ -237,3 +237,34 @@ class Store(Protocol):
     def close(self) -> None:
         """Release open files."""
         ...
+
+
+class Place(Protocol):
+    """Where a store's generations live (a folder, a Milvus database), as settings name it.
+
+    Attributes:
+        name: What the manifest records as its ``store`` (``file``, or the Milvus
+            address without credentials).
+    """
+
+    name: str
+
+    def write(self, contents: Contents, flat_limit: int) -> tuple[str, dict]:
+        """Write ``contents`` as a new generation; return its name and dense-index info.
+
+        Nothing the current manifest names is touched: the caller commits the new
+        generation by writing a manifest that names it.
+        """
+        ...
+
+    def open(self, manifest: Manifest) -> Store:
+        """Open the generation ``manifest`` names (``OSError``/``ValueError`` when damaged)."""
+        ...
+
+    def complete(self, generation: str) -> bool:
+        """Whether a generation holds all its data."""
+        ...
+
+    def cleanup(self, keep: set[str]) -> None:
+        """Remove the generations not in ``keep`` and any half-written leftovers."""
+        ...

@@ -42,6 +42,7 @@ import secrets
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -359,6 +360,26 @@ class FileStore:
                 shutil.rmtree(path, ignore_errors=True)
             elif stale_manifest:
                 path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class FilePlace:
+    """The file store's generations: folders in the index folder (see :class:`Place`)."""
+
+    index_dir: Path
+    name: str = "file"
+
+    def write(self, contents: Contents, flat_limit: int) -> tuple[str, dict[str, Any]]:
+        return FileStore.write(self.index_dir, contents, flat_limit)
+
+    def open(self, manifest: Manifest) -> FileStore:
+        return FileStore.open(self.index_dir, manifest)
+
+    def complete(self, generation: str) -> bool:
+        return FileStore.complete(self.index_dir, generation)
+
+    def cleanup(self, keep: set[str]) -> None:
+        FileStore.cleanup(self.index_dir, keep)
 
 
 def title_index(tokenizer: Tokenizer, documents: Sequence[DocumentInfo]) -> Any:
