@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ import pytest
 from assistant.answering.answer import answer
 from assistant.answering.render import as_text
 from assistant.answering.search import Filters, Searcher
+from assistant.app.admin import Library
 from assistant.index import build, open_index, read_manifest
 from assistant.index.stores import place
 from assistant.index.stores.milvus import MilvusPlace
@@ -195,3 +198,51 @@ def test_store_setting_is_checked() -> None:
     secret = MilvusPlace.of("milvus://root:pw-secret@db.example:19530", Settings())
     assert secret.name == "milvus://db.example:19530" and secret.token == "root:pw-secret"
     assert "pw-secret" not in repr(secret) and "secret" not in repr(Settings(store_token="secret"))
+
+
+@pytest.mark.parametrize("store", ["file", "milvus"])
+def test_two_instances_see_one_rebuild_and_searches_never_fail(
+    corpus: Path,  # noqa: F811
+    tmp_path: Path,
+    store: str,
+) -> None:
+    """Two app instances on one index (in one process: milvus-lite serves one process;
+    with a Milvus server they are two): one rebuilds, the other switches within seconds,
+    and questions asked meanwhile are answered from one whole generation or the other."""
+    settings = settings_for(corpus)
+    settings = milvus(settings, tmp_path) if store == "milvus" else settings
+    build(settings)
+    one, other = Library(settings), Library(settings)
+    old = other.ready().index.manifest.generation
+    append(corpus / "html" / HTML.name, "<p>第三十条 本细则自公布之日起补充施行。</p>")
+    failures: list[BaseException] = []
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                searcher = other.ready()
+                hits = searcher.search("临时救助的对象", k=3)
+                generation = searcher.index.manifest.generation
+                assert hits and all(h.row is not None and h.row < len(searcher.index) for h in hits)
+                seen.add(generation)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+                return
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        one.rebuild()
+        new = one.ready().index.manifest.generation
+        assert new != old
+        deadline = time.monotonic() + 60
+        while other.ready().index.manifest.generation != new and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        asking.join()
+    assert not failures, failures
+    assert other.ready().index.manifest.generation == new and old in seen
+    assert other.ready().search("本细则自公布之日起补充施行", mode="bm25")
