@@ -84,8 +84,9 @@ class NativeBm25:
                 search_params={"metric_type": "BM25"},
                 output_fields=["doc"],
             )[0]
-            for hit in hits:
-                scores[int(hit["id"])] = scores.get(int(hit["id"]), 0.0) + weight * hit["distance"]
+            for hit in hits:  # milvus-lite 3.2.2 returns BM25 scores negated (best = lowest)
+                score = abs(hit["distance"])
+                scores[int(hit["id"])] = scores.get(int(hit["id"]), 0.0) + weight * score
         return scores
 
 
