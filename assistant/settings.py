@@ -19,6 +19,7 @@ FUSIONS = ("zscore", "rrf")
 BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
 OCR_MODES = ("on", "off")
 LOG_MODES = ("on", "off")
+STORE_SCHEMES = ("milvus://", "http://", "https://")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,16 @@ class Settings:
 
     Attributes:
         corpus: Folder of source documents (``ASSISTANT_CORPUS``).
-        index: Folder of the built index (``ASSISTANT_INDEX``).
+        index: Folder of the built index (``ASSISTANT_INDEX``): its manifest, and its
+            data when ``store`` is ``file``.
+        store: Where the index's data is kept (``ASSISTANT_STORE``): ``file`` (the
+            default: FAISS and bm25s files in ``index``), ``milvus:///path/dir``
+            (milvus-lite, embedded, in that folder), or a Milvus server,
+            ``milvus://host:19530`` or ``https://host:port`` (see
+            :mod:`assistant.index.stores.milvus`).
+        store_token: The Milvus server's token, or ``user:password``
+            (``ASSISTANT_STORE_TOKEN``); never stored in the manifest nor shown in ``repr``.
+        store_db: The Milvus database name (``ASSISTANT_STORE_DB``; empty = ``default``).
         model: Embedding model: the bundled default, ``hash`` (tests only), a
             sentence-transformers model name or a local path (``ASSISTANT_MODEL``).
         backend: What runs the bundled model (``ASSISTANT_BACKEND``): ``onnx-int8``
@@ -127,6 +137,9 @@ class Settings:
 
     corpus: Path = Path("corpus")
     index: Path = Path("index")
+    store: str = "file"
+    store_token: str = field(default="", repr=False)
+    store_db: str = ""
     model: str = DEFAULT_MODEL
     backend: str = "onnx-int8"
     threads: int = 0
@@ -183,6 +196,11 @@ class Settings:
                 f"未知 OCR 设置 unknown ocr {self.ocr!r}（可选 {' / '.join(OCR_MODES)}）"
             )
 
+        if self.store != "file" and not self.store.startswith(STORE_SCHEMES):
+            raise ValueError(
+                f"未知索引存储 unknown store {self.store!r}（可选 file / milvus:///目录 / "
+                "milvus://主机:19530 / https://主机:端口）"
+            )
         if self.log not in LOG_MODES:
             raise ValueError(
                 f"未知日志设置 unknown log {self.log!r}（可选 {' / '.join(LOG_MODES)}）"

@@ -47,7 +47,7 @@ from assistant.documents.ingest import ingest
 from assistant.index import build, open_index, read_manifest
 from assistant.index.builder import write_index
 from assistant.index.embedders import load_embedder
-from assistant.index.stores import STORES
+from assistant.index.stores import place
 from assistant.index.units import Units
 from assistant.settings import BACKENDS, Settings
 from assistant.types import Chunk, DocumentInfo
@@ -140,11 +140,12 @@ def worker(index_dir: Path, backend: str, n: int) -> dict[str, Any]:
     return result
 
 
-def synthesize(base: Path, size: int, dest: Path) -> float:
-    """Write an index of ``size`` chunks by replicating the real index at ``base``."""
+def synthesize(base: Path, size: int, dest: Path, target: str = "file") -> float:
+    """Write an index of ``size`` chunks by replicating the real index at ``base`` into the
+    store ``target`` (its manifest in ``dest``); return the seconds the writing took."""
     manifest = read_manifest(base)
     assert manifest is not None, f"no index at {base}"
-    store = STORES[manifest.store].open(base, manifest)
+    store = place(Settings(index=base), manifest.store).open(manifest)
     documents, rows = store.documents, [c.to_dict() for c in store.chunks()]
     real = np.array(store.vectors())
     real_units = store.units()
@@ -171,7 +172,8 @@ def synthesize(base: Path, size: int, dest: Path) -> float:
     vectors = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
     dest.mkdir(parents=True)
     start = time.perf_counter()  # every chunk is tokenized, as in a first build
-    write_index(Settings(corpus=CORPUS, index=dest), manifest.model, docs, chunks, vectors, units)
+    settings = Settings(corpus=CORPUS, index=dest, store=target)
+    write_index(settings, manifest.model, docs, chunks, vectors, units)
     return time.perf_counter() - start
 
 

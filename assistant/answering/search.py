@@ -49,15 +49,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..index import Store, open_index, passage_text
+from ..index import Candidates, Filters, Request, Store, open_index, passage_text
 from ..index.office_words import LiveWords
 from ..settings import Settings
 from ..tuning import TUNING
-from ..types import DocumentInfo, Hit
+from ..types import Hit
 from .fusion import fuse_scores
 from .mentions import Mentions
 from .named import Named, resolve
@@ -72,41 +72,7 @@ if TYPE_CHECKING:
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = TUNING.candidates
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Optional restrictions on what a search may return (empty = no restriction).
-
-    Attributes:
-        doc_type: Only documents of this 文种.
-        issuer: Only documents whose issuer contains this.
-        year: Only documents issued in this year.
-        docs: Only these documents (their paths in the index), e.g. those a
-            conversation's topic was answered from.
-    """
-
-    doc_type: str = ""
-    issuer: str = ""
-    year: str = ""
-    docs: frozenset[str] = frozenset()
-
-    def __bool__(self) -> bool:
-        return bool(self.doc_type or self.issuer or self.year or self.docs)
-
-    def within(self, docs: frozenset[str]) -> Filters:
-        """These filters, and only the documents ``docs`` as well."""
-        return replace(self, docs=self.docs & docs if self.docs else docs)
-
-    def allows(self, document: DocumentInfo) -> bool:
-        """Whether a document passes the filters."""
-        source = document.source
-        return (
-            (not self.doc_type or source.doc_type == self.doc_type)
-            and (not self.issuer or self.issuer in source.issuer)
-            and (not self.year or source.issued_on.startswith(self.year))
-            and (not self.docs or document.path in self.docs)
-        )
+__all__ = ["CANDIDATES", "MODES", "Filters", "Ranked", "Searcher"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +105,6 @@ class Searcher:
         self.embedder = load_embedder(model.name, model.backend, settings.threads)
         # Repeated questions (UI retries, evaluation of several modes) embed once.
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
-        self._titles = _title_index(index) if settings.title_weight else None
         self._named = functools.lru_cache(maxsize=1024)(self._resolve)
         self.mentions = Mentions(index)
         self.shifts = Shifts(index, settings)
@@ -284,17 +249,16 @@ class Searcher:
             return []
         if named.docs:  # the documents it names, for the rest of the question
             filters, question = (filters or Filters()).within(named.docs), named.rest
-        mask = self._mask(filters) if filters else None
-        if mask is not None and not mask.any():
-            return []
+        found = self.index.search(self._request(question, mode, filters or Filters()))
+        rows = found.rows.tolist()
         if mode == "dense":
-            dense = self._dense(question, mask)
-            ranked = [Ranked(row, score, score, None) for row, score in dense.items()]
+            dense = self._dense_scores(found)
+            ranked = [Ranked(row, d, d, None) for row, d in zip(rows, dense.tolist(), strict=True)]
         elif mode == "bm25":
-            bm25 = self._bm25(question, mask)
-            ranked = [Ranked(row, float(bm25[row]), None, float(bm25[row])) for row in _top(bm25)]
+            bm25 = found.bm25.tolist()
+            ranked = [Ranked(row, b, None, b) for row, b in zip(rows, bm25, strict=True)]
         else:
-            ranked = self._hybrid(question, mask)
+            ranked = self._hybrid(question, found)
         if ranked:  # small moves after fusion, by what the question says (see .shifts)
             rows = [r.row for r in ranked]
             scores = np.array([r.score for r in ranked])
@@ -311,18 +275,47 @@ class Searcher:
             return [replace(ranked[i], score=shifted[i]) for i in top]
         return sorted(ranked, key=lambda r: -r.score)[:k]
 
-    def _hybrid(self, question: str, mask: np.ndarray | None) -> list[Ranked]:
+    def _request(self, question: str, mode: str, filters: Filters) -> Request:
+        """What the store is asked for ``question``: its vector (not in ``bm25`` mode),
+        its BM25 terms (not in ``dense`` mode), the filters, :data:`CANDIDATES` of each.
+
+        The question's tokens count fully, those of the documents' other wordings of
+        its terms (:meth:`~assistant.index.vocabulary.Vocabulary.expand`) by
+        ``settings.expansion_weight`` (as extra dense query variants they did not help).
+        """
+        s = self.settings
+        vector = self._query_vector(question) if mode != "bm25" else None
+        terms: tuple[str, ...] | None = None
+        extra: list[str] = []
+        if mode != "dense":
+            tokenizer = self.index.tokenizer
+            tokens = tokenizer.query(question, normalized=True)
+            extra = [
+                token
+                for expansion in self.index.vocabulary.expand(question)
+                for term in expansion.equivalents
+                for token in tokenizer.words(term)
+                if token not in tokens
+            ]
+            terms = tuple(tokens)
+        return Request(
+            vector,
+            terms,
+            tuple(dict.fromkeys(extra)),
+            s.expansion_weight,
+            s.title_weight,
+            units=bool(s.unit_weight),
+            filters=filters,
+            k=CANDIDATES,
+        )
+
+    def _hybrid(self, question: str, found: Candidates) -> list[Ranked]:
         """Both methods' candidates, each with its cosine and its BM25 score, fused."""
-        dense, bm25 = self._dense(question, mask), self._bm25(question, mask)
-        rows = sorted(dense.keys() | set(_top(bm25)))
-        if not rows:
+        if not len(found):
             return []
-        missing = [row for row in rows if row not in dense]
-        if missing:  # found by BM25 only: their dense scores, from the stored vectors
-            scores = self._dense_scores(self._query_vector(question), missing)
-            dense.update(zip(missing, scores.tolist(), strict=True))
-        cosines = np.array([dense[row] for row in rows])
-        keywords = np.asarray(bm25[rows], dtype=np.float64)
+        rows = found.rows.tolist()
+        cosines = np.asarray(self._dense_scores(found), dtype=np.float64)
+        keywords = np.asarray(found.bm25, dtype=np.float64)
         s = self.settings
         columns = [(cosines, s.dense_weight), (keywords, s.bm25_weight)]
         fused = fuse_scores(columns, s.fusion, s.rrf_k)
@@ -333,86 +326,18 @@ class Searcher:
             for row, f, c, b in zip(rows, fused, cosines, keywords, strict=True)
         ]
 
-    def _mask(self, filters: Filters) -> np.ndarray:
-        allowed = np.array([filters.allows(d) for d in self.index.documents], dtype=bool)
-        return allowed[self.index.chunk_docs]
+    def _dense_scores(self, found: Candidates) -> np.ndarray:
+        """Each candidate's cosine, mixed with its best sentence unit's.
+
+        ``(1 - unit_weight) × chunk cosine + unit_weight × best unit cosine``: a
+        passage is found by its best sentence, and its whole text still counts.
+        """
+        weight = self.settings.unit_weight
+        if not weight:
+            return found.cosines
+        return (1 - weight) * found.cosines + weight * found.units
 
     def _embed_query(self, question: str) -> np.ndarray:
         vector = self.embedder.encode_queries([question])
         vector.flags.writeable = False
         return vector
-
-    def _dense(self, question: str, mask: np.ndarray | None) -> dict[int, float]:
-        """The dense candidates: row → score (see :meth:`_dense_scores`)."""
-        allowed = np.flatnonzero(mask) if mask is not None else None
-        query = self._query_vector(question)
-        found = self.index.nearest(query, CANDIDATES, allowed)
-        if not self.settings.unit_weight:
-            return found
-        rows = sorted(found.keys() | self.index.nearest_units(query, CANDIDATES, allowed).keys())
-        return dict(zip(rows, self._dense_scores(query, rows).tolist(), strict=True))
-
-    def _dense_scores(self, query: np.ndarray, rows: list[int]) -> np.ndarray:
-        """Each row's cosine to ``query``, mixed with its best sentence unit's.
-
-        ``(1 - unit_weight) × chunk cosine + unit_weight × best unit cosine``: a
-        passage is found by its best sentence, and its whole text still counts.
-        """
-        cosines = self.index.cosines(query, rows)
-        weight = self.settings.unit_weight
-        if not weight:
-            return cosines
-        return (1 - weight) * cosines + weight * self.index.unit_cosines(query, rows)
-
-    def _bm25(self, question: str, mask: np.ndarray | None) -> np.ndarray:
-        """The BM25 score of every chunk (0 where the filters exclude it).
-
-        The question's tokens count fully, those of the documents' other wordings of
-        its terms (:meth:`~assistant.index.vocabulary.Vocabulary.expand`) by
-        ``settings.expansion_weight`` (as extra dense query variants they did not help).
-        """
-        tokenizer = self.index.tokenizer
-        tokens = tokenizer.query(question, normalized=True)
-        extra = [
-            token
-            for expansion in self.index.vocabulary.expand(question)
-            for term in expansion.equivalents
-            for token in tokenizer.words(term)
-            if token not in tokens
-        ]
-        scores = self._keyword_scores(tokens)
-        weight = self.settings.expansion_weight
-        if extra and weight:
-            scores = scores + weight * self._keyword_scores(list(dict.fromkeys(extra)))
-        return np.where(mask, scores, 0.0) if mask is not None else scores
-
-    def _keyword_scores(self, tokens: list[str]) -> np.ndarray:
-        """Every chunk's BM25 score for ``tokens``, its document title's added."""
-        scores = self.index.bm25_scores(tokens)
-        if self._titles is not None:
-            titles = _bm25_scores(self._titles, tokens, len(self.index.documents))
-            scores = scores + self.settings.title_weight * titles[self.index.chunk_docs]
-        return scores
-
-
-def _title_index(index: Store) -> Any:
-    """A BM25 index of the documents' titles, row ``i`` = document ``i``."""
-    import bm25s
-
-    titles = bm25s.BM25()
-    tokens = [index.tokenizer.words(d.source.title) or [""] for d in index.documents]
-    titles.index(tokens, show_progress=False)
-    return titles
-
-
-def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:
-    """The ``n`` BM25 scores of ``tokens`` (those the index knows)."""
-    known = [t for t in tokens if t in bm25.vocab_dict]
-    return bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
-
-
-def _top(scores: np.ndarray, n: int = CANDIDATES) -> list[int]:
-    """Rows of the ``n`` highest scores, those above 0 only (in no particular order)."""
-    n = min(n, len(scores))
-    rows = np.argpartition(-scores, n - 1)[:n] if n else []
-    return [int(r) for r in rows if scores[r] > 0]

@@ -12,6 +12,7 @@ import hmac
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,6 +37,7 @@ _ENGLISH = (
     (re.compile(r"^[A-Za-z][A-Za-z ]*: "), ""),  # blank pages: 第2页没有文字
     (re.compile(r"（[A-Za-z][^（）\u3400-\u9fff]*）$"), ""),  # a library's error: （EOF marker …）
 )
+RECHECK = 2.0  # seconds between two looks at the manifest for another instance's rebuild
 _ENGLISH_AFTER_CHINESE = re.compile(r"(?<=[\u3400-\u9fff]) [a-z][a-z ]*[a-z](?= |$)")
 
 
@@ -67,9 +69,11 @@ class Library:
             self.searcher = Searcher.open(settings)
         self.status = ""  # what the first build is doing while there is no index yet
         self._rebuilding = threading.Lock()
+        self._reopening = threading.Lock()
+        self._checked = time.monotonic()
 
     def ready(self) -> Searcher:
-        """The searcher, once there is an index.
+        """The searcher, once there is an index (see :meth:`follow`).
 
         Raises:
             ValueError: The first build is still running (or failed); the message
@@ -77,7 +81,40 @@ class Library:
         """
         if self.searcher is None:
             raise ValueError(self.status or "索引尚未建立。")
+        self.follow()
         return self.searcher
+
+    def follow(self) -> threading.Thread | None:
+        """Another instance's rebuild: when the manifest names a generation other than the
+        one in use (looked at every :data:`RECHECK` seconds at most), open it in the
+        background and swap it in; questions are answered from the old one meanwhile.
+
+        Returns:
+            The thread opening the new generation, or ``None`` when there is none.
+        """
+        now = time.monotonic()
+        if self.searcher is None or now - self._checked < RECHECK or self._reopening.locked():
+            return None
+        self._checked = now
+        try:
+            manifest = read_manifest(self.settings.index)
+        except IndexUnavailable:
+            return None
+        if manifest is None or manifest.generation == self.searcher.index.manifest.generation:
+            return None
+
+        def reopen() -> None:
+            with self._reopening:
+                try:
+                    self.searcher = Searcher.open(self.settings)
+                except IndexUnavailable as error:
+                    log.error("无法打开新索引 cannot open the new index: %s", error)
+                else:
+                    log.warning("已切换到新索引 switched to %s", manifest.generation)
+
+        thread = threading.Thread(target=reopen, name="reopen-index", daemon=True)
+        thread.start()
+        return thread
 
     def build_first_index(self) -> threading.Thread:
         """Build the missing index in a background thread, so the app can serve meanwhile.

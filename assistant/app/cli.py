@@ -123,6 +123,11 @@ def _add_common(command: argparse.ArgumentParser, corpus: bool = False) -> None:
     if corpus:
         command.add_argument("--corpus", type=Path, help="source folder (default corpus/)")
         _add_ocr(command)
+        command.add_argument(
+            "--store",
+            help="where the index's data goes: file (default) or milvus://… (moves an index "
+            "there, re-using its vectors; see README, Scaling out)",
+        )
     command.add_argument("--index", type=Path, help="index folder (default index/)")
     command.add_argument("--model", help="embedding model (default: bundled multilingual-e5-small)")
     command.add_argument(
@@ -137,6 +142,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         model=args.model,
         backend=args.backend,
         ocr=getattr(args, "ocr", None),
+        store=getattr(args, "store", None),
     )
 
 

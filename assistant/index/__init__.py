@@ -15,11 +15,15 @@ from ..documents.validity import link_repeals
 from ..settings import Settings
 from .builder import BuildReport, build
 from .manifest import IndexUnavailable, Manifest, check_compatible, read_manifest
-from .stores import STORES, Store
+from .stores import CANDIDATES, Candidates, Filters, Request, Store, place
 from .units import passage_text
 
 __all__ = [
+    "CANDIDATES",
     "BuildReport",
+    "Candidates",
+    "Filters",
+    "Request",
     "IndexUnavailable",
     "Manifest",
     "Store",
@@ -49,7 +53,7 @@ def open_index(settings: Settings) -> Store:
             f"请重建 rebuild: assistant build --index {settings.index}"
         )
     try:
-        store = STORES[manifest.store].open(settings.index, manifest)
+        store = place(settings, manifest.store).open(manifest)
         store.documents = link_repeals(store.documents)  # as of this index: not stored
         return store
     except (OSError, RuntimeError, ValueError, KeyError) as error:

@@ -40,7 +40,7 @@ from .manifest import (
     write_manifest,
 )
 from .sentence_vectors import Sentences, has_sentences, sentence_texts
-from .stores import DEFAULT_STORE, STORES, Contents, Store
+from .stores import Contents, Store, place
 from .tokens import (
     TOKENIZER,
     Tokenizer,
@@ -162,11 +162,12 @@ def build(
     if not settings.corpus.is_dir():
         raise IndexUnavailable(f"找不到文件夹 corpus folder not found: {settings.corpus}")
     settings.index.mkdir(parents=True, exist_ok=True)
-    store_class = STORES[DEFAULT_STORE]
+    target = place(settings)
     with build_lock(settings.index):
         old = read_manifest(settings.index)
         full_reason = "新建索引 new index" if old is None else check_compatible(old, settings)
-        if old and not full_reason and not store_class.complete(settings.index, old.generation):
+        source = place(settings, old.store) if old else target  # where the old data is
+        if old and not full_reason and not source.complete(old.generation):
             full_reason = f"索引文件不全 incomplete generation {old.generation}"
         base = old if old and not full_reason else None  # the index this build updates
         known = {f.path: f.sha256 for f in base.files} if base else {}
@@ -188,6 +189,7 @@ def build(
         problems = _problems(reports, base)
         if (  # the index already says all there is to say: keep it as it is
             base
+            and base.store == target.name
             and not new
             and not removed
             and problems == base.problems
@@ -201,7 +203,8 @@ def build(
                 tuple(reports), base.chunks, 0, base.chunks, (), "", seconds, changed=False
             )
 
-        previous = store_class.open(settings.index, base) if base and unchanged else None
+        # Its data, re-used (from another store too: migration without re-embedding)
+        previous = source.open(base) if base and unchanged else None
         try:
             kept = _kept_chunks(previous, unchanged)
             rows = [row for row, _ in kept]
@@ -252,7 +255,7 @@ def build(
             if previous is not None:
                 previous.close()
         keep = {manifest.generation, old.generation if old else ""}
-        STORES[manifest.store].cleanup(settings.index, keep)
+        target.cleanup(keep)
     return BuildReport(
         files=tuple(reports),
         chunks=len(chunks),
@@ -307,7 +310,8 @@ def write_index(
     )
     tokens = _chunk_tokens(chunks, words, previous, rows)
     contents = Contents(documents, chunks, vectors, units, tokens, words, vocabulary, sentences)
-    generation, dense = STORES[DEFAULT_STORE].write(settings.index, contents, settings.flat_limit)
+    target = place(settings)
+    generation, dense = target.write(contents, settings.flat_limit)
     chunk_ids: dict[str, list[str]] = {}
     for c in chunks:
         chunk_ids.setdefault(c.doc, []).append(c.id)
@@ -326,7 +330,7 @@ def write_index(
             IndexedFile(d.path, d.sha256, tuple(chunk_ids.get(d.path, ()))) for d in documents
         ),
         problems=problems,
-        store=DEFAULT_STORE,
+        store=target.name,
         vocabulary=vocabulary.summary(),
         tuning=tuning_record(),
     )

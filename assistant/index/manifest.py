@@ -180,10 +180,12 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
 def settings_record(settings: Settings) -> dict[str, Any]:
     """The settings as the manifest stores them.
 
-    Left out: the paths, the thread count, the ``llm_*`` and the log's settings, which do
-    not shape an index (and ``llm_api_key`` and ``db`` may hold secrets).
+    Left out: the paths, the thread count, the store (the manifest names it), the ``llm_*``
+    and the log's settings, which do not shape an index (and ``llm_api_key``, ``db`` and
+    ``store_token`` may hold secrets).
     """
     left_out = ("corpus", "index", "threads", "db", "log", "log_days")
+    left_out += ("store", "store_token", "store_db")
     return {
         k: v
         for k, v in settings.to_dict().items()

@@ -35,25 +35,24 @@ No pickle. Everything is written and synced before the manifest names it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import secrets
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ...types import Chunk, DocumentInfo
-from ..manifest import MANIFEST, Manifest, fsync
+from ..manifest import MANIFEST, Manifest
 from ..sentence_vectors import Sentences, has_sentences
-from ..tokens import Tokenizer, Tokens, load_words, save_words
+from ..tokens import Tokenizer, Tokens, load_words
 from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
-from .base import Contents
+from .base import Candidates, Contents, Request
 
 FILES = (
     "documents.jsonl",
@@ -125,6 +124,8 @@ class FileStore:
             # The sentences of chunk i are rows sentence_starts[i] … sentence_starts[i + 1] - 1.
             ends = np.arange(len(self._offsets) + 1)
             self._sentence_starts = np.searchsorted(chunks, ends)
+        self._title_index: Any = None
+        self._titles_lock = threading.Lock()
         self._chunks = (folder / "chunks.jsonl").open("rb")  # closed by close() or on drop
         self._read: dict[int, Chunk] = {}  # the first CHUNKS_KEPT chunks read (see chunk)
 
@@ -185,6 +186,8 @@ class FileStore:
 
     def cosines(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         """The cosine of ``query`` to the vectors of ``rows`` (from the FAISS index)."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
         vectors = self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return vectors @ query[0]
 
@@ -235,8 +238,71 @@ class FileStore:
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         """The BM25 score of every chunk for ``tokens`` (those the index knows)."""
-        known = [t for t in tokens if t in self.bm25.vocab_dict]
-        return self.bm25.get_scores(known) if known else np.zeros(len(self), dtype=np.float32)
+        return _bm25_scores(self.bm25, tokens, len(self))
+
+    def search(self, request: Request) -> Candidates:
+        """The candidates for ``request``: FAISS and bm25s, filters as a mask over chunks."""
+        allowed = None
+        if request.filters:
+            passes = [request.filters.allows(d) for d in self.documents]
+            allowed = np.flatnonzero(np.array(passes, dtype=bool)[self.chunk_docs])
+            if not len(allowed):
+                return Candidates.empty()
+        query, dense, nearest_units = request.vector, {}, {}
+        if query is not None:
+            dense = self.nearest(query, request.k, allowed)
+            if request.units:
+                nearest_units = self.nearest_units(query, request.k, allowed)
+        scores, top = None, []
+        if request.terms is not None:
+            scores = self._keyword_scores(request)
+            if allowed is not None:
+                mask = np.zeros(len(self), dtype=bool)
+                mask[allowed] = True
+                scores = np.where(mask, scores, 0.0)
+            top = _top(scores, request.k)
+        first = sorted(dense.keys() | nearest_units.keys())  # the dense candidates
+        rest = sorted(set(top) - set(first))  # found by BM25 only
+        rows = np.array(sorted(first + rest), dtype=np.int64)
+        cosines = units = np.zeros(0)
+        if query is not None:
+            scored: dict[int, float] = {}
+            if request.units:
+                scored.update(zip(first, self.cosines(query, first).tolist(), strict=True))
+            else:  # the search's own scores
+                scored.update(dense)
+            scored.update(zip(rest, self.cosines(query, rest).tolist(), strict=True))
+            cosines = np.array([scored[r] for r in rows.tolist()], dtype=np.float32)
+            if request.units:
+                best = dict(zip(first, self.unit_cosines(query, first).tolist(), strict=True))
+                best.update(zip(rest, self.unit_cosines(query, rest).tolist(), strict=True))
+                units = np.array([best[r] for r in rows.tolist()], dtype=np.float32)
+        bm25 = np.asarray(scores[rows], dtype=np.float64) if scores is not None else np.zeros(0)
+        return Candidates(rows, cosines, units, bm25)
+
+    def _keyword_scores(self, request: Request) -> np.ndarray:
+        """Every chunk's BM25 score for the request's terms and, at their weight, for its
+        expansion terms; each with its document title's BM25 score added at its weight."""
+        assert request.terms is not None
+        scores = self._with_title(list(request.terms), request.title_weight)
+        if request.expansion and request.expansion_weight:
+            more = self._with_title(list(request.expansion), request.title_weight)
+            scores = scores + request.expansion_weight * more
+        return scores
+
+    def _with_title(self, tokens: list[str], title_weight: float) -> np.ndarray:
+        scores = self.bm25_scores(tokens)
+        if title_weight:
+            titles = _bm25_scores(self._titles(), tokens, len(self.documents))
+            scores = scores + title_weight * titles[self.chunk_docs]
+        return scores
+
+    def _titles(self) -> Any:
+        """A BM25 index of the documents' titles, row ``i`` = document ``i`` (made once)."""
+        with self._titles_lock:
+            if self._title_index is None:
+                self._title_index = title_index(self.tokenizer, self.documents)
+            return self._title_index
 
     def close(self) -> None:
         """Close the chunk file."""
@@ -252,47 +318,10 @@ class FileStore:
         cls, index_dir: Path, contents: Contents, flat_limit: int
     ) -> tuple[str, dict[str, Any]]:
         """Write ``contents`` into a new generation folder, synced; return its name and
-        the dense index's type and parameters."""
-        import bm25s
-        import faiss
+        the dense index's type and parameters (see :mod:`.files_write`)."""
+        from .files_write import write_generation
 
-        name = f"g-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-        target = index_dir / name
-        target.mkdir()
-        documents, chunks = contents.documents, contents.chunks
-        doc_row = {d.path: i for i, d in enumerate(documents)}
-        _write_jsonl(target / "documents.jsonl", [d.to_dict() for d in documents])
-        offsets = _write_jsonl(target / "chunks.jsonl", [c.to_dict() for c in chunks])
-        _save_npy(target / "chunk_offsets.npy", np.asarray(offsets, dtype=np.int64))
-        _save_npy(target / "chunk_docs.npy", np.asarray([doc_row[c.doc] for c in chunks], np.int32))
-        _save_npy(target / "vectors.npy", contents.vectors)
-
-        dense, dense_info = _dense_index(contents.vectors, flat_limit)
-        faiss.write_index(dense, str(target / "dense.faiss"))
-        del dense
-        _save_npy(target / "unit_vectors.npy", contents.units.vectors)
-        _save_npy(target / "unit_chunks.npy", contents.units.chunks)
-        units, dense_info["units"] = _dense_index(contents.units.vectors, flat_limit)
-        faiss.write_index(units, str(target / "units.faiss"))
-        del units
-        if (sentences := contents.sentences) is not None:
-            arrays = (sentences.vectors, sentences.chunks, sentences.spans)
-            for file, array in zip(SENTENCE_FILES, arrays, strict=True):
-                _save_npy(target / file, array)
-            dense_info["sentences"] = {"count": len(sentences.chunks)}
-
-        tokens = contents.tokens
-        save_words(contents.words, target / "userdict.txt")
-        contents.vocabulary.save(target / VOCABULARY)
-        _save_npy(target / "tokens.npy", tokens.ids)
-        _save_npy(target / "token_offsets.npy", tokens.offsets)
-        _write_jsonl(target / "vocab.jsonl", tokens.vocab)
-        bm25 = bm25s.BM25()
-        vocab = {token: i for i, token in enumerate(tokens.vocab)}
-        bm25.index((tokens.id_lists(), vocab), show_progress=False)
-        bm25.save(str(target / "bm25"), show_progress=False)
-        _fsync_tree(target)
-        return name, dense_info
+        return write_generation(index_dir, contents, flat_limit)
 
     @classmethod
     def cleanup(cls, index_dir: Path, keep: set[str]) -> None:
@@ -307,20 +336,47 @@ class FileStore:
                 path.unlink(missing_ok=True)
 
 
-def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, Any]]:
-    """Exact inner product up to ``flat_limit`` vectors, HNSW above it."""
-    import faiss
+@dataclass(frozen=True)
+class FilePlace:
+    """The file store's generations: folders in the index folder (see :class:`Place`)."""
 
-    dimension = vectors.shape[1]
-    if len(vectors) <= flat_limit:
-        index = faiss.IndexFlatIP(dimension)
-        info: dict[str, Any] = {"type": "IndexFlatIP"}
-    else:
-        index = faiss.IndexHNSWFlat(dimension, HNSW["M"], faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW["efConstruction"]
-        info = {"type": "IndexHNSWFlat", **HNSW}
-    index.add(vectors)
-    return index, info
+    index_dir: Path
+    name: str = "file"
+
+    def write(self, contents: Contents, flat_limit: int) -> tuple[str, dict[str, Any]]:
+        return FileStore.write(self.index_dir, contents, flat_limit)
+
+    def open(self, manifest: Manifest) -> FileStore:
+        return FileStore.open(self.index_dir, manifest)
+
+    def complete(self, generation: str) -> bool:
+        return FileStore.complete(self.index_dir, generation)
+
+    def cleanup(self, keep: set[str]) -> None:
+        FileStore.cleanup(self.index_dir, keep)
+
+
+def title_index(tokenizer: Tokenizer, documents: Sequence[DocumentInfo]) -> Any:
+    """A bm25s index of the documents' titles, row ``i`` = document ``i``."""
+    import bm25s
+
+    titles = bm25s.BM25()
+    tokens = [tokenizer.words(d.source.title) or [""] for d in documents]
+    titles.index(tokens, show_progress=False)
+    return titles
+
+
+def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:
+    """The ``n`` BM25 scores of ``tokens`` (those the index knows)."""
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    return bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
+
+
+def _top(scores: np.ndarray, n: int) -> list[int]:
+    """Rows of the ``n`` highest scores, those above 0 only (in no particular order)."""
+    n = min(n, len(scores))
+    rows = np.argpartition(-scores, n - 1)[:n] if n else []
+    return [int(r) for r in rows if scores[r] > 0]
 
 
 def _read_jsonl(path: Path) -> list[Any]:
@@ -328,32 +384,7 @@ def _read_jsonl(path: Path) -> list[Any]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
-    """Write ``rows`` as JSON lines; return the byte offset of each line."""
-    offsets, position = [], 0
-    with path.open("wb") as handle:
-        for row in rows:
-            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
-            offsets.append(position)
-            handle.write(line)
-            position += len(line)
-    return offsets
-
-
 def _load_npy(path: Path, mmap: bool = False) -> np.ndarray:
-    """An array saved by :func:`_save_npy` (memory-mapped read-only with ``mmap``)."""
+    """An array saved by :mod:`.files_write` (memory-mapped read-only with ``mmap``)."""
     with _LOADING:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    np.save(path, array, allow_pickle=False)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            fsync(path)
-    for path in [*folder.rglob("*"), folder]:
-        if path.is_dir():
-            fsync(path)
