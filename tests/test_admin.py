@@ -93,7 +93,8 @@ def test_answers_show_document_html_as_text(library: Library) -> None:
     page = as_html(reply)
     assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;" in page and "onerror=&quot;alert(1)&quot;" in page
-    assert "<mark>社区图书角每周开放六天，周一闭馆。</mark>" in page
+    # the quote is marked from the answering sentence on (with the rest of its line, escaped)
+    assert "<mark>社区图书角每周开放六天，周一闭馆。" in page
     assert '<span class="marker">[1]</span>' in page
 
 
