@@ -189,10 +189,17 @@ def child_pid(url: str) -> int | None:
 
 @contextmanager
 def running_app(
-    corpus: Path, index: Path, model: str, timeout: float, checkout: Path, name: str, build: bool
+    corpus: Path,
+    index: Path,
+    model: str,
+    timeout: float,
+    checkout: Path,
+    name: str,
+    build: bool,
+    db: str,
 ) -> Iterator[str]:
     """Build the index (unless ``build`` is false), start ``checkout``'s app on a free port
-    (its log database ``<index>/../load-<name>.sqlite3``), yield its URL, stop it."""
+    logging into ``db`` (an SQLAlchemy URL), yield its URL, stop it."""
     path = {"PYTHONPATH": str(checkout)}  # ``python -m`` finds the package in its cwd first
     if build:
         log(f"building {index} from {corpus} with {model} by {checkout} …")
@@ -207,10 +214,10 @@ def running_app(
             f"({_children_cpu() - cpu:.0f} CPU s), {size:.1f} MB on disk"
         )
     env = {"ASSISTANT_CORPUS": str(corpus), "ASSISTANT_INDEX": str(index), "ASSISTANT_MODEL": model}
-    db = index.parent / f"load-{name}.sqlite3"
-    for stale in index.parent.glob(f"{db.name}*"):
-        stale.unlink()
-    env |= {"ASSISTANT_DB": str(db), "ASSISTANT_LOG": "on"}
+    if db.startswith("sqlite:///"):
+        for stale in index.parent.glob(f"{Path(db.removeprefix('sqlite:///')).name}*"):
+            stale.unlink()
+    env |= {"ASSISTANT_DB": db, "ASSISTANT_LOG": "on"}
     started = time.perf_counter()
     app_log = index.parent / f"app-{name}.log"
     with running({**env, **path}, app_log, timeout, cwd=checkout) as url:
@@ -385,7 +392,13 @@ def main() -> None:
         help="whose apps (this one's); several are run side by side on one index",
     )  # fmt: skip
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
+    parser.add_argument(
+        "--pg", action="store_true",
+        help="the app logs into a throwaway PostgreSQL server (as the tests start it), one app",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.pg and (args.url or len(args.checkout) > 1):
+        parser.error("--pg starts one app: not with --url or several --checkout")
     if args.url:
         pids, dbs = args.pid or [], args.db or []
         measure(
@@ -401,15 +414,21 @@ def main() -> None:
     corpus = args.corpus.resolve()
     names = _names([c.resolve() for c in args.checkout])
     with ExitStack() as stack:
+        server = None
+        if args.pg:
+            sys.path.insert(0, str(ROOT))
+            from tests.postgres import postgres
+
+            server = stack.enter_context(postgres())
         targets = []
         for checkout, name in zip(args.checkout, names, strict=True):
+            db = server.url if server else f"sqlite:///{index.parent / f'load-{name}.sqlite3'}"
             url = stack.enter_context(
                 running_app(
                     corpus, index, args.model, args.start_timeout, checkout.resolve(), name,
-                    not args.no_build,
+                    not args.no_build, db,
                 )
             )  # fmt: skip
-            db = f"sqlite:///{index.parent / f'load-{name}.sqlite3'}"
             targets.append(Target(name, url, child_pid(url), db))
         measure(targets, args)
 
