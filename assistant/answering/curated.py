@@ -21,7 +21,6 @@ documents (:class:`Entry`; stored by :mod:`assistant.records.curated`). A new qu
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..chinese.dates import years_named
 from ..documents.places import Place, gazetteer
 from ..types import Chunk, Curated, DocumentInfo, Hit, Validity
 from .kinds import Kind, question_kind
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 # Cosine (bundled multilingual-e5-small, query to query) from which a question means the same
 # as a curated wording; measured with bench/curated.py (docs/curated.md).
 THRESHOLD = 0.93
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -134,7 +133,7 @@ def places_in(text: str) -> list[tuple[Place, ...]]:
 
 def years_in(text: str) -> set[str]:
     """The years ``text`` names (2024年, 2024年度)."""
-    return set(_YEAR.findall(text))
+    return set(years_named(text))
 
 
 def guard(

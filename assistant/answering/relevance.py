@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..chinese.dates import years_named
 from ..settings import DEFAULT_MODEL
 from ..tuning import TUNING
 from ..types import Hit
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 MODEL_FILE = Path(__file__).with_name("relevance.json")
 READ = TUNING.relevance_read  # the best passages whose text (and titles) the coverage signals read
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|年度)")
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,7 @@ class Relevance:
         total = sum(weights) or 1.0
         held = sum(w for t, w in zip(terms, weights, strict=True) if _said(t, context, wordings))
         bodies = [b for b in named_bodies(text) if not any(m.surface in b for m in named)]
-        years = _YEAR.findall(text)
+        years = years_named(text)
         return Signals(
             dense=best,
             coverage=held / total if terms else 0.0,  # about nothing: nothing held
