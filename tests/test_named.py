@@ -131,6 +131,8 @@ def test_issuer_and_date_come_from_the_signature(searcher: Searcher) -> None:
 def test_only_questions_about_the_document_itself_are_metadata() -> None:
     assert facets("从哪天起施行？有效期多久？") == [Facet.VALIDITY]
     assert facets("是哪个部门什么时候发的") == [Facet.ISSUER, Facet.ISSUED]
+    assert facets("由哪个单位印发？") == [Facet.ISSUER]  # 哪个单位 is what is asked, not 哪个
+    assert facets("是哪个单位负责审批的？") == []  # asks about a rule of it
     assert facets("施行后同时废止的原办法，文号是什么？") == []  # another document's
     assert facets("第十三条对优待凭证的有效期是怎么规定的？") == []  # a rule, not the document
 

@@ -80,9 +80,10 @@ def facets(rest: str) -> list[Facet]:
     if _OTHER_DOCUMENT.search(rest):
         return []
     found = [(m.start(), facet) for facet, rule in _ASKS if (m := rule.search(rest))]
-    left = _ASKING.sub("", rest)
+    left = rest  # what it asks first (哪个单位), then question words (哪个) and the like
     for _, rule in _ASKS:
         left = rule.sub("", left)
+    left = _ASKING.sub("", left)
     if len(left) > LEFT_OVER:
         return []
     return [facet for _, facet in sorted(found)]
