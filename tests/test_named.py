@@ -128,11 +128,18 @@ def test_issuer_and_date_come_from_the_signature(searcher: Searcher) -> None:
     assert "广州市住房和城乡建设局" in direct_line(reply) and "2024年3月4日" in as_text(reply)
 
 
+def test_a_number_asked_what_it_is_is_answered_with_its_title(searcher: Searcher) -> None:
+    reply = answer(searcher, "请问穗建规字(2024)5号文全称叫什么")
+    assert reply.found and {h.chunk.doc for h in reply.citations} == {HOUSING}
+    assert direct_line(reply).startswith("广州市住房和城乡建设局关于进一步加强户籍家庭住房保障")
+
+
 def test_only_questions_about_the_document_itself_are_metadata() -> None:
     assert facets("从哪天起施行？有效期多久？") == [Facet.VALIDITY]
     assert facets("是哪个部门什么时候发的") == [Facet.ISSUER, Facet.ISSUED]
     assert facets("由哪个单位印发？") == [Facet.ISSUER]  # 哪个单位 is what is asked, not 哪个
     assert facets("是哪个单位负责审批的？") == []  # asks about a rule of it
+    assert facets("是个什么文件？") == [Facet.TITLE]
     assert facets("施行后同时废止的原办法，文号是什么？") == []  # another document's
     assert facets("第十三条对优待凭证的有效期是怎么规定的？") == []  # a rule, not the document
 

@@ -1,13 +1,14 @@
 """Questions about a named document itself, answered from where it states its metadata.
 
 "穗建规字〔2024〕5号从哪天起施行，有效期多久？", "《…实施细则》是哪天印发的？",
-"…办法是哪个部门发的？", "…的文号是什么？": when the question names one indexed
-document (:mod:`.named`) and asks for one of its :class:`Facet` and nothing else (a question
-on a document it names, "…施行后同时废止的原办法，文号是什么？", is about that other
-document), the answer quotes the document's own words that state it: its validity clause
-(:func:`~assistant.documents.validity.clauses`: "本通知自2024年3月4日起施行，有效期5年"),
-its 印发 line or signature date, its signature block, the line with its own 文号. The
-citation line under it gives the metadata itself (文号 · issuer · date · 现行有效/已过期).
+"…办法是哪个部门发的？", "…的文号是什么？", "穗府办规〔2021〕19号是什么文件？": when the
+question names one indexed document (:mod:`.named`) and asks for one of its :class:`Facet`
+and nothing else (a question on a document it names, "…施行后同时废止的原办法，文号是什么？",
+is about that other document), the answer quotes the document's own words that state it: its
+validity clause (:func:`~assistant.documents.validity.clauses`: "本通知自2024年3月4日起施行，
+有效期5年"), its 印发 line or signature date, its signature block, the line with its own 文号
+or its title. The citation line under it gives the metadata itself (文号 · issuer · date ·
+现行有效/已过期).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Facet(StrEnum):
     VALIDITY = "有效期"
     ISSUED = "印发日期"
     ISSUER = "发文机关"
+    TITLE = "标题"
 
 
 _ASKS = (
@@ -52,6 +54,10 @@ _ASKS = (
         ),
     ),
     (Facet.ISSUER, re.compile(r"哪个(?:部门|单位|机关)|哪些(?:部门|单位)|发文机关|发布机关|谁发")),
+    (
+        Facet.TITLE,
+        re.compile(r"(?:什么|哪个|哪份|哪一个|哪一份)(?:文件|文)|文件(?:名|的名称)|标题|全称|叫什么"),
+    ),
 )
 # A question that speaks of another document (one the named one repeals, cites or replaces).
 _OTHER_DOCUMENT = re.compile(r"废止|替代|取代|引用|提到|提及|根据|依据|《")
@@ -67,6 +73,7 @@ _TYPES = {
     Facet.VALIDITY: (AnswerType.DATE, AnswerType.YEARS),
     Facet.ISSUED: (AnswerType.DATE,),
     Facet.ISSUER: (),
+    Facet.TITLE: (),
 }
 _PRINTED = re.compile(rf"(?:{DATE.pattern}|{CN_DATE.pattern})[^。\n]{{0,20}}?(?:印发|发布|公布)")
 _DATE_LINE = re.compile(rf"^\s*(?:{DATE.pattern}|{CN_DATE.pattern})\s*$", re.M)
@@ -128,7 +135,7 @@ def about(searcher: Searcher, named: Named, asked: str) -> Answer | None:
 def _statement(facet: Facet, hits: list[Hit]) -> tuple[int, int, int] | None:
     """Where the document states ``facet``: its hit and span (the first found; a date or
     a signature is looked for from the end)."""
-    forward = facet in (Facet.VALIDITY, Facet.NUMBER)
+    forward = facet in (Facet.VALIDITY, Facet.NUMBER, Facet.TITLE)
     order = list(range(len(hits))) if forward else list(range(len(hits) - 1, -1, -1))
     rules = (_PRINTED, _DATE_LINE) if facet is Facet.ISSUED else (None,)
     for rule in rules:
@@ -144,8 +151,9 @@ def _in(facet: Facet, chunk: Chunk, rule: re.Pattern[str] | None) -> tuple[int, 
     if facet is Facet.VALIDITY:
         found = clauses(text)
         return _sentence(text, found[0][0], found[-1][1]) if found else None
-    if facet is Facet.NUMBER:
-        at = re.sub(r"\s+", "", text).find(source.doc_number) if source.doc_number else -1
+    if facet in (Facet.NUMBER, Facet.TITLE):
+        said = source.doc_number if facet is Facet.NUMBER else re.sub(r"\s+", "", source.title)
+        at = re.sub(r"\s+", "", text).find(said) if said else -1
         start = _unspaced_offset(text, at) if at >= 0 else -1
         return _sentence(text, start, start + 1) if start >= 0 else None
     if facet is Facet.ISSUED and rule is not None:
