@@ -35,6 +35,8 @@ INTRO_CHARS = TUNING.intro_chars
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
 _WEIGHTS = asdict(TUNING.sentence)  # the share each signal gets
+SIGNALS = tuple(_WEIGHTS)  # a candidate's signals, in this order
+_DENSE = SIGNALS.index("dense")
 # The dense similarity of sentences (their hit, start and end) to the question.
 Similarity = Callable[[list[tuple[int, int, int]]], "np.ndarray"]
 FITTING = TUNING.fitting
@@ -53,6 +55,7 @@ class Candidate:
     score: float
     fit: float = 0.0
     section: float = 0.0
+    signals: tuple[float, ...] = ()  # its value of each of SIGNALS, unweighted
 
 
 def compose(
@@ -160,18 +163,20 @@ def _candidates(
         for start, end in sentences(text):
             sentence = text[start:end].lower()
             context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
-            overlap = len(asked & bigrams(sentence)) / max(1, len(asked))
             fit = asks.fit(text[start:end])
-            score = (
-                _WEIGHTS["terms"] * coverage(sentence)
-                + _WEIGHTS["bigrams"] * overlap
-                + _WEIGHTS["context"] * coverage(context + sentence)
-                + _WEIGHTS["rank"] / (rank + 1)
-                + _WEIGHTS["kind"] * fit
-                + _WEIGHTS["age"] * age_fit(age, text[start:end])
-                + section
-            )
-            candidates.append(Candidate(rank, start, end, score, fit, section))
+            signals = {
+                "terms": coverage(sentence),
+                "bigrams": len(asked & bigrams(sentence)) / max(1, len(asked)),
+                "context": coverage(context + sentence),
+                "rank": 1 / (rank + 1),
+                "kind": fit,
+                "age": age_fit(age, text[start:end]),
+                "section": in_section,
+                "dense": 0.0,  # added by _with_similarity
+            }
+            score = sum(_WEIGHTS[name] * value for name, value in signals.items())
+            values = tuple(signals[name] for name in SIGNALS)
+            candidates.append(Candidate(rank, start, end, score, fit, section, values))
             before = start
     return candidates
 
@@ -193,8 +198,14 @@ def _with_similarity(candidates: list[Candidate], similarity: Similarity) -> lis
     cosines = similarity([(c.hit, c.start, c.end) for c in candidates])
     low, high = float(cosines.min()), float(cosines.max())
     scaled = (cosines - low) / (high - low) if high > low else np.zeros_like(cosines)
-    gains = (_WEIGHTS["dense"] * scaled).tolist()
-    return [replace(c, score=c.score + g) for c, g in zip(candidates, gains, strict=True)]
+    return [
+        replace(
+            c,
+            score=c.score + _WEIGHTS["dense"] * d,
+            signals=(*c.signals[:_DENSE], d, *c.signals[_DENSE + 1 :]),
+        )
+        for c, d in zip(candidates, scaled.tolist(), strict=True)
+    ]
 
 
 def sentence_similarity(searcher: Searcher, question: Question, hits: list[Hit]) -> Similarity:
