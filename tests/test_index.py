@@ -437,7 +437,7 @@ def test_rebuild_reuses_stored_tokens_and_matches_a_fresh_build(
             tokenized.append(text)
             return super().__call__(text)
 
-    monkeypatch.setattr("assistant.index.builder.Tokenizer", Counting)
+    monkeypatch.setattr("assistant.index.reuse.Tokenizer", Counting)
     report = build(settings)
     monkeypatch.undo()
     changed = words_before ^ set(load_words(current(settings.index) / "userdict.txt"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,15 +38,12 @@ from .manifest import (
     tuning_record,
     write_manifest,
 )
+from .reuse import chunk_tokens, documents_of, kept_chunks, stored_tokens_fit, stored_vectors
 from .sentence_vectors import Sentences, has_sentences, sentence_texts
 from .stores import Contents, Store, place
 from .tokens import (
     TOKENIZER,
-    Tokenizer,
-    Tokens,
     dictionary_words,
-    keyword_text,
-    normalize_text,
     segment,
 )
 from .units import Units, passage_text, unit_texts
@@ -194,7 +190,7 @@ def build(
             and not removed
             and problems == base.problems
             and settings_record(settings) == base.settings
-            and _stored_tokens_fit(base)
+            and stored_tokens_fit(base)
             and base.vocabulary.get("sha256") == digest(synonyms.groups)
             and has_sentences(base)
         ):
@@ -206,7 +202,7 @@ def build(
         # Its data, re-used (from another store too: migration without re-embedding)
         previous = source.open(base) if base and unchanged else None
         try:
-            kept = _kept_chunks(previous, unchanged)
+            kept = kept_chunks(previous, unchanged)
             rows = [row for row, _ in kept]
             new_chunks = [c for report in new for c in report.chunks]
             new_units = [unit_texts(c, settings.unit_chars) for c in new_chunks]
@@ -237,13 +233,13 @@ def build(
                 units = previous.units().take(rows) + units
             if stored is not None:
                 sentences = stored.take(rows) + sentences
-            reuse = previous if base and _stored_tokens_fit(base) else None
+            reuse = previous if base and stored_tokens_fit(base) else None
             manifest = write_index(
                 settings,
                 model,
-                _documents(reports, previous),
+                documents_of(reports, previous),
                 chunks,
-                _vectors(previous, rows, new_vectors),
+                stored_vectors(previous, rows, new_vectors),
                 units,
                 problems=problems,
                 previous=reuse,
@@ -308,7 +304,7 @@ def write_index(
         (d.source.issuer for d in documents),
         (c.text for c in chunks),
     )
-    tokens = _chunk_tokens(chunks, words, previous, rows)
+    tokens = chunk_tokens(chunks, words, previous, rows)
     contents = Contents(documents, chunks, vectors, units, tokens, words, vocabulary, sentences)
     target = place(settings)
     generation, dense = target.write(contents, settings.flat_limit)
@@ -348,87 +344,3 @@ def _problems(reports: list[FileReport], base: Manifest | None) -> tuple[Problem
         elif report.problems:
             problems.append(Problem(report.path, report.status, tuple(report.problems)))
     return tuple(problems)
-
-
-def _kept_chunks(previous: Store | None, unchanged: list[str]) -> list[tuple[int, Chunk]]:
-    """The chunks of unchanged files in the previous index, with their rows there."""
-    if previous is None:
-        return []
-    by_doc: dict[str, list[tuple[int, Chunk]]] = {}
-    for row, chunk in enumerate(previous.chunks()):
-        by_doc.setdefault(chunk.doc, []).append((row, chunk))
-    return [pair for path in unchanged for pair in by_doc[path]]
-
-
-def _vectors(previous: Store | None, rows: list[int], new: np.ndarray) -> np.ndarray:
-    """Rows ``rows`` of the stored vectors, then ``new``, in one array."""
-    if not rows or previous is None:
-        return new
-    stored = previous.vectors()
-    vectors = np.empty((len(rows) + len(new), stored.shape[1]), dtype=np.float32)
-    np.take(stored, np.asarray(rows, dtype=np.int64), axis=0, out=vectors[: len(rows)])
-    vectors[len(rows) :] = new
-    return vectors
-
-
-def _documents(reports: list[FileReport], previous: Store | None) -> list[DocumentInfo]:
-    """Every indexed document, in corpus order."""
-    before = {d.path: d for d in previous.documents} if previous else {}
-    documents = []
-    for report in reports:
-        if report.status == FileStatus.UNCHANGED:
-            documents.append(before[report.path])
-        elif report.document:
-            documents.append(report.document.info())
-    return documents
-
-
-def _stored_tokens_fit(base: Manifest) -> bool:
-    """Whether the tokens stored by ``base`` were made by the tokenizer in use now."""
-    return {k: v for k, v in base.tokenizer.items() if k != "user_words"} == TOKENIZER
-
-
-def _chunk_tokens(
-    chunks: list[Chunk], words: list[str], previous: Store | None, rows: Sequence[int]
-) -> Tokens:
-    """The BM25 tokens of ``chunks``, reusing the stored tokens of unchanged ones.
-
-    Args:
-        chunks: All chunks of the new generation.
-        words: Its user dictionary (see :func:`assistant.index.tokens.dictionary_words`).
-        previous: The index to take stored tokens from, if any.
-        rows: The first ``len(rows)`` chunks are these rows of ``previous``. Their
-            stored tokens are reused unless their text contains a dictionary word
-            that was added or dropped since, which jieba would now cut differently.
-            The other chunks are tokenized.
-
-    A reused chunk's tokens can still differ from a fresh build's in one rare way:
-    the dictionary's word count enters jieba's path probabilities, so a near-tie
-    between two ways to cut a phrase may fall the other way once words are added.
-    """
-    stored, touched = None, None
-    vocab: dict[str, int] = {}  # token -> id, ids in insertion order
-    if previous is not None and rows:
-        stored = previous.tokens()
-        vocab = {token: i for i, token in enumerate(stored.vocab)}
-        changed = set(words).symmetric_difference(previous.tokenizer.user_words)
-        if changed:
-            touched = re.compile("|".join(re.escape(w) for w in sorted(changed, key=len)[::-1]))
-    tokenizer = None
-    parts: list[np.ndarray] = []
-    for i, chunk in enumerate(chunks):
-        text = keyword_text(chunk)
-        reusable = stored is not None and i < len(rows)
-        if reusable and not (touched and touched.search(normalize_text(text))):
-            parts.append(stored.ids_of(rows[i]))
-            continue
-        tokenizer = tokenizer or Tokenizer(words)
-        tokens = tokenizer(text) or [""]  # bm25s needs a token in every document
-        parts.append(np.array([vocab.setdefault(t, len(vocab)) for t in tokens], dtype=np.int32))
-    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
-    used = np.zeros(len(vocab), dtype=bool)  # drop the tokens of documents that are gone
-    used[ids] = True
-    renumbered = (np.cumsum(used) - 1).astype(np.int32)
-    kept_vocab = [token for token, keep in zip(vocab, used.tolist(), strict=True) if keep]
-    return Tokens(renumbered[ids], offsets, kept_vocab)
