@@ -179,6 +179,12 @@ def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     return [w for w in words if w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)]
 
 
+def topic_terms(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The content terms of ``text`` that name what it is about, not what kind of answer it
+    asks for (条件, 材料, 有效期: :func:`.kinds.question_kind`)."""
+    return [t for t in content_terms(text, tokenizer) if question_kind(t) is Kind.OTHER]
+
+
 def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | None = None) -> str:
     """A few words naming the topic of ``turn``: its part with the most content.
 
@@ -322,7 +328,7 @@ def _covered(searcher: Searcher, question: str, docs: frozenset[str]) -> bool:
     covered by any document.
     """
     index = searcher.index
-    terms = [t for t in content_terms(question, index.tokenizer) if question_kind(t) is Kind.OTHER]
+    terms = topic_terms(question, index.tokenizer)
     if not terms:
         return True
     rows = [i for i, document in enumerate(index.documents) if document.path in docs]

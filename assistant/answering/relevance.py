@@ -191,12 +191,10 @@ class Relevance:
 
     def _terms(self, query: Question) -> list[str]:
         """The question's content terms, without those that say what kind of answer is
-        asked (材料, 条件: :func:`.kinds.question_kind`)."""
-        from .conversation import content_terms
-        from .kinds import Kind, question_kind
+        asked (材料, 条件: :func:`.conversation.topic_terms`)."""
+        from .conversation import topic_terms
 
-        words = content_terms(query.text, self.searcher.index.tokenizer)
-        return [t for t in words if question_kind(t) is Kind.OTHER]
+        return topic_terms(query.text, self.searcher.index.tokenizer)
 
     def _applying(self, query: Question, hits: Sequence[Hit]) -> list[Hit]:
         places = self.searcher.places
