@@ -25,6 +25,7 @@ import numpy as np
 THRESHOLD = 0.93  # bundled-model cosine from which two questions are one group (bench/grouping.py)
 BUDGET = 1.0  # seconds a refresh waits for question vectors; the rest group by wording till later
 BATCH = 32  # questions embedded at a time in the background
+FIRST = 4  # questions of the first batch, which measures the model's pace
 _PUNCTUATION = re.compile(r"[\s，。？！、；：,.?!;:“”\"'（）()]+")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -102,12 +103,12 @@ class Vectors:
     """An :data:`Embed` that keeps the vectors it made and makes new ones in a background thread.
 
     A call waits at most ``budget`` seconds for the vectors of questions no earlier call asked
-    for (so the three groupings of one refresh wait once), and not at all once the model's pace
-    (seconds per question, measured on each batch) says the questions still queued cannot be
-    embedded in the time left: a first open over thousands of new questions does not wait a
-    budget out for nothing. A question still waiting
-    gets a vector orthogonal to every model vector (its wording's, in dimensions of its own), so
-    it groups only with the same question typed again until a later call finds it embedded. The
+    for (so the three groupings of one refresh wait once), and no longer once the model's pace
+    (seconds per question, measured on each batch, the first one of :data:`FIRST` questions)
+    says the questions queued cannot be embedded in the time left: a first open over thousands
+    of new questions does not wait the budget out for nothing. A question still waiting gets a
+    vector orthogonal to every model vector (its wording's, in dimensions of its own), so it
+    groups only with the same question typed again until a later call finds it embedded. The
     运营 tab thus opens at once over thousands of new questions, and groups them by meaning as the
     model catches up (``pending`` says how many are left).
     """
@@ -165,8 +166,9 @@ class Vectors:
     def _work(self) -> None:
         while True:
             with self._ready:
+                size = BATCH if self._each is not None else FIRST  # the pace known soon
                 self._working = [self._queue.popitem(last=False)[0]
-                                 for _ in range(min(BATCH, len(self._queue)))]  # fmt: skip
+                                 for _ in range(min(size, len(self._queue)))]  # fmt: skip
                 if not self._working:
                     self._worker = None
                     self._ready.notify_all()
