@@ -83,13 +83,14 @@ def daily_counts(engine: Engine, since: date, until: date) -> list[list[Any]]:
     """:func:`.reports.daily`'s rows for the period, counted by the database."""
     a, f = schema.answers, schema.feedback
     if engine.dialect.name == "sqlite" and engine.dialect.dbapi.sqlite_version_info >= (3, 38):
-        seconds: Any = func.unixepoch(a.c.asked_at)  # twice as fast as strftime('%s')
+        seconds: Any = func.unixepoch(a.c.asked_at, type_=Integer)  # 2× strftime('%s')
     elif engine.dialect.name == "sqlite":
         seconds = cast(func.strftime("%s", a.c.asked_at), Integer)
     else:
         seconds = cast(func.floor(func.extract("epoch", a.c.asked_at)), Integer)
-    bucket = (seconds // literal_column(str(BUCKET))).label("bucket")  # no parameter: the
-    # same expression in GROUP BY, as PostgreSQL requires
+    bucket = (seconds // literal_column(str(BUCKET), Integer)).label("bucket")  # no parameter: the
+    # same expression in GROUP BY, as PostgreSQL requires; integers: divided without FLOOR(),
+    # which not every SQLite build has
     query = (
         select(bucket, func.count(),
                func.sum(case((a.c.outcome != Outcome.FOUND.value, 1), else_=0)),
