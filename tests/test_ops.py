@@ -9,12 +9,13 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.app.ops_tab import period
 from assistant.app.throttle import AdminGate, Throttle
 from assistant.records import Logged, Recorder
-from assistant.records.grouping import Vectors, group
+from assistant.records.grouping import Vectors, group, wordings_only
 from assistant.records.reports import audit_rows, daily, entries, write_csv, write_xlsx
 from assistant.records.writer import now
 
@@ -87,6 +88,25 @@ def test_questions_are_grouped_by_meaning_with_the_bundled_model() -> None:
         time.sleep(0.05)
     assert vectors.pending == 0
     assert [g.members for g in group(asked, vectors)] == [g.members for g in groups]
+
+
+def test_a_first_open_over_many_new_questions_does_not_wait_for_nothing() -> None:
+    """The vectors of 300 new questions cannot be made within the 1 s budget at the model's pace
+    (5 ms a question here): the call returns after the first batch, not after the budget."""
+
+    def model(batch: list[str]) -> np.ndarray:  # a model that takes 5 ms a question
+        time.sleep(0.005 * len(batch))
+        return wordings_only(batch)
+
+    vectors = Vectors(model, budget=1.0)
+    started = time.monotonic()
+    vectors([f"第{n}个新问题" for n in range(300)])
+    assert time.monotonic() - started < 0.7 and vectors.pending > 200
+    deadline = time.monotonic() + 30
+    while vectors.pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    few = vectors(["又一个新问题", "再一个新问题"])  # within reach: waited for
+    assert vectors.pending == 0 and np.count_nonzero(few[:, :64]) == few[:, :64].size
 
 
 def test_statistics_and_exports_of_a_period(tmp_path: Path) -> None:

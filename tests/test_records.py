@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -238,4 +238,60 @@ def test_a_lost_postgresql_server_delays_the_log_and_answering_goes_on(
     assert recorder.flush(60)
     assert answer_id in {r["id"] for r in rows(recorder.url or "", answers)}
     assert len(rows(recorder.url or "", answers)) == 2
+    recorder.close()
+
+
+def test_the_database_counts_a_period_as_the_answers_read_do(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 运营 tab's summary counted in SQL (``summarize``) equals the one made from every
+    answer read (``overview``, the simple oracle), in the local time zone and in one offset by
+    half an hour (a 15-minute bucket never straddles two local days)."""
+    import random
+    import time
+
+    from assistant.index.embedders import load_embedder
+    from assistant.records import reports
+    from assistant.records.overview import overview, summarize
+    from assistant.records.reports import entries
+
+    randomly = random.Random(34)
+    recorder = Recorder(url, days=0)
+    asked = ["城市书房补助多少钱", "城市书房补助多少钱呢", "书房补助何时拨付", "公租房期限几年",
+             "火星签证怎么办", "=SUM(A1)"]  # fmt: skip
+    ids, start = [], now() - timedelta(days=12)
+    for n in range(300):
+        row = dataclasses.replace(
+            _row(randomly.choice(asked) + randomly.choice(["", "？", " ", "吗"])),
+            id=f"{n:032x}", outcome=randomly.choice(["found", "found", "refused", "invalid"]),
+            reason=randomly.choice(["没有相关文件", "超出范围", ""]),
+            asked_at=start + timedelta(seconds=n * 3500 + randomly.randint(0, 1800)),
+        )  # fmt: skip
+        recorder.answered(row)
+        ids.append(row.id)
+    for answer_id in randomly.sample(ids, 120):
+        recorder.rate(answer_id, randomly.choice(["up", "down"]), "信息过时", "去年的")
+    assert recorder.flush()
+    engine, embed = recorder.engine(), load_embedder("hash").encode_queries
+    zone = time.tzname
+    try:
+        for offset in ("", "Asia/Kolkata"):
+            if offset:
+                monkeypatch.setenv("TZ", offset)
+                time.tzset()
+                reports._offset.cache_clear()  # the offsets of the other zone
+            since, until = date.today() - timedelta(days=9), date.today() + timedelta(days=1)
+            found = entries(engine, since, until)
+            summed = summarize(engine, since, until, embed)
+            assert summed == overview(found, since, until, embed)
+            assert 0 < summed.questions == len(found) < 300  # the first days are outside
+            assert sum(d[1] for d in summed.days) == summed.questions
+            assert summed.up > 0 and summed.down > 0 and summed.refused > 0
+            assert any(t.others for t in summed.hot)  # wordings grouped with others
+            assert summed.unanswered[0].reasons and summed.disliked[0].members
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+        reports._offset.cache_clear()
+    assert time.tzname == zone
     recorder.close()

@@ -46,15 +46,14 @@ def _recorder_engine(args: argparse.Namespace) -> Any:
 
 
 def _stats(args: argparse.Namespace, out: TextIO) -> int:
-    from ..records.overview import overview
-    from ..records.reports import entries
+    from ..records.overview import summarize
 
     if args.days < 1:
         raise ValueError("--days 至少为 1")
     engine, settings = _recorder_engine(args)
     until = date.today()
     since = until - timedelta(days=args.days - 1)
-    summed = overview(entries(engine, since, until), since, until, _embedder(settings))
+    summed = summarize(engine, since, until, _embedder(settings))
     if args.json:
         print(json.dumps(summed.to_dict(args.top), ensure_ascii=False), file=out)
         return 0

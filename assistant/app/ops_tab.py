@@ -21,7 +21,7 @@ import numpy as np
 
 from ..records import Recorder
 from ..records.grouping import Vectors, wordings_only
-from ..records.overview import MAX_GROUPED, Overview, overview
+from ..records.overview import MAX_GROUPED, Overview, summarize
 from ..records.reports import AUDIT_COLUMNS, COLUMNS, audit_rows, entries, write_csv, write_xlsx
 from .admin import Library
 
@@ -134,7 +134,7 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
             return [LOGIN_FIRST, *(gr.update() for _ in shown[1:])]
         try:
             start, end = period(start_text, end_text)
-            logged = entries(recorder.engine(), start, end)
+            summed = summarize(recorder.engine(), start, end, ops.embed)
             actions = audit_rows(recorder.engine(), start, end)
         except ValueError as error:
             return [f"**{error}**", *(gr.update() for _ in shown[1:])]
@@ -142,7 +142,6 @@ def ops_tab(library: Library, recorder: Recorder, authed: Any) -> None:
             return [f"**无法读取问答日志：{error}**", *(gr.update() for _ in shown[1:])]
         import pandas as pd
 
-        summed = overview(logged, start, end, ops.embed)
         days = summed.days
         later = (
             f"（还有 {ops.pending} 种问法正在按含义归组，稍后点“刷新统计”再看）"

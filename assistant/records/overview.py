@@ -1,26 +1,32 @@
 """A period of the log summed up: what the 运营 tab shows and ``assistant log stats`` prints.
 
-Questions are grouped by meaning (:func:`.grouping.group`) among the :data:`MAX_GROUPED`
-most asked distinct wordings; ``embed`` is the index's embedder (queries).
+:func:`summarize` has the database count the period (:mod:`.tally`) and reads whole only the
+disliked answers; :func:`overview` makes the same from answers already read. Questions are
+grouped by meaning (:func:`.grouping.cluster`) among the :data:`MAX_GROUPED` most asked
+distinct wordings; ``embed`` is the index's embedder (queries).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from .grouping import Embed, Group, group, key
-from .reports import OUTCOMES, Entry, daily, share
+from sqlalchemy import Engine
+
+from .grouping import Embed, cluster, key
+from .reports import OUTCOMES, Entry, daily, entries, share
+from .tally import Tally, daily_counts, tallied, tally
+from .writer import Outcome, Rating
 
 MAX_GROUPED = 2000  # distinct questions grouped by meaning; rarer ones are left out
 
 
 @dataclass(frozen=True)
 class Topic:
-    """A group of questions and how they went."""
+    """A group of questions and how they went; ``members``: its answers, for the disliked
+    ones only (their table lists each; the others are counted, not read)."""
 
     count: int
     wording: str
@@ -75,44 +81,85 @@ class Overview:
         }  # fmt: skip
 
 
-def grouped(found: Sequence[Entry], embed: Embed) -> list[Group]:
-    """``found``'s questions grouped by meaning; members index ``found``."""
-    counts = Counter(key(e.question) for e in found)
-    kept = {k for k, _ in counts.most_common(MAX_GROUPED)}
-    chosen = [i for i, e in enumerate(found) if key(e.question) in kept]
-    groups = group([found[i].question for i in chosen], embed)
-    return [Group(tuple(chosen[i] for i in g.members), g.wording) for g in groups]
+def topics(counted: Sequence[Tally], embed: Embed, members: Sequence[Entry] = ()) -> list[Topic]:
+    """The groups of the ``counted`` answers, biggest first (ties: first asked first), among
+    their :data:`MAX_GROUPED` most asked wordings; each with the ``members`` of it."""
+    asked: dict[str, list[Tally]] = {}  # the tallies of each wording (key)
+    for t in counted:
+        asked.setdefault(key(t.question), []).append(t)
+    count = {k: sum(t.count for t in ts) for k, ts in asked.items()}
+    first = {k: min(t.first for t in ts) for k, ts in asked.items()}
+    kept = sorted(asked, key=lambda k: (-count[k], first[k]))[:MAX_GROUPED]
+    wording = {k: min(asked[k], key=lambda t: t.first).question for k in kept}
+    made: list[tuple[Topic, tuple[datetime, str]]] = []  # each with its first asking
+    for c in cluster([wording[k] for k in kept], embed):
+        keys = [kept[n] for n in c]
+        inside, grouped = [t for k in keys for t in asked[k]], set(keys)
+        others = _ordered((t.question, t.first) for k in keys[1:] for t in asked[k])
+        reasons = _ordered(
+            (f"{OUTCOMES.get(t.outcome, t.outcome)}：{t.reason}", t.first)
+            for t in inside if t.outcome != Outcome.FOUND
+        )  # fmt: skip
+        topic = Topic(
+            count=sum(count[k] for k in keys), wording=wording[keys[0]],
+            answered=sum(t.count for t in inside if t.outcome == Outcome.FOUND),
+            refused=sum(t.count for t in inside if t.outcome != Outcome.FOUND),
+            up=sum(t.count for t in inside if t.rating == Rating.UP),
+            down=sum(t.count for t in inside if t.rating == Rating.DOWN),
+            others=others, reasons=reasons,
+            members=tuple(e for e in members if key(e.question) in grouped),
+        )  # fmt: skip
+        made.append((topic, min(first[k] for k in keys)))
+    return [t for t, _ in sorted(made, key=lambda m: (-m[0].count, m[1]))]
 
 
-def topics(found: Sequence[Entry], embed: Embed) -> list[Topic]:
-    """The groups of ``found``, biggest first, with their counts."""
-    made = []
-    for g in grouped(found, embed):
-        members = tuple(found[i] for i in g.members)
-        others = dict.fromkeys(e.question for e in members if key(e.question) != key(g.wording))
-        reasons = dict.fromkeys(
-            f"{OUTCOMES.get(e.outcome, e.outcome)}：{e.reason}"
-            for e in members
-            if e.outcome != "found"
-        )
-        made.append(Topic(
-            count=g.count, wording=g.wording,
-            answered=sum(e.outcome == "found" for e in members),
-            refused=sum(e.outcome != "found" for e in members),
-            up=sum(e.rating == "up" for e in members),
-            down=sum(e.rating == "down" for e in members),
-            others=tuple(others), reasons=tuple(reasons), members=members,
-        ))  # fmt: skip
-    return made
+def summarize(engine: Engine, since: date, until: date, embed: Embed) -> Overview:
+    """The period ``since``…``until`` of the log, counted by the database (:mod:`.tally`);
+    the disliked answers are read whole (their table lists each). The per-day counts and the
+    disliked answers are read in a second thread meanwhile (the drivers let go of the GIL
+    while the database works), as the questions are grouped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="summary") as pool:
+        days = pool.submit(daily_counts, engine, since, until)
+        disliked = pool.submit(entries, engine, since, until, rating=Rating.DOWN)
+        return _summed(tallied(engine, since, until), days.result, disliked.result,
+                       since, until, embed)  # fmt: skip
 
 
 def overview(found: Sequence[Entry], since: date, until: date, embed: Embed) -> Overview:
-    """The period ``since``…``until`` of ``found`` (the entries asked in it)."""
-    return Overview(
-        since=since, until=until, questions=len(found),
-        refused=sum(e.outcome != "found" for e in found),
-        up=sum(e.rating == "up" for e in found), down=sum(e.rating == "down" for e in found),
-        days=daily(found, since, until), hot=topics(found, embed),
-        unanswered=topics([e for e in found if e.outcome != "found"], embed),
-        disliked=topics([e for e in found if e.rating == "down"], embed),
+    """The period ``since``…``until`` of ``found`` (the entries asked in it): what
+    :func:`summarize` makes from the database, made from the answers read."""
+    return _summed(
+        tally(found), lambda: daily(found, since, until),
+        lambda: [e for e in found if e.rating == Rating.DOWN], since, until, embed,
     )  # fmt: skip
+
+
+def _summed(
+    counted: Sequence[Tally],
+    days: Callable[[], list[list[Any]]],
+    disliked: Callable[[], Sequence[Entry]],
+    since: date,
+    until: date,
+    embed: Embed,
+) -> Overview:
+    """The overview of the ``counted`` answers; ``days`` and ``disliked`` asked for last."""
+    hot = topics(counted, embed)
+    unanswered = topics([t for t in counted if t.outcome != Outcome.FOUND], embed)
+    down = disliked()
+    return Overview(
+        since=since, until=until, questions=sum(t.count for t in counted),
+        refused=sum(t.count for t in counted if t.outcome != Outcome.FOUND),
+        up=sum(t.count for t in counted if t.rating == Rating.UP),
+        down=sum(t.count for t in counted if t.rating == Rating.DOWN),
+        days=days(), hot=hot, unanswered=unanswered, disliked=topics(tally(down), embed, down),
+    )  # fmt: skip
+
+
+def _ordered(items: Iterable[tuple[str, tuple[datetime, str]]]) -> tuple[str, ...]:
+    """The distinct texts of ``items``, each at its earliest time, earliest first."""
+    earliest: dict[str, tuple[datetime, str]] = {}
+    for text, at in items:
+        earliest[text] = min(at, earliest.get(text, at))
+    return tuple(sorted(earliest, key=earliest.__getitem__))

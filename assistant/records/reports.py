@@ -83,22 +83,29 @@ def bounds(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return (_utc(since) if since else None, _utc(until + timedelta(days=1)) if until else None)
 
 
+def within(column: Any, since: date | None, until: date | None) -> list[Any]:
+    """Conditions: ``column`` (a stored time) falls in the local days ``since``…``until``."""
+    start, end = bounds(since, until)
+    return [*([column >= start] if start else []), *([column < end] if end else [])]
+
+
 def entries(
-    engine: Engine, since: date | None = None, until: date | None = None, search: str = ""
+    engine: Engine,
+    since: date | None = None,
+    until: date | None = None,
+    search: str = "",
+    rating: str = "",
 ) -> list[Entry]:
     """The answers asked from ``since`` to ``until`` (local days, included), oldest first,
     with their votes; with ``search``, those whose question, answer, reason, or vote reason
-    or comment holds it."""
+    or comment holds it; with ``rating`` (``up`` or ``down``), those voted so."""
     a, f = schema.answers, schema.feedback
     query = select(a, f.c.rating, f.c.reason.label("vote_reason"), f.c.comment).select_from(
         a.outerjoin(f, f.c.answer_id == a.c.id)
     )
-    start, end = bounds(since, until)
-    conditions = []
-    if start:
-        conditions.append(a.c.asked_at >= start)
-    if end:
-        conditions.append(a.c.asked_at < end)
+    conditions = within(a.c.asked_at, since, until)
+    if rating:
+        conditions.append(f.c.rating == rating)
     if search.strip():
         like = f"%{search.strip()}%"
         conditions.append(
@@ -117,16 +124,12 @@ def audit_rows(
 ) -> list[list[Any]]:
     """The audit rows of the period, newest first, in :data:`AUDIT_COLUMNS` order."""
     t = schema.audit
-    start, end = bounds(since, until)
-    query = select(t).order_by(t.c.at.desc(), t.c.id.desc())
-    if start:
-        query = query.where(t.c.at >= start)
-    if end:
-        query = query.where(t.c.at < end)
+    query = select(t).where(*within(t.c.at, since, until))
+    query = query.order_by(t.c.at.desc(), t.c.id.desc())
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
     return [
-        [_local(r["at"]).strftime("%Y-%m-%d %H:%M:%S"), ACTIONS.get(r["action"], r["action"]),
+        [local(r["at"]).strftime("%Y-%m-%d %H:%M:%S"), ACTIONS.get(r["action"], r["action"]),
          "成功" if r["ok"] else "失败",
          r["session"], r["detail"]]
         for r in rows
@@ -135,17 +138,26 @@ def audit_rows(
 
 def daily(found: Sequence[Entry], since: date, until: date) -> list[list[Any]]:
     """Per day of the period: [日期, 提问, 未能回答, 未能回答占比, 👍, 👎]."""
+    return per_day(
+        ((e.asked_at.date(), 1, e.outcome != "found", e.rating == "up", e.rating == "down")
+         for e in found),
+        since, until,
+    )  # fmt: skip
+
+
+def per_day(
+    counted: Iterable[tuple[date, int, int, int, int]], since: date, until: date
+) -> list[list[Any]]:
+    """:func:`daily`'s rows from counts (day, asked, refused, 👍, 👎), several per day allowed."""
     days: dict[date, list[int]] = {}
     day = since
     while day <= until:
         days[day] = [0, 0, 0, 0]
         day += timedelta(days=1)
-    for entry in found:
-        counts = days.setdefault(entry.asked_at.date(), [0, 0, 0, 0])
-        counts[0] += 1
-        counts[1] += entry.outcome != "found"
-        counts[2] += entry.rating == "up"
-        counts[3] += entry.rating == "down"
+    for day, *numbers in counted:
+        counts = days.setdefault(day, [0, 0, 0, 0])
+        for n, number in enumerate(numbers):
+            counts[n] += int(number)
     return [
         [d.isoformat(), n, refused, share(refused, n), up, down]
         for d, (n, refused, up, down) in sorted(days.items())
@@ -184,7 +196,7 @@ def cell(value: Any) -> Any:
 
 def _entry(row: Any) -> Entry:
     return Entry(
-        id=row["id"], asked_at=_local(row["asked_at"]), conversation=row["conversation"],
+        id=row["id"], asked_at=local(row["asked_at"]), conversation=row["conversation"],
         channel=row["channel"], question=row["question"], outcome=row["outcome"],
         reason=row["reason"], kind=row["kind"], answered_by=row["answered_by"],
         answer=row["answer"], cited_json=row["citations"],
@@ -199,7 +211,7 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
-def _local(stored: datetime) -> datetime:
+def local(stored: datetime) -> datetime:
     """A stored UTC time in the server's local time, without a zone."""
     return stored + _offset(stored.replace(minute=0, second=0, microsecond=0))
 
