@@ -52,9 +52,13 @@ class Proposal:
 
 
 def proposals(
-    searcher: Searcher, questions: Iterable[str], dismissed: Iterable[str] = ()
+    searcher: Searcher,
+    questions: Iterable[str],
+    dismissed: Iterable[str] = (),
+    limit: int = LIMIT,
 ) -> list[Proposal]:
-    """The proposals from unanswered ``questions``, most asked first (see the module doc)."""
+    """The proposals from unanswered ``questions``, most asked first, at most ``limit``
+    (see the module doc)."""
     index, skipped = searcher.index, set(dismissed)
     counts: Counter[str] = Counter()
     examples: dict[str, str] = {}
@@ -66,7 +70,7 @@ def proposals(
                 continue
             counts[word] += 1
             examples.setdefault(word, question)
-    words = [w for w, _ in counts.most_common(LIMIT)]
+    words = [w for w, _ in counts.most_common(limit)]
     nearest = _nearest(searcher, words)
     return [Proposal(w, counts[w], examples[w], nearest[w]) for w in words]
 
