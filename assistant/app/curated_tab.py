@@ -235,6 +235,7 @@ def curated_section(library: Library, recorder: Recorder, store: CuratedStore, a
     words.submit(search, [words, passages, authed], passages, **private)
     quote.click(quoted, [passages, text], text, **private)
     save.click(saved, [question, phrasings, text, passages, authed], [status, listed], **private)
+    save.click(lambda: None, None, editing, **private)  # a new answer: 保存修改 edits none
     remove.click(removed, [number, authed], [status, listed], **private)
     form = [question, phrasings, text, passages, words]
     load.click(loaded, [number, authed], [status, *form, editing], **private)
