@@ -2,7 +2,8 @@
 bundled model, a real SQLite file): a user dislikes an answer; the admin, in 运营, picks that
 question from the log, searches the index, ticks a passage, writes the answer and saves; a
 user who then types a paraphrase gets it as 人工审核答案 above the retrieved answer, and
-``/ask_json`` says ``answered_by: curated``."""
+``/ask_json`` says ``answered_by: curated``; the admin picks it in the list, corrects a figure
+and saves the edit, and the next question gets the corrected answer under the same number."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ TIMEOUT = 90_000  # ms
 ASKED = "城市书房的补助什么时候拨付？"
 TYPED = "城市书房补助资金什么时候拨付下来？"  # the same question in other words
 WRITTEN = "城市书房建设补助每间8.8万元，由区财政于次年一季度拨付。"
+CORRECTED = WRITTEN.replace("一季度", "二季度")
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,19 @@ def test_a_disliked_answer_corrected_in_ops_is_served_to_a_paraphrase(
     assert replied["curated"]["citations"][0]["doc"] == "书房通知.txt"
     far = client.predict(question="申请城市书房补助要交哪些材料？", api_name="/ask_json")
     assert far["answered_by"] != "curated"
+
+    admin.locator("#curated-list").get_by_text(ASKED).filter(visible=True).first.click()  # row
+    expect(admin.locator("#curated-id input")).to_have_value("1")
+    admin.locator("#curated-load").click()
+    expect(admin.locator("#curated-status")).to_contain_text("正在修改人工审核答案 1")
+    expect(admin.locator("#curated-answer textarea")).to_have_value(WRITTEN)
+    expect(admin.locator("#curated-passages input[type=checkbox]").first).to_be_checked()
+    admin.locator("#curated-answer textarea").fill(CORRECTED)
+    admin.locator("#curated-update").click()
+    expect(admin.locator("#curated-status")).to_contain_text("已修改人工审核答案 1，已生效")
+    expect(admin.locator("#curated-list")).to_contain_text("二季度")
+    replied = client.predict(question=TYPED, api_name="/ask_json")
+    assert (replied["curated_id"], replied["curated"]["answer"]) == (1, CORRECTED)
     client.close()
     for page in (user, admin, other):
         page.close()

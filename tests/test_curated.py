@@ -115,6 +115,80 @@ def test_a_curated_answer_is_served_first_with_its_citations_on_every_instance(
         store.add(QUESTION, ANSWER, [])
 
 
+def test_an_edit_keeps_the_id_says_who_and_when_and_is_served_at_once_everywhere(
+    url: str, indexed: Searcher
+) -> None:
+    store, other = CuratedStore(url), CuratedStore(url, refresh=0.0)  # two app instances
+    number = store.add(QUESTION, ANSWER, [citing(indexed)], ["创业资助申请条件"], author="张三")
+    asked = "创业资助申请条件"
+    assert other.serve(indexed, answer(indexed, asked), asked).curated.text == ANSWER
+    corrected = ANSWER.replace("5年", "3年")  # a changed figure
+    entry = store.edit(number, answer=corrected, editor="李四")
+    assert (entry.id, entry.answer, entry.question, entry.phrasings) == (
+        number, corrected, QUESTION, ("创业资助申请条件",))  # fmt: skip
+    assert (entry.author, entry.editor) == ("张三", "李四")
+    assert entry.edited_at is not None and entry.edited_at == entry.updated_at
+    served = other.serve(indexed, answer(indexed, asked), asked).curated
+    assert (served.id, served.text) == (number, corrected)  # the other instance, at once
+    rent = citing(indexed, "3、创业租金补贴")
+    entry = store.edit(number, question="创业租金补贴怎么申请？", cited=[rent], phrasings=[])
+    assert entry.phrasings == () and entry.citations == (rent,) and entry.answer == corrected
+    assert other.serve(indexed, answer(indexed, asked), asked).curated is None  # old wording
+    assert other.serve(indexed, answer(indexed, entry.question), entry.question).curated.id == 1
+    assert [e.id for e in other.entries()] == [number]  # edited in place, not added
+    for change, message in [
+        ({"answer": "  "}, "答案不能为空"),
+        ({"question": ""}, "问题不能为空"),
+        ({"cited": []}, "至少要引用"),
+        ({"phrasings": ["问"] * 21}, "其他问法过多"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            store.edit(number, **change)
+    assert other.entries() == [entry]  # a refused edit changes nothing
+    with pytest.raises(ValueError, match="没有编号为 99"):
+        store.edit(99, answer="答")
+    store.remove(number)
+    with pytest.raises(ValueError, match="没有编号"):
+        store.edit(number, answer="答")
+
+
+def test_a_database_of_version_3_gains_the_edit_columns_and_keeps_its_answers(
+    url: str, indexed: Searcher
+) -> None:
+    import sqlalchemy as sa
+
+    from assistant.records import schema
+
+    engine = schema.connect(url)
+    old = sa.MetaData()  # the curated_answers table as version 2 made it
+
+    def columns(table: sa.Table, *left_out: str) -> list[sa.Column]:
+        return [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                for c in table.columns if c.name not in left_out]  # fmt: skip
+
+    sa.Table("curated_answers", old, *columns(schema.curated_answers, "editor", "edited_at"))
+    sa.Table("curated_citations", old, *columns(schema.curated_citations))
+    sa.Table("schema_version", old, sa.Column("version", sa.Integer, nullable=False))
+    at = dt.datetime(2026, 1, 5)
+    with engine.begin() as connection:
+        old.create_all(connection)
+        connection.execute(old.tables["schema_version"].insert().values(version=3))
+        connection.execute(old.tables["curated_answers"].insert().values(
+            question=QUESTION, phrasings="[]", answer=ANSWER, author="张三", created_at=at,
+            updated_at=at, status="active"))  # fmt: skip
+        cited = citing(indexed)
+        connection.execute(old.tables["curated_citations"].insert().values(
+            curated_id=1, position=0, doc=cited.doc, sha256=cited.sha256, section=cited.section,
+            chunk_id=cited.chunk_id, passage=cited.passage))  # fmt: skip
+    assert schema.migrate(engine) == 3
+    assert schema.migrate(engine) == schema.VERSION
+    engine.dispose()
+    store = CuratedStore(url)
+    (entry,) = store.entries()
+    assert (entry.id, entry.question, entry.editor, entry.edited_at) == (1, QUESTION, "", None)
+    assert store.edit(1, answer="改过的答案", editor="李四").editor == "李四"
+
+
 def test_a_question_naming_another_place_year_or_document_does_not_match(
     indexed: Searcher,
 ) -> None:
@@ -165,6 +239,13 @@ def test_a_curated_answer_of_a_removed_replaced_or_expired_document_is_withheld(
     documents = {d.path: d for d in searcher.index.documents}
     assert review(entry, documents) == f"{Review.REPLACED}：{SUBSIDY}"
     assert store.serve(searcher, answer(searcher, QUESTION), QUESTION).curated is None
+    (listed,) = curated_rows(store, Library(settings))
+    assert listed[2] == f"需复核：{Review.REPLACED}：{SUBSIDY}"
+    entry = store.edit(entry.id, cited=[citing(searcher)])  # cites the current file: fixed
+    assert review(entry, documents) == ""
+    assert store.serve(searcher, answer(searcher, QUESTION), QUESTION).curated.id == entry.id
+    (listed,) = curated_rows(store, Library(settings))
+    assert listed[2] == "生效" and listed[-1].startswith("管理员 ")  # who edited it, when
     page.unlink()
     build(settings)
     searcher = Searcher.open(settings)
@@ -178,7 +259,7 @@ def test_a_curated_answer_of_a_removed_replaced_or_expired_document_is_withheld(
     assert review(entry, {SUBSIDY: expiring}, dt.date(2026, 3, 2)).startswith(Review.EXPIRED)
 
 
-def test_the_command_line_adds_lists_removes_and_round_trips_a_csv_with_a_bad_row(
+def test_the_command_line_adds_edits_lists_removes_and_round_trips_a_csv_with_a_bad_row(
     tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
@@ -227,6 +308,29 @@ def test_the_command_line_adds_lists_removes_and_round_trips_a_csv_with_a_bad_ro
     out = io.StringIO()
     assert main(["curated", "list", *index], stdout=out) == 0
     assert QUESTION not in out.getvalue() and "天河区创业资助条件" in out.getvalue()
+    out = io.StringIO()  # edit the one left (2): its answer, citation and wordings
+    assert main(["curated", "edit", "2", "--answer", "改过的答案：毕业5年内可申请。", "--doc",
+                 SUBSIDY, "--section", "3、创业租金补贴", "--phrasing", "--editor", "李四",
+                 *index], stdout=out) == 0  # fmt: skip
+    assert "已修改人工审核答案 2" in out.getvalue() and "3、创业租金补贴" in out.getvalue()
+    out = io.StringIO()
+    assert main(["curated", "list", "--json", *index], stdout=out) == 0
+    (row,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (row["id"], row["answer"], row["phrasings"], row["editor"]) == (
+        2, "改过的答案：毕业5年内可申请。", [], "李四")  # fmt: skip
+    assert row["edited_at"] and row["question"] == "天河区创业资助条件"
+    out = io.StringIO()
+    assert main(["ask", "--json", "天河区创业资助条件", *index], stdout=out) == 0
+    replied = json.loads(out.getvalue())
+    assert (replied["curated_id"], replied["curated"]["answer"]) == (2, row["answer"])
+    for wrong, message in [
+        (["2"], "请至少给出一项修改"),
+        (["1", "--answer", "答"], "没有编号为 1 的人工审核答案"),  # removed
+        (["2", "--doc", "没有的文件.html"], "未收录文件"),
+        (["2", "--section", "3、创业租金补贴"], "需与 --doc 一起给出"),
+    ]:
+        assert main(["curated", "edit", *wrong, *index]) == 2
+        assert message in capsys.readouterr().err
 
 
 @pytest.mark.model

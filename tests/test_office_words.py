@@ -15,7 +15,13 @@ from assistant.answering.answer import answer
 from assistant.answering.render import as_text
 from assistant.answering.search import Searcher
 from assistant.app.cli import main
-from assistant.app.word_candidates import dismiss, dismissed, document_terms, proposals
+from assistant.app.word_candidates import (
+    dismiss,
+    dismissed,
+    document_terms,
+    proposals,
+    topical,
+)
 from assistant.index import build
 from assistant.index.office_words import add_group, office_groups, remove_term
 from assistant.records import Recorder
@@ -132,3 +138,20 @@ def test_words_of_unanswered_questions_that_no_document_holds_are_proposed(
     assert dismissed(recorder.engine()) == {"驿站"}
     assert "驿站" not in {p.word for p in proposals(searcher, refused, {"驿站"})}
     recorder.close()
+
+
+def test_only_words_that_may_name_a_topic_are_proposed(built: Settings) -> None:
+    kept = ["老婆", "开店", "打零工", "退休金", "残疾证", "寄回", "夏天", "不动产", "会计", "想法"]
+    dropped = [
+        "我买", "那里", "以后", "多少钱",  # pronoun, direction, time, numeral (jieba's tags)
+        "哪几年", "行不行", "咋整",  # words of asking
+        "上来", "能退", "不让",  # a directional complement; a modal or negation and a verb
+        "钱去", "票要",  # a cut across two words
+        "南京", "南京市",  # another place
+    ]  # fmt: skip
+    assert [w for w in kept if not topical(w)] == []
+    assert [w for w in dropped if topical(w)] == []
+    searcher = Searcher.open(built)
+    asked = ["我买的驿站年票以后还能退吗？", "南京的图书驿站哪几年开放？"]
+    assert {p.word for p in proposals(searcher, asked)} >= {"驿站", "年票"}
+    assert not {p.word for p in proposals(searcher, asked)} & {"我买", "以后", "南京", "哪几年"}

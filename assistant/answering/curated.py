@@ -86,6 +86,8 @@ class Entry:
         author: Who wrote it.
         updated_at: When it was last changed (UTC).
         citations: The passages it cites (at least one).
+        editor: Who edited it last (``""`` when never edited).
+        edited_at: When it was edited last (UTC), or ``None``.
     """
 
     id: int
@@ -95,6 +97,8 @@ class Entry:
     author: str
     updated_at: dt.datetime
     citations: tuple[Cited, ...] = field(default_factory=tuple)
+    editor: str = ""
+    edited_at: dt.datetime | None = None
 
     @property
     def wordings(self) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
-"""``assistant curated add|list|remove|export|import``: 人工审核答案 from the command line.
+"""``assistant curated add|edit|list|remove|export|import``: 人工审核答案 from the command line.
 
 They read and write the database ``ASSISTANT_DB`` names (default ``data/assistant.sqlite3``
-beside the index); ``add``, ``import`` and ``list`` read the index too, to find the cited
+beside the index); ``add``, ``edit``, ``import`` and ``list`` read the index too, to find the cited
 passages and to tell which answers wait for review (需复核).
 """
 
@@ -32,6 +32,19 @@ def add_curated_command(commands: Any) -> None:
                      help="another wording of the question (repeatable)")  # fmt: skip
     add.add_argument("--author", default="管理员", help="who wrote it (default 管理员)")
     add.set_defaults(handler=_add)
+    edit = actions.add_parser("edit", help="change a curated answer, keeping its id")
+    edit.add_argument("id", type=int, metavar="ID")
+    edit.add_argument("--question", help="the new question")
+    edit.add_argument("--answer", help="the new answer text")
+    edit.add_argument("--doc", action="append", metavar="FILE",
+                      help="a cited document (repeatable): the citations are replaced")  # fmt: skip
+    edit.add_argument("--section", action="append", default=[], metavar="S",
+                      help="the cited section (a part of its heading), one per --doc")  # fmt: skip
+    edit.add_argument("--phrasing", "--phrasings", nargs="*", action="extend", metavar="Q",
+                      help="the other wordings (they replace the old ones; "
+                      "given with none: removes them)")  # fmt: skip
+    edit.add_argument("--editor", default="管理员", help="who edits it (default 管理员)")
+    edit.set_defaults(handler=_edit)
     listing = actions.add_parser("list", help="the curated answers, with those to review")
     listing.add_argument("--json", action="store_true", help="one JSON object per answer")
     listing.set_defaults(handler=_list)
@@ -44,7 +57,7 @@ def add_curated_command(commands: Any) -> None:
     load = actions.add_parser("import", help="add the rows of such a CSV")
     load.add_argument("file", type=Path, metavar="FILE")
     load.set_defaults(handler=_import)
-    for command in (add, listing, remove, export, load):
+    for command in (add, edit, listing, remove, export, load):
         command.add_argument("--index", type=Path, help="index folder (default index/)")
 
 
@@ -70,17 +83,42 @@ def _citer(settings: Settings) -> Any:
     return citer
 
 
-def _add(args: argparse.Namespace, out: TextIO) -> int:
-    store, settings = _store(args)
-    if args.section and len(args.section) != len(args.doc):
+def _cited(settings: Settings, docs: list[str], sections: list[str], answer: str) -> list[Any]:
+    """The passages ``--doc``/``--section`` name, chosen by ``answer``'s words."""
+    if sections and len(sections) != len(docs):
         raise ValueError("--section 的个数应与 --doc 相同（一一对应）")
     citer = _citer(settings)
-    sections = args.section or [""] * len(args.doc)
-    cited = [citer(doc, section, args.answer) for doc, section in zip(args.doc, sections)]
-    number = store.add(args.question, args.answer, cited, args.phrasing, args.author)
-    print(f"已添加人工审核答案 {number} added", file=out)
+    return [citer(doc, section, answer) for doc, section in zip(docs, sections or [""] * len(docs))]
+
+
+def _print_cited(cited: Any, out: TextIO) -> None:
     for c in cited:
         print(f"  引用 {c.doc} · {c.section or '（无章节）'}", file=out)
+
+
+def _add(args: argparse.Namespace, out: TextIO) -> int:
+    store, settings = _store(args)
+    cited = _cited(settings, args.doc, args.section, args.answer)
+    number = store.add(args.question, args.answer, cited, args.phrasing, args.author)
+    print(f"已添加人工审核答案 {number} added", file=out)
+    _print_cited(cited, out)
+    return 0
+
+
+def _edit(args: argparse.Namespace, out: TextIO) -> int:
+    store, settings = _store(args)
+    if args.section and not args.doc:
+        raise ValueError("--section 需与 --doc 一起给出")
+    if all(v is None for v in (args.question, args.answer, args.doc, args.phrasing)):
+        raise ValueError("请至少给出一项修改：--question、--answer、--doc 或 --phrasing")
+    cited = None
+    if args.doc:
+        before = next((e for e in store.entries() if e.id == args.id), None)
+        answer = args.answer if args.answer is not None else before.answer if before else ""
+        cited = _cited(settings, args.doc, args.section, answer)
+    entry = store.edit(args.id, args.question, args.answer, cited, args.phrasing, args.editor)
+    print(f"已修改人工审核答案 {entry.id} edited", file=out)
+    _print_cited(entry.citations, out)
     return 0
 
 
@@ -99,7 +137,9 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             row = {"id": e.id, "question": e.question, "phrasings": list(e.phrasings),
                    "answer": e.answer, "author": e.author, "updated_at": e.updated_at.isoformat(),
-                   "docs": [c.doc for c in e.citations], "review": reason}  # fmt: skip
+                   "docs": [c.doc for c in e.citations], "review": reason,
+                   "editor": e.editor,
+                   "edited_at": e.edited_at.isoformat() if e.edited_at else None}  # fmt: skip
             print(json.dumps(row, ensure_ascii=False), file=out)
             continue
         state = f"需复核：{reason}" if reason else "生效"

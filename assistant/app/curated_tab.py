@@ -5,7 +5,9 @@ The question comes from the log (the period's unanswered questions and 👎 answ
 first) or is typed from scratch. The admin searches the index, ticks at least one passage,
 writes the answer (the ticked passages' text is offered to quote and edit) and saves. The
 list below shows every curated answer, those whose cited document was removed, replaced or
-expired marked 需复核 with the reason; one can be removed by its number.
+expired marked 需复核 with the reason; one is picked by its number (or by clicking its row) to
+be removed, or loaded into the form to be edited and saved under the same number (保存修改:
+citing a current passage serves a 需复核 answer again).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..answering.curated import cite, review
+from ..answering.curated import Cited, cite, review
 from ..answering.procedure import document_chunks
 from ..records import Recorder
 from ..records.curated import CuratedStore
@@ -23,7 +25,7 @@ from ..records.reports import entries
 from ..types import Chunk
 from .admin import Library
 
-LIST = ("编号", "更新日期", "状态", "问题", "其他问法", "答案", "引用")
+LIST = ("编号", "更新日期", "状态", "问题", "其他问法", "答案", "引用", "最后修改")
 FROM_LOG_DAYS = 30
 PASSAGES_SHOWN = 8
 LOGIN_FIRST = "请先在“管理”页登录。"
@@ -51,8 +53,15 @@ def curated_rows(store: CuratedStore, library: Library) -> list[list[Any]]:
             e.id, e.updated_at.strftime("%Y-%m-%d"), f"需复核：{reason}" if reason else "生效",
             e.question, "；".join(e.phrasings), e.answer,
             "；".join(f"{c.doc} · {c.section}" if c.section else c.doc for c in e.citations),
+            f"{e.editor} {e.edited_at:%Y-%m-%d %H:%M}" if e.edited_at else "",
         ])  # fmt: skip
     return rows
+
+
+def picked(event: gr.SelectData) -> Any:
+    """The number of the list's row that was clicked."""
+    row = event.row_value or []
+    return int(row[0]) if row and str(row[0]).isdigit() else gr.update()
 
 
 def curated_section(library: Library, recorder: Recorder, store: CuratedStore, authed: Any) -> None:
@@ -78,13 +87,18 @@ def curated_section(library: Library, recorder: Recorder, store: CuratedStore, a
                                     elem_id="curated-passages")  # fmt: skip
         quote = gr.Button("引用所选段落原文到答案", elem_id="curated-quote", size="sm")
         text = gr.Textbox(label="答案", lines=4, elem_id="curated-answer")
-        save = gr.Button("保存并生效", variant="primary", elem_id="curated-save")
+        with gr.Row():
+            save = gr.Button("保存并生效", variant="primary", elem_id="curated-save")
+            update = gr.Button("保存修改", elem_id="curated-update")
         status = gr.Markdown(elem_id="curated-status")
         listed = gr.Dataframe(headers=list(LIST), label="人工审核答案（需复核的不会提供给用户）",
                               wrap=True, elem_id="curated-list")  # fmt: skip
         with gr.Row():
-            number = gr.Number(label="编号", precision=0, elem_id="curated-id", scale=1)
+            number = gr.Number(label="编号（或点击列表中的一行）", precision=0,
+                               elem_id="curated-id", scale=1)  # fmt: skip
+            load = gr.Button("修改该答案", elem_id="curated-load", scale=0)
             remove = gr.Button("删除该答案", elem_id="curated-remove", scale=0)
+    editing = gr.State(None)  # the number of the answer loaded into the form
 
     rows_of: dict[str, dict[str, int]] = {}  # index generation → chunk id → row
 
@@ -135,23 +149,64 @@ def curated_section(library: Library, recorder: Recorder, store: CuratedStore, a
         texts = [c.text for c in still(chosen) if c.text not in (written or "")]
         return "\n".join(x for x in [written or "", *texts] if x)
 
+    def cited_of(chosen: list[str] | None) -> list[Cited]:
+        if not chosen:
+            raise ValueError("请至少选择一个引用的段落")
+        index = library.ready().index
+        cited = []
+        for chunk_id in chosen:
+            chunk = chunk_of(chunk_id)
+            cited.append(cite(index.documents, lambda doc: document_chunks(index, doc),
+                              chunk.doc, chunk_id=chunk_id))  # fmt: skip
+        return cited
+
     def saved(asked: str, others: str, written: str, chosen: list[str] | None, ok: bool) -> list:
         if not ok:
             return [LOGIN_FIRST, gr.update()]
         try:
-            if not chosen:
-                raise ValueError("请至少选择一个引用的段落")
-            index = library.ready().index
-            cited = []
-            for chunk_id in chosen:
-                chunk = chunk_of(chunk_id)
-                cited.append(cite(index.documents, lambda doc: document_chunks(index, doc),
-                                  chunk.doc, chunk_id=chunk_id))  # fmt: skip
+            cited = cited_of(chosen)
             made = store.add(asked or "", written or "", cited, (others or "").splitlines())
         except ValueError as error:
             return [f"**无法保存：{error}**", gr.update()]
         recorder.audit("curated", True, detail=f"人工审核答案 {made}：{asked.strip()}")
         return [f"已保存人工审核答案 {made}，已生效。", curated_rows(store, library)]
+
+    def loaded(chosen: float | None, ok: bool) -> list:
+        """The answer numbered ``chosen`` into the form: its question, other wordings,
+        answer and the cited passages the index still holds, ticked."""
+        if not ok:
+            return [LOGIN_FIRST, *[gr.update()] * 5, None]
+        entry = next((e for e in store.entries() if chosen is not None and e.id == int(chosen)),
+                     None)  # fmt: skip
+        if entry is None:
+            shown = f"没有编号为 {int(chosen)} 的人工审核答案" if chosen is not None else ""
+            shown = shown or "请填写要修改的编号"
+            return [f"**{shown}**", *[gr.update()] * 5, None]
+        found = still([c.chunk_id for c in entry.citations])
+        lost = len(entry.citations) - len(found)
+        note = f"原引用的段落有 {lost} 个已不在索引中，请重新查找并勾选。" if lost else ""
+        return [
+            f"正在修改人工审核答案 {entry.id}：改好后点“保存修改”（编号不变）。{note}",
+            entry.question, "\n".join(entry.phrasings), entry.answer,
+            gr.update(choices=[(label(c), c.id) for c in found], value=[c.id for c in found]),
+            entry.question, entry.id,
+        ]  # fmt: skip
+
+    def updated(
+        number: int | None, asked: str, others: str, written: str, chosen: list[str] | None,
+        ok: bool,
+    ) -> list:  # fmt: skip
+        if not ok:
+            return [LOGIN_FIRST, gr.update()]
+        if number is None:
+            return ["**请先选择要修改的答案（填写编号后点“修改该答案”）**", gr.update()]
+        try:
+            cited = cited_of(chosen)
+            store.edit(number, asked or "", written or "", cited, (others or "").splitlines())
+        except ValueError as error:
+            return [f"**无法保存修改：{error}**", gr.update()]
+        recorder.audit("curated", True, detail=f"修改人工审核答案 {number}：{asked.strip()}")
+        return [f"已修改人工审核答案 {number}，已生效。", curated_rows(store, library)]
 
     def removed(chosen: float | None, ok: bool) -> list:
         if not ok:
@@ -180,4 +235,10 @@ def curated_section(library: Library, recorder: Recorder, store: CuratedStore, a
     words.submit(search, [words, passages, authed], passages, **private)
     quote.click(quoted, [passages, text], text, **private)
     save.click(saved, [question, phrasings, text, passages, authed], [status, listed], **private)
+    save.click(lambda: None, None, editing, **private)  # a new answer: 保存修改 edits none
     remove.click(removed, [number, authed], [status, listed], **private)
+    form = [question, phrasings, text, passages, words]
+    load.click(loaded, [number, authed], [status, *form, editing], **private)
+    listed.select(picked, None, number, **private)
+    update.click(updated, [editing, question, phrasings, text, passages, authed],
+                 [status, listed], **private)  # fmt: skip

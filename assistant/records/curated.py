@@ -1,9 +1,10 @@
-"""人工审核答案 in the database: :class:`CuratedStore` adds, lists and removes them, and keeps
-the active ones in memory for answering (re-read when another instance changed them); CSV
+"""人工审核答案 in the database: :class:`CuratedStore` adds, edits, lists and removes them, and
+keeps the active ones in memory for answering (re-read when another instance changed them); CSV
 export and import (:func:`write_csv`, :func:`read_csv`).
 
 The tables are ``curated_answers`` and ``curated_citations`` (:mod:`.schema`). A removed
-answer stays as a row with status ``removed`` (its id is never reused). Every change sets
+answer stays as a row with status ``removed`` (its id is never reused); an edited one keeps
+its id, with who edited it (``editor``) and when (``edited_at``). Every change sets
 ``updated_at``, so the count of rows and the latest ``updated_at`` tell an instance that its
 copy is stale; it looks at most every :data:`REFRESH` seconds.
 """
@@ -112,13 +113,62 @@ class CuratedStore:
                 updated_at=at, status=Status.ACTIVE,
             ))  # fmt: skip
             number = int(made.inserted_primary_key[0])
-            connection.execute(schema.curated_citations.insert(), [
-                {"curated_id": number, "position": n, "doc": c.doc, "sha256": c.sha256,
-                 "section": c.section, "chunk_id": c.chunk_id, "passage": c.passage}
-                for n, c in enumerate(cited)
-            ])  # fmt: skip
+            self._cite(connection, number, cited)
         self._looked = -self.refresh  # read again at the next question
         return number
+
+    def edit(
+        self,
+        number: int,
+        question: str | None = None,
+        answer: str | None = None,
+        cited: Sequence[Cited] | None = None,
+        phrasings: Sequence[str] | None = None,
+        editor: str = "管理员",
+    ) -> Entry:
+        """Change active curated answer ``number`` (what is ``None`` stays as it was), keeping
+        its id; return it as now stored (effective at once, here and elsewhere). New
+        ``cited`` passages replace the old ones: an answer waiting for review (需复核) whose
+        document changed is served again once it cites a current passage.
+
+        Raises:
+            ValueError: No such active curated answer, or as :func:`checked` says.
+        """
+        current = next((e for e in self.entries() if e.id == number), None)
+        if current is None:
+            raise ValueError(f"没有编号为 {number} 的人工审核答案")
+        question = (current.question if question is None else question).strip()
+        answer = (current.answer if answer is None else answer).strip()
+        kept = current.phrasings if phrasings is None else phrasings
+        phrasings = [p.strip() for p in kept if p.strip()]
+        cited = current.citations if cited is None else cited
+        checked(question, answer, phrasings, cited)
+        table, at = schema.curated_answers, now()
+        with self.engine().begin() as connection:
+            done = connection.execute(
+                table.update()
+                .where(table.c.id == number, table.c.status == Status.ACTIVE)
+                .values(question=question, answer=answer, updated_at=at, edited_at=at,
+                        phrasings=json.dumps(phrasings, ensure_ascii=False),
+                        editor=editor.strip()[:64] or "管理员")
+            )  # fmt: skip
+            if not done.rowcount:  # removed meanwhile by another instance
+                raise ValueError(f"没有编号为 {number} 的人工审核答案")
+            if cited is not current.citations:
+                self._cite(connection, number, cited, replace=True)
+        self._looked = -self.refresh
+        return next(e for e in self.entries() if e.id == number)
+
+    @staticmethod
+    def _cite(connection: Any, number: int, cited: Sequence[Cited], replace: bool = False) -> None:
+        table = schema.curated_citations
+        if replace:
+            connection.execute(table.delete().where(table.c.curated_id == number))
+        connection.execute(table.insert(), [
+            {"curated_id": number, "position": n, "doc": c.doc, "sha256": c.sha256,
+             "section": c.section, "chunk_id": c.chunk_id, "passage": c.passage}
+            for n, c in enumerate(cited)
+        ])  # fmt: skip
 
     def remove(self, number: int) -> None:
         """Stop serving curated answer ``number``.
@@ -153,7 +203,7 @@ class CuratedStore:
                 )
         return [
             Entry(r.id, r.question, tuple(json.loads(r.phrasings)), r.answer, r.author,
-                  r.updated_at, tuple(cited.get(r.id, ())))
+                  r.updated_at, tuple(cited.get(r.id, ())), r.editor or "", r.edited_at)
             for r in rows
         ]  # fmt: skip
 

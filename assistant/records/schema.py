@@ -97,6 +97,9 @@ curated_answers = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("updated_at", DateTime(), nullable=False, index=True),
     Column("status", String(16), nullable=False, index=True),  # active | removed
+    # Added by version 4: who last edited it and when (empty and NULL until edited).
+    Column("editor", String(64), nullable=False, server_default=""),
+    Column("edited_at", DateTime(), nullable=True),
 )
 
 curated_citations = Table(
@@ -125,7 +128,25 @@ def _version_3(connection: Any) -> None:
     metadata.create_all(connection, tables=[dismissed_words], checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1, _version_2, _version_3)
+def _version_4(connection: Any) -> None:
+    """Curated answers can be edited: who edited one last and when. (A database made at
+    version 2 by this program's table already has them.)"""
+    _add_columns(connection, curated_answers, ("editor", "edited_at"))
+
+
+def _add_columns(connection: Any, table: Table, names: tuple[str, ...]) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for those of ``names`` the table lacks, as declared."""
+    from sqlalchemy import inspect
+    from sqlalchemy.schema import CreateColumn
+
+    present = {c["name"] for c in inspect(connection).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            declared = CreateColumn(table.c[name]).compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {declared}"))
+
+
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (_version_1, _version_2, _version_3, _version_4)
 VERSION = len(MIGRATIONS)
 
 
