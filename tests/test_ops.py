@@ -155,6 +155,7 @@ def test_statistics_and_exports_of_a_period(tmp_path: Path) -> None:
 def test_log_stats_and_export_from_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import csv
     import io
     import json
 
@@ -182,6 +183,10 @@ def test_log_stats_and_export_from_the_command_line(
     assert [json.loads(line)["question"] for line in out.getvalue().splitlines()] == [
         "书房补助多少", "书房补助多少？", "火星签证",
     ]  # fmt: skip
+    out = io.StringIO()
+    assert main(["log", "export", "--since", "2020-01-01"], stdout=out) == 0  # CSV by default
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert len(rows) == 4 and "火星签证" in rows[3]
     target = tmp_path / "out.xlsx"
     assert main(["log", "export", "--format", "xlsx", "-o", str(target)]) == 0
     from openpyxl import load_workbook

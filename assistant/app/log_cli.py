@@ -71,7 +71,7 @@ def _stats(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
-    from ..records.reports import audit_rows, entries, write_csv, write_xlsx
+    from ..records.reports import audit_rows, entries, write_csv, write_csv_rows, write_xlsx
 
     engine, _ = _recorder_engine(args)
     found = entries(engine, args.since, args.until)
@@ -82,13 +82,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     elif args.format == "csv" and args.output:
         write_csv(found, args.output)
     elif args.format == "csv":
-        import csv
-
-        from ..records.reports import COLUMNS, cell
-
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        writer.writerows([cell(v) for v in e.row()] for e in found)
+        write_csv_rows(found, out)
     else:
         target = args.output.open("w", encoding="utf-8") if args.output else out
         for e in found:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Engine, and_, or_, select
 
@@ -169,12 +169,17 @@ def share(part: int, whole: int) -> str:
 
 
 def write_csv(found: Iterable[Entry], path: Path) -> Path:
-    """The entries as CSV, UTF-8 with a byte-order mark (Excel reads it as UTF-8)."""
+    """The entries as a CSV file, UTF-8 with a byte-order mark (Excel reads it as UTF-8)."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        writer.writerows([cell(v) for v in entry.row()] for entry in found)
+        write_csv_rows(found, out)
     return path
+
+
+def write_csv_rows(found: Iterable[Entry], out: TextIO) -> None:
+    """The entries as CSV rows under their header, written to ``out``."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows([cell(v) for v in entry.row()] for entry in found)
 
 
 def write_xlsx(found: Iterable[Entry], path: Path, audit: Iterable[list[Any]] = ()) -> Path:
