@@ -176,3 +176,12 @@ def test_a_title_cut_over_lines_is_the_pages_title(shared_corpus: Path) -> None:
     rental = shared_corpus / "html" / "11_公共租赁住房保障办法_穗府办规2024-13号.html"
     expected = "广州市人民政府办公厅关于印发广州市公共租赁住房管理办法的通知"
     assert load_document(rental, shared_corpus).source.title == expected
+
+
+def test_a_file_named_by_an_id_is_titled_by_its_opening_words() -> None:
+    text = "关于阶段性减免企业养老保险费的通知 各区人民政府，市政府各部门：为支持企业复工复产……"
+    assert extract(text, "5606d3c8edcf3a40.txt").title == "关于阶段性减免企业养老保险费的通知"
+    glued = "某市推行审批事项网上办理，记者2月5日从市政务服务中心获悉……"
+    assert extract(glued, "0013aa11.txt").title == "某市推行审批事项网上办理"
+    # a file name with words of its own still titles a document without a title line
+    assert extract(text.split(" ", 1)[1], "0013_复工复产说明.txt").title == "复工复产说明"

@@ -247,7 +247,23 @@ def _title(head: list[str], file_name: str, hint: str) -> str:
     from_name = _file_title(file_name)
     if hint and re.search(r"[\u4e00-\u9fff]", hint) and hint not in from_name:
         return hint
+    if not re.search(r"[\u4e00-\u9fff]", from_name) and (opening := _opening(head)):
+        return opening  # a file named by an id ("0013aa11….txt"): its opening words
     return from_name
+
+
+# Where a document's opening words end: a space, a clause's punctuation, or a line.
+_OPENING_END = re.compile(r"[\s，,。；;：:！!？?]")
+OPENING_CHARS = 60  # an opening longer than this is a sentence, not a title: cut there
+
+
+def _opening(head: list[str]) -> str:
+    """The first line's words up to its first space or clause punctuation, at most
+    :data:`OPENING_CHARS` ("关于阶段性减免企业社会保险费的通知 各省…" → its title)."""
+    if not head:
+        return ""
+    first = _NOTE.sub("", head[0])
+    return first[: m.start() if (m := _OPENING_END.search(first)) else len(first)][:OPENING_CHARS]
 
 
 # A note before a page's title: "（转载）", "【关注】".
