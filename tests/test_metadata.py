@@ -183,5 +183,21 @@ def test_a_file_named_by_an_id_is_titled_by_its_opening_words() -> None:
     assert extract(text, "5606d3c8edcf3a40.txt").title == "关于阶段性减免企业养老保险费的通知"
     glued = "某市推行审批事项网上办理，记者2月5日从市政务服务中心获悉……"
     assert extract(glued, "0013aa11.txt").title == "某市推行审批事项网上办理"
+    # an official title run on into the text ends at its 文种; the issuers before it stay
+    run_on = "某省财政厅 某省税务局关于延长申报期限的公告各市县财政局：现将……"
+    found = extract(run_on, "9f1c2e7a-4b3d-4e8f-a1b2-c3d4e5f60718.txt")
+    assert (found.title, found.issuer, found.doc_type) == (
+        "某省财政厅 某省税务局关于延长申报期限的公告",
+        "某省财政厅",
+        "公告",
+    )
+    # a news page: a place before a colon is inside its headline; a date begins the text
+    news = "某省：多举措稳定菜价 保障供应 近日，某省出台……"
+    assert extract(news, "a1b2c3d4e5f6.txt").title == "某省：多举措稳定菜价"
+    dated = "某市交管部门推行驾驶证业务网上办理3月2日，记者从某市获悉……"
+    found = extract(dated, "b2c3d4e5f6a7.txt")
+    assert (found.title, found.issuer) == ("某市交管部门推行驾驶证业务网上办理", "")
     # a file name with words of its own still titles a document without a title line
     assert extract(text.split(" ", 1)[1], "0013_复工复产说明.txt").title == "复工复产说明"
+    # a year is a name, not an id: a 政府工作报告 named 1988.txt keeps it
+    assert extract("各位代表：现在，我代表国务院向大会报告政府工作。", "1988.txt").title == "1988"

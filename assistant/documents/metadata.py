@@ -247,23 +247,42 @@ def _title(head: list[str], file_name: str, hint: str) -> str:
     from_name = _file_title(file_name)
     if hint and re.search(r"[\u4e00-\u9fff]", hint) and hint not in from_name:
         return hint
-    if not re.search(r"[\u4e00-\u9fff]", from_name) and (opening := _opening(head)):
+    if _ID_NAME.fullmatch(Path(file_name).stem) and (opening := _opening(head)):
         return opening  # a file named by an id ("0013aa11….txt"): its opening words
     return from_name
 
 
-# Where a document's opening words end: a space, a clause's punctuation, or a line.
+# A file name that is an id, not words: hex digits and letters (a hash, a UUID), not a
+# year or a date ("1988.txt" stays "1988").
+_ID_NAME = re.compile(r"(?i)(?=[\da-f-]*[a-f])(?=[\da-f-]*\d)[\da-f]{8,}(?:-[\da-f]{4,12})*")
+# Where a document's opening words end: a space, a clause's punctuation, or a line; one
+# this near the start ("江苏：采取…", "财政部 海关总署 税务总局关于…") is inside the title.
 _OPENING_END = re.compile(r"[\s，,。；;：:！!？?]")
+OPENING_MIN = 6
 OPENING_CHARS = 60  # an opening longer than this is a sentence, not a title: cut there
+# An official title at the start, "（发文机关）关于……的通知", ends at its 文种 even when the
+# text runs on without a space ("…的通知各市州、县市区医疗保障局").
+_OFFICIAL_TITLE = re.compile(
+    rf"^[^，,。；;：:！!？?《“]{{0,40}}?关于[^，,。；;：:！!？?]{{2,80}}?的(?:{'|'.join(DOC_TYPES)})"
+)
+# A day's date after the opening words begins the text ("…统一调度2月17日，甘肃省…").
+_BODY_DATE = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日")
 
 
 def _opening(head: list[str]) -> str:
-    """The first line's words up to its first space or clause punctuation, at most
-    :data:`OPENING_CHARS` ("关于阶段性减免企业社会保险费的通知 各省…" → its title)."""
+    """A document's title from its first line when it has no title line: an official title
+    ("…关于…的通知"), else the words up to the first space, clause punctuation or day's date
+    past :data:`OPENING_MIN` characters, at most :data:`OPENING_CHARS`
+    ("关于阶段性减免企业社会保险费的通知 各省…" → its title)."""
     if not head:
         return ""
     first = _NOTE.sub("", head[0])
-    return first[: m.start() if (m := _OPENING_END.search(first)) else len(first)][:OPENING_CHARS]
+    if official := _OFFICIAL_TITLE.match(first):
+        return official.group()
+    ends = [m.start() for m in _OPENING_END.finditer(first, OPENING_MIN)]
+    if date := _BODY_DATE.search(first, OPENING_MIN):
+        ends.append(date.start())
+    return first[: min(ends, default=len(first))][:OPENING_CHARS]
 
 
 # A note before a page's title: "（转载）", "【关注】".
@@ -367,7 +386,7 @@ def _issuer(head: list[str], title: str) -> str:
         if _is_issuer(line):
             return re.sub(r"(办公室|文件)$", "", line) if line.endswith("局办公室") else line
     issuer = r"人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|街道办事处|局|院|厅|部"
-    if m := re.match(rf"^(.{{2,30}}?(?:{issuer}))", title):
+    if m := re.match(rf"^(.{{2,30}}?(?:{issuer}))(?!门)", title):  # not "…交管部门"
         return m.group(1)
     return ""
 
