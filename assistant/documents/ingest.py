@@ -24,7 +24,8 @@ from .validity import repeals
 
 # Bump when loading, cleaning or chunking changes what a file yields: indexes built
 # by an older pipeline are then rebuilt in full instead of reusing stale chunks.
-PIPELINE_VERSION = 12  # 11: a page's 基本信息 box; 12: headings close deeper ones, 第X步
+PIPELINE_VERSION = 13  # 11: a page's 基本信息 box; 12: headings close deeper ones, 第X步; 13: an
+# id-named file (DataFountain's 0013aa11….txt) titled by its opening words
 # An office's own synonym groups (read by :mod:`assistant.index.lexicon`), like the
 # metadata sidecar never indexed as a document.
 SYNONYMS = "synonyms.csv"
