@@ -197,6 +197,10 @@ def test_a_file_named_by_an_id_is_titled_by_its_opening_words() -> None:
     dated = "某市交管部门推行驾驶证业务网上办理3月2日，记者从某市获悉……"
     found = extract(dated, "b2c3d4e5f6a7.txt")
     assert (found.title, found.issuer) == ("某市交管部门推行驾驶证业务网上办理", "")
+    # a headline that names a document is not its issuer
+    explained = extract("解读《关于做好复工复产工作的通知》 近日，……", "c3d4e5f6a7b8.txt")
+    assert (explained.title, explained.issuer) == ("解读《关于做好复工复产工作的通知》", "")
+    assert extract("某省部署春耕生产 近日，……", "d4e5f6a7b8c9.txt").issuer == ""
     # a file name with words of its own still titles a document without a title line
     assert extract(text.split(" ", 1)[1], "0013_复工复产说明.txt").title == "复工复产说明"
     # a year is a name, not an id: a 政府工作报告 named 1988.txt keeps it

@@ -386,7 +386,10 @@ def _issuer(head: list[str], title: str) -> str:
         if _is_issuer(line):
             return re.sub(r"(办公室|文件)$", "", line) if line.endswith("局办公室") else line
     issuer = r"人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|街道办事处|局|院|厅|部"
-    if m := re.match(rf"^(.{{2,30}}?(?:{issuer}))(?!门)", title):  # not "…交管部门"
+    # A name before the title's subject: not a headline's words ("解读《…", "…——访…部",
+    # "…交管部门", "福建部署…").
+    name = rf"(?!关于|转发|解读)([^《》“”！!—■，,。]{{2,30}}?(?:{issuer}))(?![门署分])"
+    if m := re.match(name, title):
         return m.group(1)
     return ""
 
