@@ -298,6 +298,21 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A passage of the index inside a joined passage (:mod:`assistant.answering.passages`).
+
+    Attributes:
+        row: The passage's row in the index.
+        start: Where its text starts in the joined passage's text.
+        end: Where it ends (exclusive).
+    """
+
+    row: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Hit:
     """A chunk returned by a search, with its score (higher is better).
 
@@ -306,7 +321,10 @@ class Hit:
         score: The ranking score (fused, dense or BM25, by search mode).
         dense: Cosine similarity to the question, when dense search saw it.
         bm25: BM25 score, when keyword search saw it.
-        row: The chunk's row in the index it was found in (``None`` when not from one).
+        row: The chunk's row in the index it was found in (``None`` when not from one,
+            or when it joins several: see ``parts``).
+        parts: The index's passages a joined passage is made of, in text order (empty
+            for one passage): answering looks up their stored sentence vectors.
     """
 
     chunk: Chunk
@@ -314,6 +332,15 @@ class Hit:
     dense: float | None = None
     bm25: float | None = None
     row: int | None = None
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def pieces(self) -> tuple[Part, ...]:
+        """The index's passages this hit's text is made of: its own row, whole, or its
+        ``parts`` (none for a passage from elsewhere)."""
+        if self.row is not None:
+            return (Part(self.row, 0, len(self.chunk.text)),)
+        return self.parts
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``assistant search --json``."""

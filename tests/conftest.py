@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.search import Searcher
+from assistant.documents.sentences import sentences
 from assistant.index import build
 from assistant.settings import Settings
+from assistant.types import Hit
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -124,3 +127,40 @@ def guangzhou_pages(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Pat
     settings = hash_settings(corpus, min_score=0.0)
     build(settings)
     return settings
+
+
+def check_joined_vectors(searcher: Searcher, question: str, hit: Hit) -> list[str]:
+    """Check that the sentences of joined passage ``hit`` score as in their own passages of
+    the index, and return the texts embedded to score them (only sentences across two).
+
+    Each part's text is its passage's; a sentence inside a part gets the cosine that part's
+    own hit gives it (its stored vector); the real embedder, wrapped, records what it embeds.
+    """
+    text = hit.chunk.text
+    assert hit.row is None and len(hit.parts) >= 2, "a joined passage is needed here"
+    for part in hit.parts:
+        assert text[part.start : part.end] == searcher.index.chunk(part.row).text
+    spans = sentences(text)
+    embedded: list[str] = []
+    real = searcher.embedder.encode_passages
+
+    def recording(texts: list[str]) -> Any:
+        embedded.extend(texts)
+        return real(texts)
+
+    searcher.embedder.encode_passages = recording  # type: ignore[method-assign]
+    try:
+        joined = searcher.sentence_cosines(question, [(hit, a, b) for a, b in spans])
+    finally:
+        del searcher.embedder.encode_passages
+    inside = 0
+    for (a, b), cosine in zip(spans, joined.tolist(), strict=True):
+        part = next((p for p in hit.parts if p.start <= a and b <= p.end), None)
+        if part is None:
+            continue
+        own = Hit(searcher.index.chunk(part.row), 0.0, row=part.row)
+        alone = searcher.sentence_cosines(question, [(own, a - part.start, b - part.start)])
+        assert cosine == pytest.approx(float(alone[0]), abs=1e-6)
+        inside += 1
+    assert inside >= len(spans) - (len(hit.parts) - 1)
+    return embedded

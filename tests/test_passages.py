@@ -7,7 +7,7 @@ from __future__ import annotations
 from assistant.answering.search import Searcher
 from assistant.index import build
 
-from .conftest import CorpusWriter
+from .conftest import CorpusWriter, check_joined_vectors
 
 MEASURES = "\n".join(
     f"{n}. 对受疫情影响的小微企业，第{n}项扶持措施：减免房租、缓缴社会保险费、延期申报纳税。"
@@ -45,3 +45,18 @@ def test_joined_passages_stay_under_their_limit(small_corpus: CorpusWriter) -> N
     hits = Searcher.open(settings).search("小微企业有哪些扶持措施？", 5)
     assert all(len(h.chunk.text) <= 300 for h in hits)
     assert len(hits) >= 2
+
+
+def test_a_joined_passage_is_answered_from_its_passages_stored_vectors(
+    small_corpus: CorpusWriter,
+) -> None:
+    settings = small_corpus({"措施.txt": TEXT, "书房.txt": OTHER}).with_(
+        chunk_size=200, chunk_min=40, unit_chars=40, joined_chars=1000
+    )
+    build(settings)
+    searcher = Searcher.open(settings)
+    question = "受疫情影响的小微企业能不能缓缴社保、少交房租？"
+    hit = searcher.search(question, 5)[0]
+    embedded = check_joined_vectors(searcher, question, hit)
+    # the list items are sentences of their own passages: nothing straddles, nothing embedded
+    assert len(embedded) <= len(hit.parts) - 1, embedded

@@ -28,7 +28,7 @@ from assistant.documents.sentences import under_heading
 from assistant.index import build
 from assistant.settings import Settings
 
-from .conftest import hash_settings
+from .conftest import check_joined_vectors, hash_settings
 
 PENSION = "23_企业职工基本养老金申领详解_2025.html"  # 五、所需材料 › （一）必需材料 › 1. 2. 3.
 START_UP = "16_一次性创业补贴_市人社局.html"  # 补贴条件, 补贴标准: no materials listed
@@ -185,6 +185,15 @@ def test_a_materials_question_quotes_the_whole_list_under_its_heading(pages: Set
     assert cited.doc == PENSION and cited.section == "五、所需材料"
     assert hit.row is None  # passages joined: no stored sentence vectors of one row apply
     assert "五、所需材料" in as_text(reply)
+
+
+def test_a_whole_section_is_answered_from_its_passages_stored_vectors(pages: Settings) -> None:
+    searcher = Searcher.open(pages)
+    question = "办退休领养老金需要准备什么材料？"
+    section = next(h for h in searcher.search(question, 5) if h.parts)
+    assert section.chunk.doc == PENSION
+    embedded = check_joined_vectors(searcher, question, section)
+    assert len(embedded) <= len(section.parts) - 1, embedded
 
 
 def test_without_the_mechanism_one_item_is_quoted(pages: Settings) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..types import Chunk, Hit, content_hash
+from ..types import Chunk, Hit, Part, content_hash
 
 GAP = 2  # consecutive passages: the next starts at most this far after the previous ends
 
@@ -21,11 +21,33 @@ def joined(chunks: list[Chunk], path: tuple[str, ...] | None = None) -> Chunk:
     """Consecutive passages of one document as one, under ``path`` (default: the first
     passage's section path; the gaps between them, line breaks in the document, kept as
     line breaks)."""
-    text = chunks[0].text
+    return _joined(chunks, path)[0]
+
+
+def joined_hit(hit: Hit, hits: list[Hit], path: tuple[str, ...] | None = None) -> Hit:
+    """``hit`` (its scores) with the passages of ``hits`` (consecutive, of one document)
+    joined in one (:func:`joined`), knowing which passages of the index it is made of and
+    where each starts in its text (:attr:`~assistant.types.Hit.parts`): their sentences'
+    stored vectors are looked up when an answer reads them."""
+    ordered = sorted(hits, key=lambda h: h.chunk.start)
+    chunk, offsets = _joined([h.chunk for h in ordered], path)
+    parts = tuple(
+        Part(p.row, at + p.start, at + p.end)
+        for h, at in zip(ordered, offsets, strict=True)
+        for p in h.pieces
+    )
+    return replace(hit, chunk=chunk, row=None, parts=parts)
+
+
+def _joined(chunks: list[Chunk], path: tuple[str, ...] | None) -> tuple[Chunk, list[int]]:
+    """:func:`joined`, and where each passage's text starts in the joined text."""
+    text, offsets = chunks[0].text, [0]
     for before, after in zip(chunks, chunks[1:], strict=False):
-        text += "\n" * max(1, after.start - before.end) + after.text
+        text += "\n" * max(1, after.start - before.end)
+        offsets.append(len(text))
+        text += after.text
     first, last = chunks[0], chunks[-1]
-    return replace(
+    chunk = replace(
         first,
         id=content_hash(first.id, last.id),
         section_path=first.section_path if path is None else path,
@@ -34,6 +56,7 @@ def joined(chunks: list[Chunk], path: tuple[str, ...] | None = None) -> Chunk:
         page_end=last.page_end,
         ocr=any(c.ocr for c in chunks),
     )
+    return chunk, offsets
 
 
 def with_neighbours(hits: list[Hit], limit: int) -> list[Hit]:
@@ -42,7 +65,7 @@ def with_neighbours(hits: list[Hit], limit: int) -> list[Hit]:
     (0 = none joined).
 
         The joined passage takes the better hit's place and scores; the other leaves the list.
-        It has no row in the index (its sentences are embedded when an answer reads them).
+        It has no row in the index, but its parts (:func:`joined_hit`).
     """
     if not limit:
         return hits
@@ -67,8 +90,7 @@ def with_neighbours(hits: list[Hit], limit: int) -> list[Hit]:
 def _one(group: list[Hit]) -> Hit:
     if len(group) == 1:
         return group[0]
-    chunks = sorted((h.chunk for h in group), key=lambda c: c.start)
-    return replace(group[0], chunk=joined(chunks), row=None)
+    return joined_hit(group[0], group)
 
 
 def _continues(group: list[Hit], hit: Hit) -> bool:

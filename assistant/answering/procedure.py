@@ -22,7 +22,7 @@ import csv
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -34,7 +34,7 @@ from ..documents.sentences import under_heading
 from ..index import Store
 from ..tuning import TUNING
 from ..types import Answer, Chunk, Hit
-from .passages import joined
+from .passages import joined_hit
 
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
 # A section of an aspect that answers the one asked (the steps, for where to go) fits this much.
@@ -152,8 +152,13 @@ def document_headings(index: Store, doc: str) -> Headings:
 
 def document_chunks(index: Store, doc: str) -> list[Chunk]:
     """The passages of document ``doc`` (its path in the index), in order."""
+    return [index.chunk(r) for r in document_rows(index, doc)]
+
+
+def document_rows(index: Store, doc: str) -> list[int]:
+    """The rows of document ``doc``'s passages in the index, in order."""
     number = next(i for i, d in enumerate(index.documents) if d.path == doc)
-    return [index.chunk(int(r)) for r in np.flatnonzero(index.chunk_docs == number)]
+    return [int(r) for r in np.flatnonzero(index.chunk_docs == number)]
 
 
 def answering(asked: Iterable[Aspect]) -> frozenset[Aspect]:
@@ -243,7 +248,8 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
     depths = _depths(path, asked, document_headings(index, hit.chunk.doc))
     if not depths:
         return None
-    chunks = document_chunks(index, hit.chunk.doc)
+    rows = document_rows(index, hit.chunk.doc)
+    chunks = [index.chunk(r) for r in rows]
     at = next((i for i, c in enumerate(chunks) if c.id == hit.chunk.id), None)
     if at is None:
         return None
@@ -256,8 +262,8 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
             last += 1
         if first == last or chunks[last].end - chunks[first].start > LIST_CHARS:
             continue
-        # no row: its sentences are not the stored ones of any passage (embedded when asked)
-        return replace(hit, chunk=joined(chunks[first : last + 1], prefix), row=None)
+        section = [Hit(c, hit.score, row=r) for c, r in zip(chunks, rows, strict=True)]
+        return joined_hit(hit, section[first : last + 1], prefix)
     return None
 
 

@@ -210,18 +210,21 @@ class Searcher:
         embedded with its passage's title and section path.
 
         The vectors stored with the index at build time are looked up
-        (:mod:`assistant.index.sentence_vectors`); a sentence without one — an index
-        built before they were stored, a hit from elsewhere — is embedded here.
+        (:mod:`assistant.index.sentence_vectors`), a joined passage's in the passage of
+        the index each sentence lies in (:attr:`~assistant.types.Hit.parts`); a sentence
+        without one — across two joined passages, an index built before they were
+        stored, a hit from elsewhere — is embedded here.
         """
         query = self.query_vector(question)[0]
-        known: dict[tuple[int | None, int, int], float] = {}
-        for row in {hit.row for hit, _, _ in sentences if hit.row is not None}:
-            if (stored := self.index.sentence_vectors(row)) is not None:
-                spans, vectors = stored
-                said = zip(spans.tolist(), (np.asarray(vectors) @ query).tolist(), strict=True)
+        stored = [_stored_span(hit, start, end) for hit, start, end in sentences]
+        known: dict[tuple[int, int, int], float] = {}
+        for row in {key[0] for key in stored if key is not None}:
+            if (vectors := self.index.sentence_vectors(row)) is not None:
+                spans, unit = vectors
+                said = zip(spans.tolist(), (np.asarray(unit) @ query).tolist(), strict=True)
                 known.update(((row, start, end), cosine) for (start, end), cosine in said)
         cosines = np.array(
-            [known.get((hit.row, start, end), np.nan) for hit, start, end in sentences],
+            [np.nan if key is None else known.get(key, np.nan) for key in stored],
             dtype=np.float32,
         )
         if (missing := np.flatnonzero(np.isnan(cosines))).size:
@@ -341,3 +344,12 @@ class Searcher:
         vector = self.embedder.encode_queries([question])
         vector.flags.writeable = False
         return vector
+
+
+def _stored_span(hit: Hit, start: int, end: int) -> tuple[int, int, int] | None:
+    """The row of the index's passage that holds ``[start, end)`` of ``hit``'s text and
+    the span in that passage's text (``None``: in none, or across two)."""
+    for part in hit.pieces:
+        if part.start <= start and end <= part.end:
+            return part.row, start - part.start, end - part.start
+    return None
