@@ -305,11 +305,16 @@ class Part:
         row: The passage's row in the index.
         start: Where its text starts in the joined passage's text.
         end: Where it ends (exclusive).
+        section_path: Its own section path (what its sentences are read under).
+        score: The score search found it with (``None``: joined in without being found,
+            as the rest of a procedure's section).
     """
 
     row: int
     start: int
     end: int
+    section_path: tuple[str, ...] = ()
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -339,7 +344,7 @@ class Hit:
         """The index's passages this hit's text is made of: its own row, whole, or its
         ``parts`` (none for a passage from elsewhere)."""
         if self.row is not None:
-            return (Part(self.row, 0, len(self.chunk.text)),)
+            return (Part(self.row, 0, len(self.chunk.text), self.chunk.section_path, self.score),)
         return self.parts
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,10 +4,16 @@ list chunking cuts in two; the question is a paraphrase."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from assistant.answering.composition import compose
+from assistant.answering.passages import joined_hit
+from assistant.answering.render import body, direct_line
 from assistant.answering.search import Searcher
 from assistant.index import build
 
 from .conftest import CorpusWriter, check_joined_vectors
+from .test_answer import make_hit
 
 MEASURES = "\n".join(
     f"{n}. 对受疫情影响的小微企业，第{n}项扶持措施：减免房租、缓缴社会保险费、延期申报纳税。"
@@ -60,3 +66,23 @@ def test_a_joined_passage_is_answered_from_its_passages_stored_vectors(
     embedded = check_joined_vectors(searcher, question, hit)
     # the list items are sentences of their own passages: nothing straddles, nothing embedded
     assert len(embedded) <= len(hit.parts) - 1, embedded
+
+
+def test_a_joined_passages_sentences_score_as_in_their_own_passages() -> None:
+    # two passages of one document saying the same of two groups: search found the later one
+    # first, so its sentence answers; joined, it still does (its own rank, not the earlier's)
+    first = "甲类人员可凭身份证申领补贴。"
+    second = "乙类人员可凭身份证申领补贴。"
+    earlier = replace(make_hit(first, 0.6, id="a", end=len(first)), score=0.4, row=7)
+    later = make_hit(second, 0.8, id="b", start=len(first) + 1, end=len(first) + 1 + len(second))
+    later = replace(later, score=0.9, row=8)
+    question = "凭身份证能申领补贴吗？"
+
+    def terms(text: str) -> list[str]:
+        return [w for w in ("身份证", "申领", "补贴") if w in text]
+
+    apart = compose(question, [later, earlier], terms)
+    joined = compose(question, [joined_hit(later, [later, earlier])], terms)
+    assert direct_line(apart).startswith(second)
+    assert direct_line(joined).startswith(second), direct_line(joined)
+    assert first in body(joined)  # the other passage's sentence, quoted under it

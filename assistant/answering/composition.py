@@ -23,6 +23,7 @@ from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit
 from .kinds import Asked
+from .passages import ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import Question
 from .search import Searcher
@@ -56,6 +57,7 @@ class Candidate:
     fit: float = 0.0
     section: float = 0.0
     signals: tuple[float, ...] = ()  # its value of each of SIGNALS, unweighted
+    part: int = 0  # which of a joined passage's passages it is in
 
 
 def compose(
@@ -153,16 +155,21 @@ def _candidates(
         return sum(w for t, w in weights.items() if t in text) / total
 
     candidates = []
-    for rank, hit in enumerate(hits):
+    # a joined passage's sentences score as in their own passages: at the rank each was
+    # found at, read under its own section path (.passages.ranked_parts)
+    for i, (hit, parts) in enumerate(zip(hits, ranked_parts(hits), strict=True)):
         text = hit.chunk.text
         # the sections of a procedure asked (所需材料) of the topic's document, the best passage's
         topic = hit.chunk.doc == hits[0].chunk.doc
-        in_section = section_fit(aspects, hit.chunk.section_path, headings) if topic else 0.0
-        section = _WEIGHTS["section"] * in_section
+        fits = [section_fit(aspects, p.section_path, headings) if topic else 0.0 for p, _ in parts]
         before = 0  # the context of a sentence: the previous one and any headings after it
         for start, end in sentences(text):
+            j = max((j for j, (p, _) in enumerate(parts) if p.start <= start), default=0)
+            part, rank = parts[j]
+            section = _WEIGHTS["section"] * fits[j]
             sentence = text[start:end].lower()
-            context = f"{hit.chunk.source.title}{hit.chunk.section}{text[before:start]}".lower()
+            path = " › ".join(part.section_path)
+            context = f"{hit.chunk.source.title}{path}{text[before:start]}".lower()
             fit = asks.fit(text[start:end])
             signals = {
                 "terms": coverage(sentence),
@@ -171,12 +178,12 @@ def _candidates(
                 "rank": 1 / (rank + 1),
                 "kind": fit,
                 "age": age_fit(age, text[start:end]),
-                "section": in_section,
+                "section": fits[j],
                 "dense": 0.0,  # added by _with_similarity
             }
             score = sum(_WEIGHTS[name] * value for name, value in signals.items())
             values = tuple(signals[name] for name in SIGNALS)
-            candidates.append(Candidate(rank, start, end, score, fit, section, values))
+            candidates.append(Candidate(i, start, end, score, fit, section, values, part=j))
             before = start
     return candidates
 
@@ -260,7 +267,8 @@ def _others(
     # nearly as good for the question itself, whatever the procedure's section gave;
     # other passages' first, then the direct answer's own
     good = [c for c in candidates if c.score - c.section >= OTHERS * (best.score - best.section)]
-    for c in sorted(good, key=lambda c: (c.hit == best.hit, c.section - c.score)):
+    own = (best.hit, best.part)  # a joined passage's other passages are others too
+    for c in sorted(good, key=lambda c: ((c.hit, c.part) == own, c.section - c.score)):
         if _key(hits, c) in seen:
             continue
         text = hits[c.hit].chunk.text

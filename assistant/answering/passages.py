@@ -28,11 +28,13 @@ def joined_hit(hit: Hit, hits: list[Hit], path: tuple[str, ...] | None = None) -
     """``hit`` (its scores) with the passages of ``hits`` (consecutive, of one document)
     joined in one (:func:`joined`), knowing which passages of the index it is made of and
     where each starts in its text (:attr:`~assistant.types.Hit.parts`): their sentences'
-    stored vectors are looked up when an answer reads them."""
+    stored vectors are looked up when an answer reads them, and an answer scores them as in
+    their own passages (found at their own scores, under their own section paths — or all
+    under ``path`` when given)."""
     ordered = sorted(hits, key=lambda h: h.chunk.start)
     chunk, offsets = _joined([h.chunk for h in ordered], path)
     parts = tuple(
-        Part(p.row, at + p.start, at + p.end)
+        replace(p, start=at + p.start, end=at + p.end, section_path=path or p.section_path)
         for h, at in zip(ordered, offsets, strict=True)
         for p in h.pieces
     )
@@ -118,3 +120,27 @@ def _inside(hit: Hit, group: list[Hit]) -> bool:
 
 def _length(group: list[Hit]) -> int:
     return sum(len(h.chunk.text) for h in group)
+
+
+def ranked_parts(hits: list[Hit]) -> list[list[tuple[Part, int]]]:
+    """Each hit's passages (its parts, or itself whole) with the rank each was found at
+    among all of them, as if none had been joined: by the scores search found them with
+    (ties in the order given); a part joined in without being found (the rest of a
+    procedure's section) takes its hit's best rank."""
+    pieces = [
+        list(hit.pieces) or [Part(-1, 0, len(hit.chunk.text), hit.chunk.section_path, hit.score)]
+        for hit in hits
+    ]
+    found = [
+        (i, j, score)
+        for i, (hit, own) in enumerate(zip(hits, pieces, strict=True))
+        for j, score in [(j, p.score) for j, p in enumerate(own) if p.score is not None]
+        or [(0, hit.score)]
+    ]
+    rank = {(i, j): r for r, (i, j, _) in enumerate(sorted(found, key=lambda f: -f[2]))}
+    best: dict[int, int] = {}
+    for (i, _), r in rank.items():
+        best[i] = min(r, best.get(i, r))
+    return [
+        [(p, rank.get((i, j), best[i])) for j, p in enumerate(own)] for i, own in enumerate(pieces)
+    ]

@@ -22,7 +22,7 @@ import csv
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -263,7 +263,10 @@ def section_of(index: Store, hit: Hit, asked: frozenset[Aspect]) -> Hit | None:
         if first == last or chunks[last].end - chunks[first].start > LIST_CHARS:
             continue
         section = [Hit(c, hit.score, row=r) for c, r in zip(chunks, rows, strict=True)]
-        return joined_hit(hit, section[first : last + 1], prefix)
+        whole = joined_hit(hit, section[first : last + 1], prefix)
+        # the passage found keeps its score; the rest of the section is read at its rank
+        found = tuple(p if p.row == hit.row else replace(p, score=None) for p in whole.parts)
+        return replace(whole, parts=found)
     return None
 
 
