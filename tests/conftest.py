@@ -129,9 +129,12 @@ def guangzhou_pages(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Pat
     return settings
 
 
-def check_joined_vectors(searcher: Searcher, question: str, hit: Hit) -> list[str]:
-    """Check that the sentences of joined passage ``hit`` score as in their own passages of
-    the index, and return the texts embedded to score them (only sentences across two).
+def check_joined_vectors(
+    searcher: Searcher, question: str, hit: Hit, spans: list[tuple[int, int]] | None = None
+) -> list[str]:
+    """Check that the sentences of joined passage ``hit`` (``spans`` of its text; by default
+    as its whole text splits) score as in their own passages of the index, and return the
+    texts embedded to score them (only sentences across two).
 
     Each part's text is its passage's; a sentence inside a part gets the cosine that part's
     own hit gives it (its stored vector); the real embedder, wrapped, records what it embeds.
@@ -140,7 +143,7 @@ def check_joined_vectors(searcher: Searcher, question: str, hit: Hit) -> list[st
     assert hit.row is None and len(hit.parts) >= 2, "a joined passage is needed here"
     for part in hit.parts:
         assert text[part.start : part.end] == searcher.index.chunk(part.row).text
-    spans = sentences(text)
+    spans = sentences(text) if spans is None else spans
     embedded: list[str] = []
     real = searcher.embedder.encode_passages
 

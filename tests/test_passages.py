@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answering.composition import compose
-from assistant.answering.passages import joined_hit
+from assistant.answering.passages import joined_hit, passage_sentences
 from assistant.answering.render import body, direct_line
 from assistant.answering.search import Searcher
 from assistant.index import build
@@ -64,8 +64,9 @@ def test_a_joined_passage_is_answered_from_its_passages_stored_vectors(
     question = "受疫情影响的小微企业能不能缓缴社保、少交房租？"
     hit = searcher.search(question, 5)[0]
     embedded = check_joined_vectors(searcher, question, hit)
-    # the list items are sentences of their own passages: nothing straddles, nothing embedded
-    assert len(embedded) <= len(hit.parts) - 1, embedded
+    assert len(embedded) <= len(hit.parts) - 1, embedded  # at most what straddles
+    # an answer reads its sentences as its passages split them: all stored, none embedded
+    assert check_joined_vectors(searcher, question, hit, passage_sentences(hit)) == []
 
 
 def test_a_joined_passages_sentences_score_as_in_their_own_passages() -> None:
@@ -86,3 +87,15 @@ def test_a_joined_passages_sentences_score_as_in_their_own_passages() -> None:
     assert direct_line(apart).startswith(second)
     assert direct_line(joined).startswith(second), direct_line(joined)
     assert first in body(joined)  # the other passage's sentence, quoted under it
+
+
+def test_a_passage_of_headings_alone_stays_quotable_when_joined() -> None:
+    # a heading line is not quoted among sentences, but a passage of headings alone is:
+    # joined to the list before it, it is still one of the sentences an answer reads
+    items = "1.与调解协会签订服务合同。\n2.配齐各级调解员。"
+    budget = "六、年度预算安排\n795万元"
+    before = replace(make_hit(items, 0.5, id="a", end=len(items)), row=3)
+    after = make_hit(budget, 0.9, id="b", start=len(items) + 1, end=len(items) + 1 + len(budget))
+    hit = joined_hit(replace(after, row=4), [before, replace(after, row=4)])
+    quotable = [hit.chunk.text[a:b] for a, b in passage_sentences(hit)]
+    assert "六、年度预算安排" in quotable and "795万元" in quotable, quotable

@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..documents.sentences import clause, headed, list_intro, opening, sentences
+from ..documents.sentences import clause, headed, list_intro, opening
 from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit
 from .kinds import Asked
-from .passages import ranked_parts
+from .passages import passage_sentences, ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import Question
 from .search import Searcher
@@ -163,7 +163,7 @@ def _candidates(
         topic = hit.chunk.doc == hits[0].chunk.doc
         fits = [section_fit(aspects, p.section_path, headings) if topic else 0.0 for p, _ in parts]
         before = 0  # the context of a sentence: the previous one and any headings after it
-        for start, end in sentences(text):
+        for start, end in passage_sentences(hit):
             j = max((j for j, (p, _) in enumerate(parts) if p.start <= start), default=0)
             part, rank = parts[j]
             section = _WEIGHTS["section"] * fits[j]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..documents.sentences import sentences
 from ..types import Chunk, Hit, Part, content_hash
 
 GAP = 2  # consecutive passages: the next starts at most this far after the previous ends
@@ -143,4 +144,16 @@ def ranked_parts(hits: list[Hit]) -> list[list[tuple[Part, int]]]:
         best[i] = min(r, best.get(i, r))
     return [
         [(p, rank.get((i, j), best[i])) for j, p in enumerate(own)] for i, own in enumerate(pieces)
+    ]
+
+
+def passage_sentences(hit: Hit) -> list[tuple[int, int]]:
+    """The spans of ``hit``'s quotable sentences (:func:`~assistant.documents.sentences.
+    sentences`), a joined passage's as each of its passages has them (the spans whose
+    vectors the index stores; a short passage of headings alone keeps them quotable)."""
+    if not hit.parts:
+        return sentences(hit.chunk.text)
+    text = hit.chunk.text
+    return [
+        (p.start + a, p.start + b) for p in hit.parts for a, b in sentences(text[p.start : p.end])
     ]
