@@ -187,8 +187,7 @@ BASELINE = {
     "procedure_weight": 0.0,
     "joined_chars": 0,
 }
-# --ablate: each mechanism switched off alone, the rest as shipped (joined passages, off by
-# default, switched on).
+# --ablate: each mechanism switched off alone, the rest as shipped.
 ABLATIONS = {
     "no expansion": {"expansion_weight": 0.0},
     "no answer types": {"answer_weight": 0.0},
@@ -198,7 +197,7 @@ ABLATIONS = {
     "no procedure sections": {"procedure_weight": 0.0},
     "no titles": {"title_weight": 0.0},
     "no units": {"unit_weight": 0.0},
-    "with joined passages": {"joined_chars": 1000},
+    "no joined passages": {"joined_chars": 0},
 }
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from assistant.answering.answer import answer
+from assistant.answering.passages import passage_sentences
 from assistant.answering.render import as_text
 from assistant.answering.search import Searcher
 from assistant.documents.sentences import sentences
@@ -26,6 +27,7 @@ from assistant.index.embedders import load_embedder
 from assistant.index.stores.files import SENTENCE_FILES
 from assistant.index.units import passage_text
 from assistant.settings import Settings
+from assistant.types import Hit
 
 from .conftest import SEED, SHARED_CORPUS, hash_settings
 
@@ -110,12 +112,18 @@ def test_answering_looks_sentences_up_and_never_embeds_them(settings: Settings) 
     assert all(r.found for r in replies)
     assert counted.calls["passages"] == 0  # no sentence embedded while answering
     assert counted.calls["queries"] <= len(QUESTIONS)  # each question once, for the search
-    # The cosines looked up are those of the sentences embedded here (a numpy oracle).
+    # The cosines looked up are those of the sentences embedded here (a numpy oracle), each
+    # with its own passage's context (a joined passage's sentences: their part's).
     hits = searcher.search(QUESTIONS[0])
-    asked = [(h, a, b) for h in hits for a, b in sentences(h.chunk.text)]
+    asked = [(h, a, b) for h in hits for a, b in passage_sentences(h)]
     looked_up = searcher.sentence_cosines(QUESTIONS[0], asked)
     assert counted.calls["passages"] == 0
-    texts = [passage_text(h.chunk, h.chunk.text[a:b]) for h, a, b in asked]
+
+    def own(hit: Hit, a: int, b: int) -> str:
+        part = next(p for p in hit.pieces if p.start <= a and b <= p.end)
+        return passage_text(searcher.index.chunk(part.row), hit.chunk.text[a:b])
+
+    texts = [own(h, a, b) for h, a, b in asked]
     oracle = load_embedder("hash").encode_passages(texts) @ searcher.query_vector(QUESTIONS[0])[0]
     np.testing.assert_allclose(looked_up, oracle, atol=1e-6)
 

@@ -213,7 +213,7 @@ class Searcher:
         (:mod:`assistant.index.sentence_vectors`), a joined passage's in the passage of
         the index each sentence lies in (:attr:`~assistant.types.Hit.parts`); a sentence
         without one — across two joined passages, an index built before they were
-        stored, a hit from elsewhere — is embedded here.
+        stored, a hit from elsewhere — is embedded here (in its own passage's context).
         """
         query = self.query_vector(question)[0]
         stored = [_stored_span(hit, start, end) for hit, start, end in sentences]
@@ -228,10 +228,21 @@ class Searcher:
             dtype=np.float32,
         )
         if (missing := np.flatnonzero(np.isnan(cosines))).size:
-            unknown = [sentences[i] for i in missing]
-            texts = [passage_text(hit.chunk, hit.chunk.text[a:b]) for hit, a, b in unknown]
+            texts = [self._embedded_text(sentences[i], stored[i]) for i in missing]
             cosines[missing] = self.embedder.encode_passages(texts) @ query
         return cosines
+
+    def _embedded_text(
+        self, sentence: tuple[Hit, int, int], own: tuple[int, int, int] | None
+    ) -> str:
+        """What a sentence's stored vector is (or would be) the embedding of: the sentence
+        with its own passage's title and section path (a joined passage's part's)."""
+        hit, start, end = sentence
+        if own is None or hit.row is not None:
+            return passage_text(hit.chunk, hit.chunk.text[start:end])
+        row, start, end = own
+        chunk = self.index.chunk(row)
+        return passage_text(chunk, chunk.text[start:end])
 
     def rank(
         self,
