@@ -262,14 +262,16 @@ def test_a_question_on_a_topic_no_document_mentions_is_refused_with_why(
 def test_a_question_that_gives_an_age_prefers_the_bracket_that_holds_it(
     searcher: Searcher,
 ) -> None:
-    """我爸70岁: the 65周岁及以上 rule, not the 60–65 one, among the passages found."""
+    """我爸70岁: the 65周岁及以上 rule, not the 60–65 one, among the passages found (each
+    bracket a passage of its own: joined, the two consecutive ones come as one)."""
     question = "我爸70岁，坐公交要钱吗？"
 
     def top(searcher: Searcher) -> str:
         return "\n".join(hit.chunk.text for hit in searcher.search(question, 2))
 
-    assert "3.年满65周岁及以上者" in top(searcher)
-    unshifted = Searcher(searcher.index, searcher.settings.with_(age_shift=0.0))
+    apart = searcher.settings.with_(joined_chars=0)
+    assert "3.年满65周岁及以上者" in top(Searcher(searcher.index, apart))
+    unshifted = Searcher(searcher.index, apart.with_(age_shift=0.0))
     assert "3.年满65周岁及以上者" not in top(unshifted)
 
 
