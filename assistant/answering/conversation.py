@@ -45,13 +45,20 @@ from ..index.tokens import Tokenizer, segment
 from ..tuning import TUNING
 from ..types import Hit
 from .fusion import fuse_rankings
-from .kinds import Kind, question_kind
-from .question import MAX_QUESTION_CHARS, Question, normalize_question
+from .question import (
+    ASKING,
+    CLAUSES,
+    MAX_QUESTION_CHARS,
+    OPENER,
+    Question,
+    content_terms,
+    normalize_question,
+    topic_terms,
+    without_asking,
+)
 from .relevance import holding
 from .search import Filters, Ranked, Searcher
 
-# How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
-_OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
 # The tuned numbers (what each does, and the figures they were chosen with: assistant/tuning.py).
 SHORT = TUNING.short
 POINTING_LONG = TUNING.pointing_long
@@ -60,13 +67,6 @@ FUSION_K = TUNING.fusion_k
 FUSION_DEPTH = TUNING.fusion_depth
 SECOND_WEIGHT = TUNING.second_weight
 MAX_HISTORY = 20  # earlier turns looked at, most recent first
-# Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
-_ASKING = re.compile(
-    r"什么时候|什么时间|啥时候|多长时间|多少|多久|多长|多大|多高|多远|什么|(?:怎么|咋)办(?=\W|$)"
-    r"|咋样|怎么样|怎么|怎样|如何|为什么|为啥|哪儿|哪里|哪些|哪个|哪[一几]?[\u4e00-\u9fff]?"
-    r"|几[\u4e00-\u9fff]?"
-    r"|啥|咋|谁|是否|能否|是不是|有没有|能不能|要不要|可不可以|吗|呢|吧|请问"
-)
 # Words that point back to something said before: 这笔钱, 那一年, 该项, 上一年, 上述.
 _POINTS_BACK = re.compile(
     r"[这那该此][一两]?[个笔项种类份次条位家所些样年]|[上前]一年|同年|当年|上述|前面说|刚才"
@@ -77,15 +77,10 @@ _POINTS_TO_DOCUMENT = re.compile(
     + "|".join(sorted(DOC_TYPES, key=len, reverse=True))
     + ")"
 )
-# Words that say how or when something is asked, not what about (beyond the tokenizer's
-# STOPWORDS): auxiliaries, adverbs of frequency, amount and time (一般在每年几月份？), and
-# 工作日, a unit of time like 天 (几个工作日能拿到？).
-FUNCTION_WORDS = frozenset(words("question", "function_words"))
-_QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
 # Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
 _NOT_NAMING = re.compile(r"[\d.%]+$|[能可会要想该需得]")
 _PARTICLES = "".join(words("question", "particles"))  # they end no topic: 低保标准是 → 低保标准
-_CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
+
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ class Conversation:
     @staticmethod
     def understand_as_follow_up(question: Question, topic: str, tokenizer: Tokenizer) -> Understood:
         """``question`` read in the topic of the earlier turn ``topic``."""
-        query = Question(f"{_without_asking(topic)} {question.text}")
+        query = Question(f"{without_asking(topic)} {question.text}")
         return Understood(question, query, topic, topic_label(topic, tokenizer))
 
     def topic(self, tokenizer: Tokenizer) -> str:
@@ -159,30 +154,10 @@ class Conversation:
 
 def lacks_topic(question: str, tokenizer: Tokenizer) -> bool:
     """Whether a (normalized) question leaves its topic to the conversation (see above)."""
-    if _OPENER.match(question):
+    if OPENER.match(question):
         return True
     content = sum(len(term) for term in content_terms(question, tokenizer))
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
-
-
-def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
-    """The terms of ``text`` that say what it is about, in order.
-
-    The tokenizer's words of the text without its question words, of two or more
-    characters (one character, such as 带 or 住, says little by itself), not
-    :data:`FUNCTION_WORDS` and not a quantity (一个月, 两年, 3天); a word inside a
-    longer one (jieba's search mode gives both 社保 and 社保卡, 工作 and 工作日) is
-    left out. An opening 那 or 还有 is not a term.
-    """
-    words = [w for w in tokenizer.words(_without_asking(_OPENER.sub("", text))) if len(w) > 1]
-    words = list(dict.fromkeys(w for w in words if not any(w != o and w in o for o in words)))
-    return [w for w in words if w not in FUNCTION_WORDS and not _QUANTITY.fullmatch(w)]
-
-
-def topic_terms(text: str, tokenizer: Tokenizer) -> list[str]:
-    """The content terms of ``text`` that name what it is about, not what kind of answer it
-    asks for (条件, 材料, 有效期: :func:`.kinds.question_kind`)."""
-    return [t for t in content_terms(text, tokenizer) if question_kind(t) is Kind.OTHER]
 
 
 def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | None = None) -> str:
@@ -201,7 +176,7 @@ def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | N
     gives "失业保险金", "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without
     ``held``.
     """
-    parts = [p for clause in _CLAUSES.split(turn) for p in _ASKING.split(clause) if p]
+    parts = [p for clause in CLAUSES.split(turn) for p in ASKING.split(clause) if p]
     if not parts:
         return turn
     if held is not None:
@@ -347,8 +322,3 @@ def _inside_a_word(kind: str, question: str) -> bool:
     """Whether ``kind`` (通知) is only part of a longer word of ``question`` (录取通知书, a
     letter of admission, not a notice), by jieba's accurate cut."""
     return any(kind in w and w != kind and w not in DOC_TYPES for w in segment(question))
-
-
-def _without_asking(text: str) -> str:
-    """``text`` with its question words and punctuation replaced by single spaces."""
-    return " ".join(_CLAUSES.split(_ASKING.sub(" ", text))).strip()

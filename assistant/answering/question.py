@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chinese.answer_types import AnswerType
-from ..chinese.words import table
-from ..index.tokens import asked_types, normalize_text
+from ..chinese.words import table, words
+from ..index.tokens import Tokenizer, asked_types, normalize_text
 from .ages import asked_age
-from .kinds import Asked, Kind
+from .kinds import Asked, Kind, question_kind
 from .procedure import Aspect, asked_aspects
 
 MAX_QUESTION_CHARS = 500
@@ -124,3 +124,47 @@ def _opencc() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+# What a question is about — its content terms —, read alike by conversation and refusal.
+
+# How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
+OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
+# Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
+ASKING = re.compile(
+    r"什么时候|什么时间|啥时候|多长时间|多少|多久|多长|多大|多高|多远|什么|(?:怎么|咋)办(?=\W|$)"
+    r"|咋样|怎么样|怎么|怎样|如何|为什么|为啥|哪儿|哪里|哪些|哪个|哪[一几]?[\u4e00-\u9fff]?"
+    r"|几[\u4e00-\u9fff]?"
+    r"|啥|咋|谁|是否|能否|是不是|有没有|能不能|要不要|可不可以|吗|呢|吧|请问"
+)
+# Words that say how or when something is asked, not what about (beyond the tokenizer's
+# STOPWORDS): auxiliaries, adverbs of frequency, amount and time (一般在每年几月份？), and
+# 工作日, a unit of time like 天 (几个工作日能拿到？).
+FUNCTION_WORDS = frozenset(words("question", "function_words"))
+QUANTITY = re.compile(r"[\d一二两三四五六七八九十百半几]+个?(?:月|年|天|日|周|星期|小时|次)")
+CLAUSES = re.compile(r"[，,。？?！!；;：:、\s]+")
+
+
+def content_terms(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The terms of ``text`` that say what it is about, in order.
+
+    The tokenizer's words of the text without its question words, of two or more
+    characters (one character, such as 带 or 住, says little by itself), not
+    :data:`FUNCTION_WORDS` and not a quantity (一个月, 两年, 3天); a word inside a
+    longer one (jieba's search mode gives both 社保 and 社保卡, 工作 and 工作日) is
+    left out. An opening 那 or 还有 is not a term.
+    """
+    words = [w for w in tokenizer.words(without_asking(OPENER.sub("", text))) if len(w) > 1]
+    words = list(dict.fromkeys(w for w in words if not any(w != o and w in o for o in words)))
+    return [w for w in words if w not in FUNCTION_WORDS and not QUANTITY.fullmatch(w)]
+
+
+def topic_terms(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The content terms of ``text`` that name what it is about, not what kind of answer it
+    asks for (条件, 材料, 有效期: :func:`.kinds.question_kind`)."""
+    return [t for t in content_terms(text, tokenizer) if question_kind(t) is Kind.OTHER]
+
+
+def without_asking(text: str) -> str:
+    """``text`` with its question words and punctuation replaced by single spaces."""
+    return " ".join(CLAUSES.split(ASKING.sub(" ", text))).strip()

@@ -36,7 +36,7 @@ from ..chinese.dates import years_named
 from ..settings import DEFAULT_MODEL
 from ..tuning import TUNING
 from ..types import Hit
-from .question import Question
+from .question import Question, topic_terms
 
 if TYPE_CHECKING:
     from ..index.stores import Store
@@ -192,8 +192,6 @@ class Relevance:
     def _terms(self, query: Question) -> list[str]:
         """The question's content terms, without those that say what kind of answer is
         asked (材料, 条件: :func:`.conversation.topic_terms`)."""
-        from .conversation import topic_terms
-
         return topic_terms(query.text, self.searcher.index.tokenizer)
 
     def _applying(self, query: Question, hits: Sequence[Hit]) -> list[Hit]:
