@@ -26,6 +26,8 @@ class Script:
         json_only: Reply with one JSON object even when a stream is asked for.
         delay: Seconds to wait before the headers.
         stall: Seconds to wait after the first piece.
+        hold: Sent after the first piece only once this is set (or the server stops): a
+            test sees the first piece alone for as long as it needs, whatever the load.
         error_message: The error object's message for a status other than 200.
         raw: A body sent as it is, instead of an answer.
     """
@@ -35,6 +37,7 @@ class Script:
     json_only: bool = False
     delay: float = 0.0
     stall: float = 0.0
+    hold: threading.Event | None = None
     error_message: str = "internal error"
     raw: bytes = b""
 
@@ -62,6 +65,13 @@ class ScriptedServer:
         self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def released(self, script: Script) -> bool:
+        """Wait for ``script.hold``: False when the server stops first."""
+        while script.hold is not None and not script.hold.wait(0.05):
+            if self.stopping.is_set():
+                return False
+        return True
 
     def settings(self, model: str, script: Script, **changes: Any) -> Settings:
         """Register ``script`` for ``model``; settings pointing at this server."""
@@ -99,7 +109,7 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             for n, piece in enumerate(script.pieces):
                 delta = {"choices": [{"index": 0, "delta": {"content": piece}}]}
                 self.chunk(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
-                if n == 0 and server.stopping.wait(script.stall):
+                if n == 0 and (server.stopping.wait(script.stall) or not server.released(script)):
                     return
             self.chunk(b"data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")

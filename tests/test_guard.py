@@ -24,7 +24,13 @@ import pytest
 from assistant.app.guard import BUSY, HOST_WAITING, UPLOAD_REFUSED
 from assistant.app.launch import running
 from assistant.index import build
-from tests.conftest import GUANGZHOU_PAGES, SHARED_CORPUS, hash_app_env, hash_settings
+from tests.conftest import (
+    GUANGZHOU_PAGES,
+    SHARED_CORPUS,
+    CorpusWriter,
+    hash_app_env,
+    hash_settings,
+)
 from tests.llm_server import Script, ScriptedServer, serving
 
 PUBLIC = "https://zc.example.gov.cn/"
@@ -264,3 +270,23 @@ def test_the_chat_takes_a_lone_surrogate_too(app: tuple[str, Path]) -> None:
     assert asked["content"][0]["text"] == "电子居住证怎么申领？"
     assert '<div class="answer">' in replied["content"][0]["text"]
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_stopped_app_ends_the_open_clients_streams_and_exits_at_once(
+    small_corpus: CorpusWriter, tmp_path: Path
+) -> None:
+    """An API client (as an open page does) holds a heartbeat stream that never ends: SIGTERM
+    ends it rather than waiting for it (``running`` kills the app after 30 s)."""
+    from gradio_client import Client
+
+    settings = small_corpus({"通知.txt": "关于城市书房的通知\n补助标准为每间8.8万元。\n"})
+    build(settings)
+    log = tmp_path / "app.log"
+    with running(hash_app_env(settings.corpus, settings.index), log=log, timeout=120) as url:
+        client = Client(url, verbose=False)
+        assert "8.8万元" in client.predict(question="城市书房补助多少钱？", api_name="/ask")
+        stopped = time.monotonic()
+    waited = time.monotonic() - stopped
+    client.close()
+    assert waited < 20, f"the app took {waited:.0f} s to stop"
+    assert "graceful shutdown exceeded" not in log.read_text(encoding="utf-8")

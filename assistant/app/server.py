@@ -21,6 +21,10 @@ from .guard import Guard
 from .suggest import Suggester, add_route
 
 BIND = "127.0.0.1"  # the default address served on
+# Seconds a stopped app (SIGTERM, Ctrl+C) lets answers in progress finish. Gradio's heartbeat
+# streams (one per open page or API client) are ended at once: otherwise uvicorn would wait for
+# them for ever (until the service manager's SIGKILL).
+STOP_GRACE = 5
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".docx": DOCX}
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")  # served with the encoding they are in
@@ -123,7 +127,27 @@ def run(blocks: Any, library: Library, suggester: Suggester | None = None, **opt
             "（如 zc.example.gov.cn,10.1.2.3）。",
             flush=True,
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=STOP_GRACE
+    )
+    server = uvicorn.Server(config)
+    exit_on = server.handle_exit
+
+    def handle_exit(sig: int, frame: Any) -> None:
+        for stop in _stop_events(app):  # Gradio's heartbeat streams end at once
+            stop.set()
+        exit_on(sig, frame)
+
+    server.handle_exit = handle_exit  # type: ignore[method-assign]
+    server.run()
+
+
+def _stop_events(app: Any) -> list[Any]:
+    """The ``stop_event`` of each Gradio app mounted in ``app`` (under its middleware)."""
+    while not hasattr(app, "routes") and hasattr(app, "app"):
+        app = app.app
+    mounted = [getattr(r, "app", None) for r in getattr(app, "routes", ())]
+    return [m.stop_event for m in mounted if hasattr(m, "stop_event")]
 
 
 class ChinesePage:
