@@ -1,6 +1,6 @@
 """A model's answer streamed into the chat tab, then shown verified above the quotes, or not.
 
-The app (``python -m assistant serve``, bundled model, the seed letter) is configured with
+The app (``python -m assistant serve``, ``hash`` embedder, the seed letter) is configured with
 ``ASSISTANT_LLM_URL`` pointing at a real local chat-completions server in this process
 (:class:`tests.llm_server.ScriptedServer`); headless Chromium asks as a user would.
 """
@@ -16,11 +16,10 @@ from playwright.sync_api import Browser, Page
 
 from assistant.app.launch import running
 from assistant.index import build
-from assistant.settings import Settings
-from tests.conftest import SEED, needs_chromium
+from tests.conftest import SEED, hash_app_env, hash_settings, needs_chromium
 from tests.llm_server import Script, ScriptedServer, serving
 
-TIMEOUT = 240_000  # ms: the first answer on a busy 2-core machine includes loading the model
+TIMEOUT = 120_000  # ms: on a busy 2-core machine
 # The app waits this long for the model's whole reply, held until the test has seen its first
 # piece: longer than the test's own waits, so that it is never what a test runs into.
 LLM_TIMEOUT = TIMEOUT // 1000 + 60
@@ -43,14 +42,15 @@ def app(tmp_path_factory: pytest.TempPathFactory, model: ScriptedServer) -> Iter
     (work / "corpus").mkdir()
     assert SEED is not None
     shutil.copy(SEED, work / "corpus" / SEED.name)
-    build(Settings(corpus=work / "corpus", index=work / "index"))
-    env = {
-        "ASSISTANT_CORPUS": str(work / "corpus"),
-        "ASSISTANT_INDEX": str(work / "index"),
-        "ASSISTANT_LLM_URL": model.url,
-        "ASSISTANT_LLM_MODEL": "office-llm",
-        "ASSISTANT_LLM_TIMEOUT": str(LLM_TIMEOUT),
-    }
+    settings = hash_settings(work / "corpus", work / "index")
+    build(settings)
+    env = hash_app_env(
+        settings.corpus,
+        settings.index,
+        ASSISTANT_LLM_URL=model.url,
+        ASSISTANT_LLM_MODEL="office-llm",
+        ASSISTANT_LLM_TIMEOUT=str(LLM_TIMEOUT),
+    )
     with running(env, log=work / "app.log") as url:
         yield url
 
