@@ -62,18 +62,20 @@ def test_together_agrees_with_reading_every_passage(searcher: Searcher, word: st
     """The oracle: every title, and every passage with its BM25 words, read in turn."""
     index = searcher.index
     wordings = (word, *index.vocabulary.equivalents(word))
+    needed = [[w for w in index.tokenizer.words(wording) if len(w) > 1] for wording in wordings]
+    holding = []  # the passages whose BM25 words hold a wording: their words and text
+    tokens = index.tokens()  # read once: each call reads the index's file
+    for row, chunk in enumerate(index.chunks()):
+        words = set(tokens.of(row))
+        if any(all(w in words for w in wording) for wording in needed):
+            holding.append((words, f"{chunk.section}\n{chunk.text}"))
     for kind in sorted(SERVICE_KINDS):
         kinds = family(kind)
         said = re.compile(f"(?:{'|'.join(wordings)}).*?(?:{'|'.join(kinds)})", re.S)
         expected = any(said.search(d.source.title) for d in index.documents)
-        for row, chunk in enumerate(index.chunks()):
-            words = set(index.tokens().of(row))
-            holds = any(
-                all(w in words for w in index.tokenizer.words(wording) if len(w) > 1)
-                for wording in wordings
-            )
-            if holds and words & set(kinds):
-                expected |= bool(said.search(f"{chunk.section}\n{chunk.text}"))
+        for words, text in holding:
+            if words & set(kinds):
+                expected |= bool(said.search(text))
         assert searcher.mentions.together(word, kind) == expected, (word, kind)
 
 
