@@ -84,7 +84,11 @@ def test_milvus_store_ranks_and_answers_like_the_file_store(
         np.testing.assert_array_equal(held, file.index.bm25_scores([word]) > 0)
 
 
-def test_filters_are_pushed_down_as_expressions(corpus: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_filters_are_pushed_down_and_migration_back_to_files_reuses_the_vectors(
+    corpus: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """One milvus build for both: the filters only read it, then it is migrated."""
     settings = milvus(settings_for(corpus), tmp_path)
     build(settings)
     searcher = Searcher.open(settings)
@@ -97,6 +101,15 @@ def test_filters_are_pushed_down_as_expressions(corpus: Path, tmp_path: Path) ->
     assert {h.chunk.doc for h in searcher.search("救助", k=10, filters=only)} == set(only.docs)
     quoted = Filters(issuer='广州"%')  # a quote and a wildcard: by document rows instead
     assert searcher.search("救助", filters=quoted) == []
+
+    expected = {q: [r.row for r in searcher.rank(q)] for q in QUESTIONS}
+    with no_model():
+        report = build(settings.with_(store="file"))
+    assert report.embedded == 0 and report.reused == report.chunks
+    assert read_manifest(settings.index).store == "file"
+    file = Searcher.open(settings)
+    assert type(file.index).__name__ == "FileStore"
+    assert {q: [r.row for r in file.rank(q)] for q in QUESTIONS} == expected
 
 
 def test_incremental_build_rewrites_only_the_changed_file(
@@ -174,20 +187,6 @@ def test_kill_mid_build_leaves_the_previous_generation(
     names = {n.rsplit("_", 1)[0] for n in client.list_collections()}
     assert not names & leftovers
     assert Searcher.open(settings).search("本细则补充规定", mode="bm25")
-
-
-def test_migration_back_to_files_reuses_the_vectors(corpus: Path, tmp_path: Path) -> None:  # noqa: F811
-    settings = milvus(settings_for(corpus), tmp_path)
-    build(settings)
-    engine = Searcher.open(settings)
-    expected = {q: [r.row for r in engine.rank(q)] for q in QUESTIONS}
-    with no_model():
-        report = build(settings.with_(store="file"))
-    assert report.embedded == 0 and report.reused == report.chunks
-    assert read_manifest(settings.index).store == "file"
-    file = Searcher.open(settings)
-    assert type(file.index).__name__ == "FileStore"
-    assert {q: [r.row for r in file.rank(q)] for q in QUESTIONS} == expected
 
 
 def test_store_setting_is_checked() -> None:
