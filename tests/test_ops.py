@@ -232,3 +232,16 @@ def test_the_xlsx_writer_round_trips_through_openpyxl(tmp_path: Path) -> None:
     assert got[1] == ["2026-01-02 03:04:05", "补助<多少>&“标准”？", 12.5]  # control char dropped
     assert got[2] == [None, "  前后有空格  ", 7] and got[3] == [None, "第二行\n换行", 0]
     assert book["空 & 表"].max_row == 1 and book["空 & 表"]["A1"].value is None
+
+
+def test_a_page_that_kept_no_conversation_leaves_the_chat_as_it_is() -> None:
+    """The page-load event that restores the kept conversation changes nothing when none was
+    kept: a question asked before it ran (a slow server) keeps its reply."""
+    import gradio as gr
+
+    from assistant.app.ui import _restored
+
+    for kept in ({"chat": [], "ids": {}}, None, {"chat": "不是列表"}):
+        assert _restored(kept) == (gr.skip(), gr.skip())
+    chat = [{"role": "user", "content": "书房补助多少"}]
+    assert _restored({"chat": chat, "ids": {1: 7}}) == (chat, {"1": "7"})

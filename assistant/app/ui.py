@@ -330,10 +330,11 @@ def _replies(ask: Callable[[Callable[[str], None]], Answer]) -> Iterator[str]:
     yield done[0]
 
 
-def _restored(kept: Any) -> tuple[list[Any], dict[str, str]]:
-    """The chat and its answer ids as the browser kept them (nothing if unreadable)."""
-    if not isinstance(kept, dict) or not isinstance(kept.get("chat"), list):
-        return [], {}
+def _restored(kept: Any) -> tuple[Any, Any]:
+    """The chat and its answer ids as the browser kept them; when it kept none (or nothing
+    readable), no change: a question asked before this page-load event ran keeps its reply."""
+    if not isinstance(kept, dict) or not isinstance(kept.get("chat"), list) or not kept["chat"]:
+        return gr.skip(), gr.skip()
     ids = kept.get("ids") if isinstance(kept.get("ids"), dict) else {}
     return kept["chat"], {str(k): str(v) for k, v in ids.items()}
 
