@@ -205,3 +205,30 @@ def test_a_long_question_that_points_back_names_its_own_topic(tokenizer: Tokeniz
     own = "关于电子居住证申领和签注办理流程的那份通知是哪天开始施行的？"
     assert not conversation.understand(own, tokenizer).topic  # 那份 names what it says
     assert conversation.understand("这笔钱什么时候到账？", tokenizer).topic  # short: points back
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("得满足哪些条件？", True),  # 条件 says what kind of answer is asked, 满足 is short
+        ("有效期是几年？", True),
+        ("低保多少钱？", False),  # 低保 is a term of the vocabulary: a topic however short
+        ("失业金怎么领？", False),
+    ],
+)
+def test_the_vocabulary_tells_a_short_topic_from_an_asking_word(
+    searcher: Searcher, question: str, follow_up: bool
+) -> None:
+    index = searcher.index
+    assert lacks_topic(question, index.tokenizer, index.vocabulary) is follow_up
+
+
+def test_a_short_follow_up_asking_for_conditions_keeps_the_conversation_topic(
+    searcher: Searcher,
+) -> None:
+    index = searcher.index
+    conversation = Conversation(("公租房怎么申请？",))
+    understood = conversation.understand("得满足哪些条件？", index.tokenizer, index.vocabulary)
+    assert understood.topic == "公租房怎么申请？"
+    switched = conversation.understand("低保多少钱？", index.tokenizer, index.vocabulary)
+    assert not switched.topic  # a topic of its own

@@ -42,6 +42,7 @@ import numpy as np
 from ..chinese.words import words
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer, segment
+from ..index.vocabulary import Vocabulary
 from ..tuning import TUNING
 from ..types import Hit
 from .fusion import fuse_rankings
@@ -121,19 +122,22 @@ class Conversation:
 
     history: tuple[str, ...] = ()
 
-    def understand(self, question: str | Question, tokenizer: Tokenizer) -> Understood:
+    def understand(
+        self, question: str | Question, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None
+    ) -> Understood:
         """What ``question`` asks, given the earlier turns.
 
         Args:
             question: The new question.
             tokenizer: The index's tokenizer, which finds content terms.
+            vocabulary: The index's vocabulary, whose terms name topics (:func:`lacks_topic`).
 
         Raises:
             ValueError: Empty or over-long question (see :class:`Question`).
         """
         asked = Question.parse(question)
-        topic = self.topic(tokenizer) if self.history else ""
-        if not topic or not lacks_topic(asked.text, tokenizer):
+        topic = self.topic(tokenizer, vocabulary) if self.history else ""
+        if not topic or not lacks_topic(asked.text, tokenizer, vocabulary):
             return Understood(asked, asked)
         return self.understand_as_follow_up(asked, topic, tokenizer)
 
@@ -143,20 +147,34 @@ class Conversation:
         query = Question(f"{without_asking(topic)} {question.text}")
         return Understood(question, query, topic, topic_label(topic, tokenizer))
 
-    def topic(self, tokenizer: Tokenizer) -> str:
+    def topic(self, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None) -> str:
         """The most recent earlier turn that has its own topic (normalized), or ``""``."""
         for turn in reversed(self.history[-MAX_HISTORY:]):
             text = normalize_question(turn or "")
-            if text and len(text) <= MAX_QUESTION_CHARS and not lacks_topic(text, tokenizer):
+            if not text or len(text) > MAX_QUESTION_CHARS:
+                continue
+            if not lacks_topic(text, tokenizer, vocabulary):
                 return text
         return ""
 
 
-def lacks_topic(question: str, tokenizer: Tokenizer) -> bool:
-    """Whether a (normalized) question leaves its topic to the conversation (see above)."""
+def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None) -> bool:
+    """Whether a (normalized) question leaves its topic to the conversation (see above).
+
+    With the index's ``vocabulary``, a question that says one of its terms (低保, 失业金:
+    the lexicon's and the documents' abbreviations) names its topic, however short, and
+    the words saying what kind of answer is asked (条件, 材料, 有效期: :func:`topic_terms`)
+    name none: "要满足什么条件？" is a follow-up, "低保标准是多少？" is not.
+    """
     if OPENER.match(question):
         return True
-    content = sum(len(term) for term in content_terms(question, tokenizer))
+    if vocabulary is None:
+        terms = content_terms(question, tokenizer)
+    elif vocabulary.named(question):
+        return False
+    else:
+        terms = topic_terms(question, tokenizer)
+    content = sum(len(term) for term in terms)
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
 
 
@@ -217,9 +235,10 @@ def search_in_conversation(
     """
     tokenizer = searcher.index.tokenizer
     conversation = Conversation(tuple(history))
-    understood = conversation.understand(question, tokenizer)
+    vocabulary = searcher.index.vocabulary
+    understood = conversation.understand(question, tokenizer, vocabulary)
     filters = filters or Filters()
-    topic = understood.topic or (conversation.topic(tokenizer) if history else "")
+    topic = understood.topic or (conversation.topic(tokenizer, vocabulary) if history else "")
     asked = understood.question
     if not topic:
         return understood, searcher.search(asked, k, mode, filters)

@@ -273,9 +273,12 @@ def curated_reply(
         return None
     tokenizer = searcher.index.tokenizer
     conversation = Conversation(tuple(history))
-    understood = conversation.understand(question, tokenizer)
+    vocabulary = searcher.index.vocabulary
+    understood = conversation.understand(question, tokenizer, vocabulary)
     readings = [understood.query]  # a follow-up without its own topic: glued to the topic
-    if not understood.topic and (topic := conversation.topic(tokenizer) if history else ""):
+    if not understood.topic and (
+        topic := conversation.topic(tokenizer, vocabulary) if history else ""
+    ):
         glued = conversation.understand_as_follow_up(understood.question, topic, tokenizer)
         readings.append(glued.query)  # its own words first, then in the conversation's topic
     documents = {d.path: d for d in searcher.index.documents}

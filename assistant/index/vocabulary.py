@@ -196,6 +196,11 @@ class Vocabulary:
             name.replace(e.term, other) for e in self.expand(name)[:4] for other in e.equivalents
         ]
 
+    def named(self, text: str) -> list[str]:
+        """The vocabulary's wordings ``text`` says (a lexicon entry, an abbreviation: 低保,
+        失业金, 长护险), longest first where two overlap."""
+        return [m.group() for m in self._pattern.finditer(text)] if self._pattern else []
+
     def knows(self, term: str) -> bool:
         """Whether ``term`` is a wording of the vocabulary (a lexicon entry or an abbreviation)."""
         return term in self._equivalents
