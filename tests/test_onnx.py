@@ -92,18 +92,26 @@ def queries() -> list[str]:
     return [q["question"] for q in QA]
 
 
+@pytest.fixture(scope="module")
+def reference(
+    oracle: SentenceTransformerEmbedder, passages: list[str], queries: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle's vectors of the passages and of the queries (computed once)."""
+    return oracle.encode_passages(passages), oracle.encode_queries(queries)
+
+
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
 def test_int8_vectors_are_close_to_torch(
-    onnx_int8: OnnxEmbedder, oracle: SentenceTransformerEmbedder, passages: list[str],
+    onnx_int8: OnnxEmbedder, reference: tuple[np.ndarray, np.ndarray], passages: list[str],
     queries: list[str],
 ) -> None:  # fmt: skip
     assert len(passages) >= 50 and len(queries) >= 50
     for ours, ref in [
-        (onnx_int8.encode_passages(passages), oracle.encode_passages(passages)),
-        (onnx_int8.encode_queries(queries), oracle.encode_queries(queries)),
+        (onnx_int8.encode_passages(passages), reference[0]),
+        (onnx_int8.encode_queries(queries), reference[1]),
     ]:
         assert ours.dtype == np.float32 and ours.shape == ref.shape == (len(ref), 384)
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
@@ -111,15 +119,11 @@ def test_int8_vectors_are_close_to_torch(
 
 
 def test_fp32_vectors_equal_torch(
-    onnx_fp32: OnnxEmbedder, oracle: SentenceTransformerEmbedder, passages: list[str],
+    onnx_fp32: OnnxEmbedder, reference: tuple[np.ndarray, np.ndarray], passages: list[str],
     queries: list[str],
 ) -> None:  # fmt: skip
-    assert cosines(onnx_fp32.encode_passages(passages), oracle.encode_passages(passages)).min() > (
-        0.9999
-    )
-    assert cosines(onnx_fp32.encode_queries(queries), oracle.encode_queries(queries)).min() > (
-        0.9999
-    )
+    assert cosines(onnx_fp32.encode_passages(passages), reference[0]).min() > 0.9999
+    assert cosines(onnx_fp32.encode_queries(queries), reference[1]).min() > 0.9999
 
 
 def test_int8_finds_the_same_top_passage_as_torch(
