@@ -232,3 +232,9 @@ def test_a_short_follow_up_asking_for_conditions_keeps_the_conversation_topic(
     assert understood.topic == "公租房怎么申请？"
     switched = conversation.understand("低保多少钱？", index.tokenizer, index.vocabulary)
     assert not switched.topic  # a topic of its own
+
+
+def test_the_label_keeps_a_vocabulary_term_whole(searcher: Searcher) -> None:
+    index = searcher.index  # 失业金 is cut 失业 + 金; the lexicon knows 失业金
+    label = topic_label("失业金一个月能发多少？", index.tokenizer, lambda t: True, index.vocabulary)
+    assert label == "失业金"

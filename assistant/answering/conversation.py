@@ -178,7 +178,12 @@ def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | No
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
 
 
-def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | None = None) -> str:
+def topic_label(
+    turn: str,
+    tokenizer: Tokenizer,
+    held: Callable[[str], bool] | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> str:
     """A few words naming the topic of ``turn``: its part with the most content.
 
     The turn is split at punctuation and question words, and the part with the
@@ -192,7 +197,8 @@ def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | N
     part of equals kept (the situation is told first, the topic asked last): it names what
     the documents are about, not the asker's situation — "我被公司辞退了，能领失业保险金吗？"
     gives "失业保险金", "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without
-    ``held``.
+    ``held``. A term of the ``vocabulary`` that the label cuts (失业金, split 失业 + 金 by the
+    tokenizer) is kept whole.
     """
     parts = [p for clause in CLAUSES.split(turn) for p in ASKING.split(clause) if p]
     if not parts:
@@ -206,9 +212,14 @@ def topic_label(turn: str, tokenizer: Tokenizer, held: Callable[[str], bool] | N
         scored = [(sum(len(t) for t in named(part)), i) for i, part in enumerate(parts)]
         most, at = max(scored)
         if most:
-            terms = named(parts[at])
-            start = min(parts[at].find(t) for t in terms)
-            return parts[at][start : max(parts[at].rfind(t) + len(t) for t in terms)]
+            part, terms = parts[at], named(parts[at])
+            start = min(part.find(t) for t in terms)
+            end = max(part.rfind(t) + len(t) for t in terms)
+            for term in vocabulary.named(part) if vocabulary is not None else ():
+                at_term = part.find(term)
+                if at_term < end and at_term + len(term) > start:  # cut by the label: whole
+                    start, end = min(start, at_term), max(end, at_term + len(term))
+            return part[start:end]
     best = max(parts, key=lambda part: sum(len(t) for t in content_terms(part, tokenizer)))
     ends = [i + len(t) for t in content_terms(best, tokenizer) if (i := best.rfind(t)) >= 0]
     return best[: max(ends)] if ends else best.rstrip(_PARTICLES) or best
@@ -252,7 +263,7 @@ def search_in_conversation(
         return Understood(asked, asked), searcher.search(asked, k, mode, filters)
     if docs:  # named by what the topic's documents are about
         held = functools.partial(_held, searcher, docs)
-        understood = replace(understood, label=topic_label(topic, tokenizer, held))
+        understood = replace(understood, label=topic_label(topic, tokenizer, held, vocabulary))
     within = replace(filters, docs=docs)
     rankings = [(glued, filters, 1.0)]
     if docs:
