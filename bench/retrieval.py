@@ -47,7 +47,7 @@ from typing import Any
 
 from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import HEADER, Scores, evaluate, read_questions, table
-from assistant.answering.refusal import is_relevant
+from assistant.answering.refusal import answerable
 from assistant.answering.search import Searcher
 from assistant.index import build
 from assistant.settings import BACKENDS, Settings
@@ -342,7 +342,7 @@ def sweep_rows(name: str, searcher: Searcher, questions: list[dict[str, Any]]) -
             threshold: float, query: str = query, hits: list = hits, unmentioned: list = unmentioned
         ) -> bool:
             wordings = searcher.index.vocabulary.wordings
-            return not is_relevant(query, hits, threshold, searcher.places, unmentioned, wordings)
+            return not answerable(query, hits, threshold, searcher.places, unmentioned, wordings)
 
         rows.append((name, bool(q.get("doc")), refused))
     return rows

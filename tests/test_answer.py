@@ -7,7 +7,7 @@ import pytest
 from assistant.answering.answer import answer
 from assistant.answering.composition import compose
 from assistant.answering.kinds import Asked, question_kind
-from assistant.answering.refusal import NOT_FOUND, is_relevant, named_bodies, not_found
+from assistant.answering.refusal import NOT_FOUND, answerable, named_bodies, not_found
 from assistant.answering.render import as_markdown, as_text, citation
 from assistant.answering.search import Searcher
 from assistant.documents.sentences import clause, sentences
@@ -48,11 +48,11 @@ def test_named_bodies_finds_places_and_agencies_not_common_words() -> None:
 
 def test_relevance_needs_similarity_and_the_named_bodies() -> None:
     hit = make_hit("2018年安排知识产权专项经费484万元。", 0.93)
-    assert is_relevant("官渡区2018年知识产权专项经费是多少？", [hit], 0.88)
-    assert not is_relevant("官渡区2018年知识产权专项经费是多少？", [hit], 0.95)
-    assert not is_relevant("深圳市2018年知识产权专项经费是多少？", [hit], 0.88)
-    assert not is_relevant("知识产权专项经费", [make_hit("x", None)], 0.0)
-    assert not is_relevant("知识产权专项经费", [], 0.0)
+    assert answerable("官渡区2018年知识产权专项经费是多少？", [hit], 0.88)
+    assert not answerable("官渡区2018年知识产权专项经费是多少？", [hit], 0.95)
+    assert not answerable("深圳市2018年知识产权专项经费是多少？", [hit], 0.88)
+    assert not answerable("知识产权专项经费", [make_hit("x", None)], 0.0)
+    assert not answerable("知识产权专项经费", [], 0.0)
 
 
 def test_a_named_body_counts_in_the_wording_the_documents_use() -> None:
@@ -60,9 +60,9 @@ def test_a_named_body_counts_in_the_wording_the_documents_use() -> None:
     hit = make_hit("截止2020年5月，查处侵犯商标权案18件。", 0.93)
     question = "截止2020年5月市场监管局查处了多少件侵犯商标权案？"
     vocabulary = Vocabulary.collect((), [hit.chunk.source.issuer], segment)
-    assert not is_relevant(question, [hit], 0.88)
-    assert is_relevant(question, [hit], 0.88, wordings=vocabulary.wordings)
-    assert not is_relevant("教育局查处了多少件？", [hit], 0.88, wordings=vocabulary.wordings)
+    assert not answerable(question, [hit], 0.88)
+    assert answerable(question, [hit], 0.88, wordings=vocabulary.wordings)
+    assert not answerable("教育局查处了多少件？", [hit], 0.88, wordings=vocabulary.wordings)
 
 
 def test_citation_line() -> None:

@@ -45,21 +45,6 @@ def named_bodies(question: str) -> list[str]:
     return names
 
 
-def is_relevant(
-    question: str,
-    hits: list[Hit],
-    min_score: float,
-    places: Coverage | None = None,
-    unmentioned: Sequence[str] = (),
-    wordings: Callable[[str], list[str]] | None = None,
-) -> bool:
-    """Whether the passages found can answer ``question``.
-
-    See :func:`answerable`: ``True`` when some passage can.
-    """
-    return bool(answerable(question, hits, min_score, places, unmentioned, wordings))
-
-
 def answerable(
     question: str,
     hits: list[Hit],
