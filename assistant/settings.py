@@ -83,7 +83,9 @@ class Settings:
             ``zscore``, the weighted sum of each candidate's z-scored cosine and
             BM25 score, or ``rrf``, reciprocal-rank fusion.
         title_weight: A passage's BM25 score adds this times the BM25 score of its
-            document's title among all titles (0 = titles not scored apart).
+            document's title among all titles (0 = titles not scored apart); a title read
+            from a file's opening words is not among them (see
+            :func:`assistant.index.stores.files.title_index`).
         flat_limit: Up to this many chunks the dense index is exact
             (``IndexFlatIP``); above it, HNSW.
         min_score: Questions whose best dense similarity is below this are

@@ -34,7 +34,7 @@ from assistant.index.tokens import (
 )
 from assistant.tuning import TUNING
 
-from .conftest import SEED, SHARED_CORPUS, hash_settings
+from .conftest import SEED, SHARED_CORPUS, CorpusWriter, hash_settings
 
 PDF = SHARED_CORPUS / "pdf" / "淮安市人民政府2024年政府信息公开工作年度报告_szfgs2024.pdf"
 HTML = SHARED_CORPUS / "html" / "29_广州市临时救助实施细则_穗府办规2021-19号.html"
@@ -261,6 +261,32 @@ def test_title_counts_once_per_document(corpus: Path) -> None:
     for values in by_doc.values():
         np.testing.assert_allclose(values, values[0], rtol=1e-5, atol=1e-6)
     assert max(v[0] for d, v in by_doc.items() if d != html) < by_doc[html][0]
+
+
+def test_a_title_read_from_the_opening_words_adds_no_bm25(small_corpus: CorpusWriter) -> None:
+    """A title that is a file's opening words (a file named by an id, no title line) is
+    already its first passage's text: the titles' BM25 leaves it out, so no passage of its
+    document gains by it; a title line of its own and a file name's words still count."""
+    headline = "电动自行车登记网上办理 近日，某市公安交管部门推出登记预约服务，市民可在家提交资料。"
+    settings = small_corpus(
+        {
+            "5606d3c8edcf3a40.txt": headline,
+            "a1b2c3d4e5f6.txt": "关于电动自行车登记的通知\n各区：现将登记预约有关事项通知如下。",
+            "电动自行车登记办法.txt": "第一条 为规范管理，市民办理登记应当提交身份证明。",
+        }
+    ).with_(title_weight=0.0)
+    build(settings)
+    plain = Searcher.open(settings)
+    titled = Searcher.open(settings.with_(title_weight=0.5))
+    gain = {}
+    for searcher, sign in ((titled, 1), (plain, -1)):
+        for r in searcher.rank("电动自行车登记", k=len(plain.index), mode="bm25"):
+            path = plain.index.documents[int(plain.index.chunk_docs[r.row])].path
+            gain[path] = gain.get(path, 0.0) + sign * r.bm25
+    titles = {d.path: d.source.title for d in plain.index.documents}
+    assert titles["5606d3c8edcf3a40.txt"] == "电动自行车登记网上办理"
+    assert gain["5606d3c8edcf3a40.txt"] == pytest.approx(0.0, abs=1e-9)
+    assert gain["a1b2c3d4e5f6.txt"] > 0 and gain["电动自行车登记办法.txt"] > 0
 
 
 def test_bm25_tokens_are_section_and_text_without_the_title(corpus: Path) -> None:

@@ -13,6 +13,7 @@ from assistant.documents.metadata import (
     extract,
     merge,
     normalize_doc_number,
+    opening_title,
     parse_date,
     read_sidecar,
 )
@@ -205,3 +206,29 @@ def test_a_file_named_by_an_id_is_titled_by_its_opening_words() -> None:
     assert extract(text.split(" ", 1)[1], "0013_复工复产说明.txt").title == "复工复产说明"
     # a year is a name, not an id: a 政府工作报告 named 1988.txt keeps it
     assert extract("各位代表：现在，我代表国务院向大会报告政府工作。", "1988.txt").title == "1988"
+
+
+def test_a_title_read_from_the_opening_words_is_known_as_such() -> None:
+    """``opening_title``: the title of a file named by an id, read from the words its text
+    opens with (search leaves it out of the titles' BM25), not one the document has."""
+    headline = "某县开通农民工返岗专车 记者从某县人社局获悉，首批专车已于昨日发车……"
+    title = extract(headline, "7c9e6679a2b4.txt").title
+    assert title == "某县开通农民工返岗专车"
+    assert opening_title("7c9e6679a2b4.txt", title, headline)
+    # its first passage's text is enough: the opening words end inside it
+    assert opening_title("7c9e6679a2b4.txt", title, headline[:30])
+    run_on = "某市财政局关于延长缴费期限的公告各区财政局：现将有关事项……"
+    title = extract(run_on, "e4d909c290d0.txt").title
+    assert title == "某市财政局关于延长缴费期限的公告"
+    assert opening_title("e4d909c290d0.txt", title, run_on)
+    # a title line of its own, a file name's words, a name that is not an id: titles
+    own_line = "关于做好春耕备耕工作的通知\n各乡镇：现将有关事项通知如下……"
+    title = extract(own_line, "9b2f4c7d1e3a.txt").title
+    assert title == "关于做好春耕备耕工作的通知"
+    assert not opening_title("9b2f4c7d1e3a.txt", title, own_line)
+    named = extract(headline, "返岗专车说明.txt").title
+    assert not opening_title("返岗专车说明.txt", named, headline)
+    assert not opening_title("1988.txt", "1988", "各位代表：现在，我代表国务院向大会报告政府工作。")
+    # a title from elsewhere (metadata.csv, a page's title) for an id-named file stays
+    assert not opening_title("7c9e6679a2b4.txt", "某县农民工返岗服务办法", headline)
+    assert not opening_title("7c9e6679a2b4.txt", "", headline)

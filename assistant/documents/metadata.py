@@ -125,6 +125,20 @@ def extract(
     )
 
 
+def opening_title(file_name: str, title: str, text: str) -> bool:
+    """Whether ``title`` is a file's opening words read as its title: a file named by an id
+    whose text (``text``: its start, e.g. its first passage) runs on past ``title`` in the
+    same line — a guess from the document's first words (see :func:`_title`), not a title
+    line, a page title, metadata or a file name's words."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    return (
+        bool(title)
+        and bool(_ID_NAME.fullmatch(Path(file_name).stem))
+        and len(first) > len(title)
+        and _opening([first]) == title
+    )
+
+
 def doc_type_of(title: str) -> str:
     """The 文种 a title ends with, e.g. 函, 通知, 办法; empty when none is recognised."""
     core = re.sub(r"[（(][^（）()]*[)）]$|[\s《》“”\"]", "", title)

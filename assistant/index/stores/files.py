@@ -301,7 +301,9 @@ class FileStore:
         """A BM25 index of the documents' titles, row ``i`` = document ``i`` (made once)."""
         with self._titles_lock:
             if self._title_index is None:
-                self._title_index = title_index(self.tokenizer, self.documents)
+                starts = first_rows(self.chunk_docs, len(self.documents))
+                openings = [self._read_chunk(r).text if r >= 0 else "" for r in starts]
+                self._title_index = title_index(self.tokenizer, self.documents, openings)
             return self._title_index
 
     def close(self) -> None:
@@ -356,14 +358,38 @@ class FilePlace:
         FileStore.cleanup(self.index_dir, keep)
 
 
-def title_index(tokenizer: Tokenizer, documents: Sequence[DocumentInfo]) -> Any:
-    """A bm25s index of the documents' titles, row ``i`` = document ``i``."""
+def title_index(
+    tokenizer: Tokenizer, documents: Sequence[DocumentInfo], openings: Sequence[str]
+) -> Any:
+    """A bm25s index of the documents' titles, row ``i`` = document ``i``.
+
+    A title read from a document's own opening words (``openings[i]``, its first passage's
+    text; :func:`~assistant.documents.metadata.opening_title`: a file named by an id, whose
+    text runs on past them) is left out: its words are already the first passage's, and
+    as a title they would count again there and in every other passage of the document —
+    a news headline or the first words up to a space (重庆 重庆日报2020-02-21), which
+    near-copies about the same measure in several places share. It still names the
+    document in citations and in the passages' embedded text.
+    """
     import bm25s
 
+    from ...documents.metadata import opening_title
+
     titles = bm25s.BM25()
-    tokens = [tokenizer.words(d.source.title) or [""] for d in documents]
-    titles.index(tokens, show_progress=False)
+    given = [
+        "" if opening_title(d.path, d.source.title, opening) else d.source.title
+        for d, opening in zip(documents, openings, strict=True)
+    ]
+    titles.index([tokenizer.words(title) or [""] for title in given], show_progress=False)
     return titles
+
+
+def first_rows(chunk_docs: np.ndarray, documents: int) -> np.ndarray:
+    """The row of each document's first chunk (``-1`` for a document without any)."""
+    rows = np.full(documents, -1, dtype=np.int64)
+    docs, first = np.unique(np.asarray(chunk_docs), return_index=True)
+    rows[docs] = first
+    return rows
 
 
 def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:

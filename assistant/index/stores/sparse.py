@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .base import Contents
-from .files import title_index
+from .files import first_rows, title_index
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,11 @@ class Bm25Weights:
         bm25 = bm25s.BM25()
         vocab = {t: i for i, t in enumerate(tokens.vocab)}
         bm25.index((tokens.id_lists(), vocab), show_progress=False)
-        titles = title_index(Tokenizer(contents.words), contents.documents)
+        doc_row = {d.path: i for i, d in enumerate(contents.documents)}
+        chunk_docs = np.asarray([doc_row[c.doc] for c in contents.chunks], dtype=np.int64)
+        starts = first_rows(chunk_docs, len(contents.documents))
+        openings = [contents.chunks[r].text if r >= 0 else "" for r in starts]
+        titles = title_index(Tokenizer(contents.words), contents.documents, openings)
 
         offset = len(bm25.vocab_dict)
         title_dims = {t: offset + i for t, i in titles.vocab_dict.items()}
