@@ -16,7 +16,7 @@ from assistant.answering.answer import answer
 from assistant.answering.composition import ANSWER_CHARS, INTRO_CHARS, compose
 from assistant.answering.render import body, direct_line
 from assistant.answering.search import Searcher
-from assistant.documents.sentences import list_intro, opening
+from assistant.documents.sentences import is_signature, list_intro, opening
 from assistant.index import build
 from assistant.settings import Settings
 from assistant.types import Answer
@@ -58,6 +58,35 @@ def test_a_quote_opens_where_its_sentence_opens() -> None:
     assert opening("甲" * 150 + "；乙", 151) == 151  # too far back: the clause itself
     reply = compose("年满60周岁的每月发放多少？", [make_hit(line, 0.9)], tokens_age)
     assert direct_line(reply).startswith("经审核符合条件的")
+
+
+def test_a_signature_is_never_the_direct_answer() -> None:
+    """The closing line names the body and the date the question names too, but answers
+    nothing: the sentence that says what to do leads."""
+    text = (
+        "各单位要落实每日报送制度，每天下午五点前将本单位员工健康情况报市卫生健康局。\n"
+        "某某市卫生健康局2021年3月5日"
+    )
+    assert is_signature("某某市卫生健康局2021年3月5日")
+    assert is_signature("二维码 某某县应急管理局 二〇二一年三月五日")
+    assert not is_signature("本办法自2021年3月5日起施行。")
+    assert not is_signature("2021年3月5日")  # a date alone: not said who signed
+    question = "某某市卫生健康局2021年3月5日要求的报送制度是什么？"
+    reply = compose(question, [make_hit(text, 0.9)], words)
+    assert direct_line(reply).startswith("各单位要落实每日报送制度")
+
+
+def words(text: str) -> list[str]:
+    return [w for w in ("某某市", "卫生健康局", "2021年", "报送", "制度") if w in text]
+
+
+def test_the_same_words_in_two_passages_are_quoted_once() -> None:
+    heading = "三、做好返岗人员排查。"
+    first = f"{heading}企业返岗人员须逐一登记体温。"
+    second = f"{heading}外地返岗人员须先行居家观察十四天。"
+    hits = [make_hit(first, 0.9, id="c1"), make_hit(second, 0.8, id="c2", start=100)]
+    reply = compose("返岗人员排查怎么做？", hits, lambda t: [w for w in ("返岗", "排查") if w in t])
+    assert said_text(reply).count(heading) == 1
 
 
 def tokens_age(text: str) -> list[str]:

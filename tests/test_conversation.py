@@ -214,6 +214,8 @@ def test_a_long_question_that_points_back_names_its_own_topic(tokenizer: Tokeniz
         ("有效期是几年？", True),
         ("低保多少钱？", False),  # 低保 is a term of the vocabulary: a topic however short
         ("失业金怎么领？", False),
+        ("大概几天能审批通过？", True),  # what is done (审批通过) names no topic
+        ("多久可以拿到手？", True),
     ],
 )
 def test_the_vocabulary_tells_a_short_topic_from_an_asking_word(
@@ -237,4 +239,10 @@ def test_a_short_follow_up_asking_for_conditions_keeps_the_conversation_topic(
 def test_the_label_keeps_a_vocabulary_term_whole(searcher: Searcher) -> None:
     index = searcher.index  # 失业金 is cut 失业 + 金; the lexicon knows 失业金
     label = topic_label("失业金一个月能发多少？", index.tokenizer, lambda t: True, index.vocabulary)
+    assert label == "失业金"
+
+
+def test_the_label_names_the_topic_not_what_is_done_to_it(searcher: Searcher) -> None:
+    index = searcher.index  # 申请 is what is done: the label is the topic asked about
+    label = topic_label("失业金怎么申请？", index.tokenizer, lambda t: True, index.vocabulary)
     assert label == "失业金"

@@ -44,6 +44,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
         ("临时补助怎么申请？", []),  # 临时救助: 救助 is a kind of the same family
         ("长期护理保险待遇怎么申请？", []),  # no service compound
         ("公租房补贴期限", []),  # 租房补贴: a lexicon term, written 住房租赁补贴
+        ("人在外地，临时救助去哪里登记？", []),  # 哪里 + 登记: a question word, no service
     ],
 )
 def test_a_service_whose_words_no_passage_says_together_is_unmentioned(

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering.kinds import Kind
 from assistant.answering.procedure import Aspect
-from assistant.answering.question import Question
+from assistant.answering.question import Question, without_asking
 from assistant.chinese.answer_types import AnswerType
 
 
@@ -33,3 +33,17 @@ def test_only_the_entry_checks() -> None:
     with pytest.raises(ValueError, match="问题为空"):
         Question.parse("  ")
     assert Question.of("").text == ""  # the rest of a question that only names its document
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("医保卡在哪补办？", "医保卡在 补办"),  # 哪 never takes the verb after it
+        ("在哪交申请表？", "在 交申请表"),
+        ("哪天开始受理？", "开始受理"),  # 哪 + a unit of time or a measure word: asking
+        ("哪类家庭能申请？", "家庭能申请"),
+        ("去哪个窗口办？", "去 窗口办"),
+    ],
+)
+def test_question_words_are_taken_out_and_nothing_else(question: str, left: str) -> None:
+    assert without_asking(question) == left

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..documents.sentences import clause, headed, list_intro, opening
+from ..documents.sentences import clause, headed, is_signature, list_intro, opening
 from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
@@ -243,10 +243,14 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
 
 
 def _may_answer(hit: Hit, c: Candidate) -> bool:
-    """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？) and
-    not the document's title repeated in its text."""
+    """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？), not
+    the document's title repeated in its text and not its signature (…局2020年2月3日)."""
     sentence = hit.chunk.text[c.start : c.end].strip()
-    return not sentence.endswith(("？", "?")) and sentence != hit.chunk.source.title
+    return not (
+        sentence.endswith(("？", "?"))
+        or sentence == hit.chunk.source.title
+        or is_signature(sentence)
+    )
 
 
 def _following(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
@@ -298,7 +302,9 @@ class Quoting:
         for i, a, b in self.spans:
             if i == hit:
                 pieces = [p for x, y in pieces for p in ((x, min(y, a)), (max(x, b), y))]
-        pieces = [(x, y) for x, y in pieces if text[x:y].strip()]
+        said = {_compact(self.hits[i].chunk.text[a:b]) for i, a, b in self.spans}
+        # nothing twice: not what is quoted already, nor the same words of another passage
+        pieces = [(x, y) for x, y in pieces if _compact(text[x:y]) not in {"", *said}]
         size = sum(y - x for x, y in pieces)
         if not pieces or (not whole and self.used + size > ANSWER_CHARS):
             return False
@@ -342,4 +348,8 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _key(hits: list[Hit], c: Candidate) -> str:
     """A sentence's text without whitespace: the same sentence in two passages is quoted once."""
-    return re.sub(r"\s+", "", hits[c.hit].chunk.text[c.start : c.end])
+    return _compact(hits[c.hit].chunk.text[c.start : c.end])
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)

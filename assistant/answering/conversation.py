@@ -53,6 +53,7 @@ from .question import (
     OPENER,
     Question,
     content_terms,
+    is_verb,
     normalize_question,
     topic_terms,
     without_asking,
@@ -81,7 +82,6 @@ _POINTS_TO_DOCUMENT = re.compile(
 # Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
 _NOT_NAMING = re.compile(r"[\d.%]+$|[能可会要想该需得]")
 _PARTICLES = "".join(words("question", "particles"))  # they end no topic: 低保标准是 → 低保标准
-
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,8 @@ def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | No
         terms = content_terms(question, tokenizer)
     elif vocabulary.named(question):
         return False
-    else:
-        terms = topic_terms(question, tokenizer)
+    else:  # what is done (批下来, 能领) names no topic either
+        terms = [t for t in topic_terms(question, tokenizer) if not is_verb(t)]
     content = sum(len(term) for term in terms)
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
 
@@ -193,12 +193,13 @@ def topic_label(
 
     With ``held`` (whether the topic's documents hold a term, in some wording), only the
     terms they hold count, but for numbers (70) and what is done to the topic (能领, 要交:
-    a modal verb first), and the label runs from the first of them to the last, the last
-    part of equals kept (the situation is told first, the topic asked last): it names what
-    the documents are about, not the asker's situation — "我被公司辞退了，能领失业保险金吗？"
-    gives "失业保险金", "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without
-    ``held``. A term of the ``vocabulary`` that the label cuts (失业金, split 失业 + 金 by the
-    tokenizer) is kept whole.
+    a modal verb first; 申请, 批下来: verbs alone, :func:`.question.is_verb`), and the
+    label runs from the first of them to the last, the last part of equals kept (the
+    situation is told first, the topic asked last): it names what the documents are about,
+    not the asker's situation — "我被公司辞退了，能领失业保险金吗？" gives "失业保险金",
+    "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without ``held``. A term
+    of the ``vocabulary`` that the label cuts (失业金, split 失业 + 金 by the tokenizer) is
+    kept whole.
     """
     parts = [p for clause in CLAUSES.split(turn) for p in ASKING.split(clause) if p]
     if not parts:
@@ -207,7 +208,8 @@ def topic_label(
 
         def named(part: str) -> list[str]:
             found = content_terms(part, tokenizer)
-            return [t for t in found if not _NOT_NAMING.match(t) and t in part and held(t)]
+            naming = [t for t in found if not (_NOT_NAMING.match(t) or is_verb(t))]
+            return [t for t in naming if t in part and held(t)]
 
         scored = [(sum(len(t) for t in named(part)), i) for i, part in enumerate(parts)]
         most, at = max(scored)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..chinese.words import words
 from ..index import Store
+from .question import without_asking
 
 # Kinds of service a question may name after a word that says which (高温补贴, 工伤认定).
 SERVICE_KINDS = frozenset(words("index", "service_kinds"))
@@ -63,7 +64,7 @@ class Mentions:
 
     def _services(self, text: str) -> list[tuple[str, str]]:
         """The question's (word, kind) pairs that name a service as one compound: 工伤认定."""
-        words = self.index.tokenizer.words(text)
+        words = self.index.tokenizer.words(without_asking(text))  # not 哪里 + 登记
         return [
             (word, kind)
             for word, kind in zip(words, words[1:], strict=False)

@@ -130,10 +130,11 @@ def _opencc() -> Any:
 
 # How a follow-up opens when it continues the conversation: 那…, 那么…, 还有…, 另外….
 OPENER = re.compile(r"^(?:那么?|还有|另外|此外|除此之外|然后)[，,\s]*")
-# Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …).
+# Question words: what is asked, not what it is about (几月, 哪几天, 啥时候 …); 哪 takes
+# a measure word or a unit of time with it (哪天, 哪类), never a verb (在哪补办).
 ASKING = re.compile(
     r"什么时候|什么时间|啥时候|多长时间|多少|多久|多长|多大|多高|多远|什么|(?:怎么|咋)办(?=\W|$)"
-    r"|咋样|怎么样|怎么|怎样|如何|为什么|为啥|哪儿|哪里|哪些|哪个|哪[一几]?[\u4e00-\u9fff]?"
+    r"|咋样|怎么样|怎么|怎样|如何|为什么|为啥|哪儿|哪里|哪些|哪个|哪[一几]?[天年月日号周位种类家条项级所间样次些个儿里边方]?"
     r"|几[\u4e00-\u9fff]?"
     r"|啥|咋|谁|是否|能否|是不是|有没有|能不能|要不要|可不可以|吗|呢|吧|请问"
 )
@@ -163,6 +164,15 @@ def topic_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     """The content terms of ``text`` that name what it is about, not what kind of answer it
     asks for (条件, 材料, 有效期: :func:`.kinds.question_kind`)."""
     return [t for t in content_terms(text, tokenizer) if question_kind(t) is Kind.OTHER]
+
+
+@functools.cache
+def is_verb(term: str) -> bool:
+    """Whether jieba's dictionary reads ``term`` as verbs only (批下来, 能领, 打零工): it says
+    what is done, not what about (a verbal noun such as 审批 may name a topic)."""
+    import jieba.posseg as posseg
+
+    return all(p.flag.startswith("v") and p.flag != "vn" for p in posseg.lcut(term, HMM=False))
 
 
 def without_asking(text: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..chinese.dates import CN_DATE, DATE, parse_date
 from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
 from ..chinese.numerals import ONES, TEN
+from ..chinese.words import words
 from ..types import Source, Stated
 from .places import gazetteer
 from .validity import in_force
@@ -30,28 +31,7 @@ _PRINTED = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?=印发$)")
 _NUMBER_LINE_REST = re.compile(
     r"^[\s（(【\[]*(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日?)?[\s（(【\[]*$|^[\s）)】\]]*(?:公布|发布|印发)?[\s）)】\]]*$"
 )
-_ISSUER_END = (
-    "局",
-    "委员会",
-    "政府",
-    "办公室",
-    "办公厅",
-    "厅",
-    "部",
-    "院",
-    "委",
-    "会",
-    "中心",
-    "处",
-    "署",
-    "室",
-    "所",
-    "站",
-    "办",
-    "联",
-    "馆",
-    "街道办事处",
-)
+_ISSUER_END = words("documents", "issuer_ends")  # how an issuing body's name ends
 DOC_TYPES = (
     "实施细则",
     "细则",
@@ -416,11 +396,7 @@ def _issued_on(lines: list[str]) -> str:
     for line in lines[:10]:
         if m := re.fullmatch(r"[（(]((?:19|20)\d{2}年\d{1,2}月\d{1,2}日).*公布[）)]", line):
             return parse_date(m.group(1))  # "（2021年7月27日中华人民共和国国务院令第746号公布）"
-        if (
-            DATE.fullmatch(line)
-            or CN_DATE.fullmatch(line)
-            or re.fullmatch(_CN_DAY_LINE, line)
-        ):
+        if DATE.fullmatch(line) or CN_DATE.fullmatch(line) or re.fullmatch(_CN_DAY_LINE, line):
             if date := parse_date(line):
                 return date
     return ""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..chinese.dates import CN_DATE, DATE
+from ..chinese.words import words
 from .headings import LABEL_CHARS, LEVELS, heading_kind, heading_label, is_part_title, starts_part
 
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
@@ -64,6 +66,24 @@ def units(text: str, min_chars: int) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+# A signature: the bodies that issue a document and the date, nothing said (…局2020年2月3日,
+# …秘书处2025年7月4日印发).
+_SIGNED = re.compile(rf"(?:{DATE.pattern}|{CN_DATE.pattern})\s*(?:印发|发布|公布)?\s*$")
+_CLAUSE_MARKS = re.compile(r"[，。；：,;:！？!?]")
+
+
+def is_signature(sentence: str) -> bool:
+    """Whether ``sentence`` is a signature — issuing bodies, maybe after a caption, then the
+    date they signed (广州市民政局 2024年1月2日) — and so says nothing a question asks of
+    the text (who issued a document and when are read from its metadata)."""
+    sentence = sentence.strip()
+    signed = _SIGNED.search(sentence)
+    if signed is None or _CLAUSE_MARKS.search(sentence):
+        return False
+    bodies = sentence[: signed.start()].split()
+    return bool(bodies) and bodies[-1].endswith(words("documents", "issuer_ends"))
 
 
 CLAUSE_CHARS = 120  # the context under a direct answer: its paragraph or list, at most this long
