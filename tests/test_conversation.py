@@ -216,6 +216,8 @@ def test_a_long_question_that_points_back_names_its_own_topic(tokenizer: Tokeniz
         ("失业金怎么领？", False),
         ("大概几天能审批通过？", True),  # what is done (审批通过) names no topic
         ("多久可以拿到手？", True),
+        ("失业金呢？", True),  # a few words and 呢: the earlier question, of them
+        ("失业金怎么领呢？", False),
     ],
 )
 def test_the_vocabulary_tells_a_short_topic_from_an_asking_word(

@@ -73,6 +73,8 @@ MAX_HISTORY = 20  # earlier turns looked at, most recent first
 _POINTS_BACK = re.compile(
     r"[这那该此][一两]?[个笔项种类份次条位家所些样年]|[上前]一年|同年|当年|上述|前面说|刚才"
 )
+# A few words and 呢, nothing else (残疾人呢？): the earlier question, of something else.
+ELLIPSIS = re.compile(r"([^，,。；;！!？?\s]{1,10})呢[？?]?")
 # A pointer to a document by its kind: 这份答复函, 该通知, 本办法 (see _other_document).
 _POINTS_TO_DOCUMENT = re.compile(
     "[这那该此本][份个项篇]?[\u4e00-\u9fff]{0,4}?("
@@ -166,7 +168,7 @@ def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | No
     the words saying what kind of answer is asked (条件, 材料, 有效期: :func:`topic_terms`)
     name none: "要满足什么条件？" is a follow-up, "低保标准是多少？" is not.
     """
-    if OPENER.match(question):
+    if OPENER.match(question) or _elliptical(question):
         return True
     if vocabulary is None:
         terms = content_terms(question, tokenizer)
@@ -176,6 +178,13 @@ def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | No
         terms = [t for t in topic_terms(question, tokenizer) if not is_verb(t)]
     content = sum(len(term) for term in terms)
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
+
+
+def _elliptical(question: str) -> bool:
+    """Whether a question is a few words and 呢 alone (残疾人呢？, 博士呢？): it asks the
+    earlier question again, of something else."""
+    said = ELLIPSIS.fullmatch(question)
+    return said is not None and not ASKING.search(said.group(1))
 
 
 def topic_label(
