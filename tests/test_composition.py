@@ -76,6 +76,17 @@ def test_a_signature_is_never_the_direct_answer() -> None:
     assert direct_line(reply).startswith("各单位要落实每日报送制度")
 
 
+def test_the_documents_own_number_is_never_the_direct_answer() -> None:
+    text = "文　　号：官市监函〔2020〕18号\n2018年安排知识产权专项经费484万元。"
+    hits = [make_hit(text, 0.9)]  # its 文号 is 官市监函〔2020〕18号
+    reply = compose("官市监函〔2020〕18号讲的知识产权经费情况？", hits, tokens_number)
+    assert direct_line(reply).startswith("2018年安排知识产权专项经费484万元")
+
+
+def tokens_number(text: str) -> list[str]:
+    return [w for w in ("官市监函", "2020", "18号", "2018年", "知识产权", "经费") if w in text]
+
+
 def words(text: str) -> list[str]:
     return [w for w in ("某某市", "卫生健康局", "2021年", "报送", "制度") if w in text]
 

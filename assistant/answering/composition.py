@@ -35,6 +35,7 @@ INTRO_CHARS = TUNING.intro_chars
 # Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
 _ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
+_LABEL = re.compile(r"^[^：:]{0,6}[：:]|\s+")  # a field's label (文　　号：) and spaces
 _WEIGHTS = asdict(TUNING.sentence)  # the share each signal gets
 SIGNALS = tuple(_WEIGHTS)  # a candidate's signals, in this order
 _DENSE = SIGNALS.index("dense")
@@ -244,11 +245,14 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
 
 def _may_answer(hit: Hit, c: Candidate) -> bool:
     """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？), not
-    the document's title repeated in its text and not its signature (…局2020年2月3日)."""
+    the document's title or 文号 repeated in its text (文号：穗民规字〔2025〕2号) and not its
+    signature (…局2020年2月3日)."""
+    source = hit.chunk.source
     sentence = hit.chunk.text[c.start : c.end].strip()
     return not (
         sentence.endswith(("？", "?"))
-        or sentence == hit.chunk.source.title
+        or sentence == source.title
+        or (bool(source.doc_number) and _LABEL.sub("", sentence) == source.doc_number)
         or is_signature(sentence)
     )
 
