@@ -85,7 +85,7 @@ class Settings:
         title_weight: A passage's BM25 score adds this times the BM25 score of its
             document's title among all titles (0 = titles not scored apart); a title read
             from a file's opening words is not among them (see
-            :func:`assistant.index.stores.files.title_index`).
+            :func:`assistant.index.stores.titles.title_index`).
         flat_limit: Up to this many chunks the dense index is exact
             (``IndexFlatIP``); above it, HNSW.
         min_score: Questions whose best dense similarity is below this are

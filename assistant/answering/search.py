@@ -22,7 +22,7 @@ document's title among all titles: the title counts once per document, the same
 for every passage of it, rather than inside each passage where it would favour
 the shortest ones (see :func:`assistant.tokens.keyword_text`). A title read from the
 opening words of a file named by an id (a news page's headline) is not scored: its
-words are its first passage's own (:func:`assistant.index.stores.files.title_index`).
+words are its first passage's own (:func:`assistant.index.stores.titles.title_index`).
 
 Citizens' words: BM25 also scores, at ``settings.expansion_weight``, the documents' other
 wordings of the question's terms (低保 → 最低生活保障, 二十四个月 → 24个月; see

@@ -53,6 +53,7 @@ from ..tokens import Tokenizer, Tokens, load_words
 from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
 from .base import Candidates, Contents, Request
+from .titles import first_rows, title_index
 
 FILES = (
     "documents.jsonl",
@@ -356,40 +357,6 @@ class FilePlace:
 
     def cleanup(self, keep: set[str]) -> None:
         FileStore.cleanup(self.index_dir, keep)
-
-
-def title_index(
-    tokenizer: Tokenizer, documents: Sequence[DocumentInfo], openings: Sequence[str]
-) -> Any:
-    """A bm25s index of the documents' titles, row ``i`` = document ``i``.
-
-    A title read from a document's own opening words (``openings[i]``, its first passage's
-    text; :func:`~assistant.documents.metadata.opening_title`: a file named by an id, whose
-    text runs on past them) is left out: its words are already the first passage's, and
-    as a title they would count again there and in every other passage of the document —
-    a news headline or the first words up to a space (重庆 重庆日报2020-02-21), which
-    near-copies about the same measure in several places share. It still names the
-    document in citations and in the passages' embedded text.
-    """
-    import bm25s
-
-    from ...documents.metadata import opening_title
-
-    titles = bm25s.BM25()
-    given = [
-        "" if opening_title(d.path, d.source.title, opening) else d.source.title
-        for d, opening in zip(documents, openings, strict=True)
-    ]
-    titles.index([tokenizer.words(title) or [""] for title in given], show_progress=False)
-    return titles
-
-
-def first_rows(chunk_docs: np.ndarray, documents: int) -> np.ndarray:
-    """The row of each document's first chunk (``-1`` for a document without any)."""
-    rows = np.full(documents, -1, dtype=np.int64)
-    docs, first = np.unique(np.asarray(chunk_docs), return_index=True)
-    rows[docs] = first
-    return rows
 
 
 def _bm25_scores(bm25: Any, tokens: list[str], n: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .base import Contents
-from .files import first_rows, title_index
+from .titles import first_rows, title_index
 
 
 @dataclass(frozen=True)
