@@ -214,7 +214,6 @@ def test_a_long_question_that_points_back_names_its_own_topic(tokenizer: Tokeniz
         ("有效期是几年？", True),
         ("低保多少钱？", False),  # 低保 is a term of the vocabulary: a topic however short
         ("失业金怎么领？", False),
-        ("大概几天能审批通过？", True),  # what is done (审批通过) names no topic
         ("多久可以拿到手？", True),
         ("失业金呢？", True),  # a few words and 呢: the earlier question, of them
         ("失业金怎么领呢？", False),
@@ -225,6 +224,20 @@ def test_the_vocabulary_tells_a_short_topic_from_an_asking_word(
 ) -> None:
     index = searcher.index
     assert lacks_topic(question, index.tokenizer, index.vocabulary) is follow_up
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("大概几天能批下来？", True),  # 批下来: a verb no document uses
+        ("签注和缴费要多久？", False),  # 签注, 缴费: verbs the documents use name a topic
+    ],
+)
+def test_verbs_no_document_uses_name_no_topic(
+    searcher: Searcher, question: str, follow_up: bool
+) -> None:
+    index, said = searcher.index, searcher.mentions.word
+    assert lacks_topic(question, index.tokenizer, index.vocabulary, said) is follow_up
 
 
 def test_a_short_follow_up_asking_for_conditions_keeps_the_conversation_topic(

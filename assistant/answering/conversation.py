@@ -125,7 +125,11 @@ class Conversation:
     history: tuple[str, ...] = ()
 
     def understand(
-        self, question: str | Question, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None
+        self,
+        question: str | Question,
+        tokenizer: Tokenizer,
+        vocabulary: Vocabulary | None = None,
+        said: Callable[[str], bool] | None = None,
     ) -> Understood:
         """What ``question`` asks, given the earlier turns.
 
@@ -133,13 +137,14 @@ class Conversation:
             question: The new question.
             tokenizer: The index's tokenizer, which finds content terms.
             vocabulary: The index's vocabulary, whose terms name topics (:func:`lacks_topic`).
+            said: Whether a passage of the index says a word (:func:`lacks_topic`).
 
         Raises:
             ValueError: Empty or over-long question (see :class:`Question`).
         """
         asked = Question.parse(question)
-        topic = self.topic(tokenizer, vocabulary) if self.history else ""
-        if not topic or not lacks_topic(asked.text, tokenizer, vocabulary):
+        topic = self.topic(tokenizer, vocabulary, said) if self.history else ""
+        if not topic or not lacks_topic(asked.text, tokenizer, vocabulary, said):
             return Understood(asked, asked)
         return self.understand_as_follow_up(asked, topic, tokenizer)
 
@@ -149,24 +154,37 @@ class Conversation:
         query = Question(f"{without_asking(topic)} {question.text}")
         return Understood(question, query, topic, topic_label(topic, tokenizer))
 
-    def topic(self, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None) -> str:
+    def topic(
+        self,
+        tokenizer: Tokenizer,
+        vocabulary: Vocabulary | None = None,
+        said: Callable[[str], bool] | None = None,
+    ) -> str:
         """The most recent earlier turn that has its own topic (normalized), or ``""``."""
         for turn in reversed(self.history[-MAX_HISTORY:]):
             text = normalize_question(turn or "")
             if not text or len(text) > MAX_QUESTION_CHARS:
                 continue
-            if not lacks_topic(text, tokenizer, vocabulary):
+            if not lacks_topic(text, tokenizer, vocabulary, said):
                 return text
         return ""
 
 
-def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | None = None) -> bool:
+def lacks_topic(
+    question: str,
+    tokenizer: Tokenizer,
+    vocabulary: Vocabulary | None = None,
+    said: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether a (normalized) question leaves its topic to the conversation (see above).
 
     With the index's ``vocabulary``, a question that says one of its terms (低保, 失业金:
     the lexicon's and the documents' abbreviations) names its topic, however short, and
     the words saying what kind of answer is asked (条件, 材料, 有效期: :func:`topic_terms`)
-    name none: "要满足什么条件？" is a follow-up, "低保标准是多少？" is not.
+    name none: "要满足什么条件？" is a follow-up, "低保标准是多少？" is not. With ``said``
+    (whether a passage of the index says a word), neither do verbs that no document uses
+    (批下来, 能领: what is done, said the citizen's way); verbs the documents use name a
+    topic (看病, 报销, 失业).
     """
     if OPENER.match(question) or _elliptical(question):
         return True
@@ -174,8 +192,10 @@ def lacks_topic(question: str, tokenizer: Tokenizer, vocabulary: Vocabulary | No
         terms = content_terms(question, tokenizer)
     elif vocabulary.named(question):
         return False
-    else:  # what is done (批下来, 能领) names no topic either
-        terms = [t for t in topic_terms(question, tokenizer) if not is_verb(t)]
+    else:
+        terms = topic_terms(question, tokenizer)
+        if said is not None:
+            terms = [t for t in terms if not (is_verb(t) and not said(t))]
     content = sum(len(term) for term in terms)
     return content <= SHORT or (content <= POINTING_LONG and bool(_POINTS_BACK.search(question)))
 
@@ -258,9 +278,10 @@ def search_in_conversation(
     tokenizer = searcher.index.tokenizer
     conversation = Conversation(tuple(history))
     vocabulary = searcher.index.vocabulary
-    understood = conversation.understand(question, tokenizer, vocabulary)
+    said = searcher.mentions.word
+    understood = conversation.understand(question, tokenizer, vocabulary, said)
     filters = filters or Filters()
-    topic = understood.topic or (conversation.topic(tokenizer, vocabulary) if history else "")
+    topic = understood.topic or (conversation.topic(tokenizer, vocabulary, said) if history else "")
     asked = understood.question
     if not topic:
         return understood, searcher.search(asked, k, mode, filters)

@@ -274,10 +274,11 @@ def curated_reply(
     tokenizer = searcher.index.tokenizer
     conversation = Conversation(tuple(history))
     vocabulary = searcher.index.vocabulary
-    understood = conversation.understand(question, tokenizer, vocabulary)
+    said = searcher.mentions.word
+    understood = conversation.understand(question, tokenizer, vocabulary, said)
     readings = [understood.query]  # a follow-up without its own topic: glued to the topic
     if not understood.topic and (
-        topic := conversation.topic(tokenizer, vocabulary) if history else ""
+        topic := conversation.topic(tokenizer, vocabulary, said) if history else ""
     ):
         glued = conversation.understand_as_follow_up(understood.question, topic, tokenizer)
         readings.append(glued.query)  # its own words first, then in the conversation's topic
