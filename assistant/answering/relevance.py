@@ -7,11 +7,13 @@ or a term the question names is missing from them or from every document — and
 them by a logistic regression fitted with cross-validation on
 answerable questions and realistic unanswerable ones (``bench/relevance.py``: every dev
 set's questions on its own corpus, and each corpus's questions asked of the other
-corpus). Its coefficients and threshold are data, ``relevance.json`` beside this file,
-with what they were fitted on. A reading without content terms (要带啥？ asked alone) is
-about nothing and answers nothing. Signals that depend on the corpus's size (the share of
-terms no document holds, the best passage's lead over the others) were tried and left out:
-fitted on two corpora, they flipped sign between them. A question that names an indexed
+corpus). Its coefficients and threshold are data, ``relevance.json`` beside this file, with
+what they were fitted on. A reading without
+content terms (要带啥？ asked alone) is about nothing and answers nothing. Signals that depend
+on the corpus's size (the share of terms no document holds, the best passage's lead over the
+others) were tried and left out: fitted on two corpora, they flipped sign between them; so
+was a noun of the question that no passage holds (口罩), which colloquial answerable
+questions have as often (老婆, 手机: docs/understanding.md). A question that names an indexed
 document (:mod:`.named`) is answerable from that document's passages.
 
 The model is calibrated for the embedder it was fitted with (the bundled model): an index
