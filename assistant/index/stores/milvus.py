@@ -169,24 +169,32 @@ class MilvusPlace:
         info = _index_info(len(contents.vectors), flat_limit)
         info["units"] = _index_info(len(contents.units.vectors), flat_limit)
         bm25 = Bm25Weights.of(contents)
-        _create(client, f"{generation}_chunks", _chunk_fields(dimension), info)
+        chunks, units = _chunk_fields(dimension), _unit_fields(dimension)
+        _create(client, f"{generation}_chunks", chunks)
         _insert(client, f"{generation}_chunks", _chunk_rows(contents, bm25))
-        _create(client, f"{generation}_units", _unit_fields(dimension), info["units"])
+        _create(client, f"{generation}_units", units)
         _insert(client, f"{generation}_units", _unit_rows(contents))
+        written = [
+            (f"{generation}_chunks", chunks, info),
+            (f"{generation}_units", units, info["units"]),
+        ]
         if (sentences := contents.sentences) is not None:
-            _create(client, f"{generation}_sentences", _sentence_fields(dimension), {})
+            fields = _sentence_fields(dimension)
+            _create(client, f"{generation}_sentences", fields)
             said = zip(sentences.chunks.tolist(), sentences.spans.tolist(), sentences.vectors)
             rows = (
                 {"id": i, "chunk": c, "start": a, "end": b, "vector": v}
                 for i, (c, (a, b), v) in enumerate(said)
             )
             _insert(client, f"{generation}_sentences", rows)
+            written.append((f"{generation}_sentences", fields, {}))
             info["sentences"] = {"count": len(sentences.chunks)}
-        _create(client, f"{generation}_meta", _meta_fields(), {})
+        _create(client, f"{generation}_meta", _meta_fields())
         _insert(client, f"{generation}_meta", _meta_rows(contents, bm25))
-        for kind in KINDS[:-1]:
-            if client.has_collection(f"{generation}_{kind}"):
-                client.flush(f"{generation}_{kind}")
+        written.append((f"{generation}_meta", _meta_fields(), {}))
+        for name, fields, how in written:  # indexed once, over all rows (see _index)
+            client.flush(name)
+            _index(client, name, fields, how)
         done = {"id": -1, "kind": "complete", "part": 0, "data": "", "v": [0.0, 0.0]}
         _insert(client, f"{generation}_meta", [done])
         client.flush(f"{generation}_meta")
@@ -257,16 +265,27 @@ def _meta_fields() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def _create(
-    client: Any, name: str, fields: list[tuple[str, str, dict[str, Any]]], info: dict[str, Any]
-) -> None:
-    """Create collection ``name`` with ``fields``, its vectors indexed as ``info`` says."""
+def _create(client: Any, name: str, fields: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Create collection ``name`` with ``fields``, not indexed yet (see :func:`_index`)."""
     from pymilvus import DataType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    index = client.prepare_index_params()
     for field_name, kind, params in fields:
         schema.add_field(field_name, getattr(DataType, kind), **params)
+    client.create_collection(name, schema=schema, consistency_level="Strong")
+
+
+def _index(
+    client: Any, name: str, fields: list[tuple[str, str, dict[str, Any]]], info: dict[str, Any]
+) -> None:
+    """Index the vectors of collection ``name`` as ``info`` says, then load it.
+
+    Indexing after the bulk insert builds each index once over the flushed rows: a
+    collection indexed (and so loaded) from the start has milvus-lite build an HNSW index
+    for every segment each flush and compaction makes, again and again as they merge.
+    """
+    index = client.prepare_index_params()
+    for field_name, kind, _ in fields:
         if kind == "FLOAT_VECTOR":
             if info.get("type") == "HNSW":
                 hnsw = {"M": info["M"], "efConstruction": info["efConstruction"]}
@@ -275,9 +294,8 @@ def _create(
                 index.add_index(field_name, index_type="FLAT", metric_type="IP")
         elif kind == "SPARSE_FLOAT_VECTOR":
             index.add_index(field_name, index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-    client.create_collection(
-        name, schema=schema, index_params=index, consistency_level="Strong"
-    )
+    client.create_index(name, index)
+    _load(client, name)
 
 
 def _insert(client: Any, name: str, rows: Iterable[dict[str, Any]]) -> None:
