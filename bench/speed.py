@@ -154,7 +154,8 @@ def synthesize(base: Path, size: int, dest: Path, target: str = "file") -> float
     docs: list[DocumentInfo] = []
     chunks: list[Chunk] = []
     blocks: list[np.ndarray] = []
-    units = Units.empty(real.shape[1])
+    unit_blocks: list[np.ndarray] = []
+    unit_chunks: list[np.ndarray] = []
     copy = 0
     while len(chunks) < size:
         take = min(len(rows), size - len(chunks))
@@ -167,9 +168,11 @@ def synthesize(base: Path, size: int, dest: Path, target: str = "file") -> float
         docs += [replace(d, path=prefix + d.path) for d in documents if d.path in paths]
         blocks.append(perturbed(real[:take], rng))
         own = real_units.take(range(take))
-        units += Units(perturbed(own.vectors, rng), own.chunks + len(chunks) - take)
+        unit_blocks.append(perturbed(own.vectors, rng))  # joined once below: adding Units
+        unit_chunks.append(own.chunks + len(chunks) - take)  # per copy is quadratic at 1 M
         copy += 1
     vectors = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+    units = Units(np.concatenate(unit_blocks), np.concatenate(unit_chunks))
     dest.mkdir(parents=True)
     start = time.perf_counter()  # every chunk is tokenized, as in a first build
     settings = Settings(corpus=CORPUS, index=dest, store=target)
