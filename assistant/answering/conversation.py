@@ -74,7 +74,7 @@ _POINTS_BACK = re.compile(
     r"[这那该此][一两]?[个笔项种类份次条位家所些样年]|[上前]一年|同年|当年|上述|前面说|刚才"
 )
 # A few words and 呢, nothing else (残疾人呢？): the earlier question, of something else.
-ELLIPSIS = re.compile(r"([^，,。；;！!？?\s]{1,10})呢[？?]?")
+_ELLIPSIS = re.compile(r"([^，,。；;！!？?\s]{1,10})呢[？?]?")
 # A pointer to a document by its kind: 这份答复函, 该通知, 本办法 (see _other_document).
 _POINTS_TO_DOCUMENT = re.compile(
     "[这那该此本][份个项篇]?[\u4e00-\u9fff]{0,4}?("
@@ -203,7 +203,7 @@ def lacks_topic(
 def _elliptical(question: str) -> bool:
     """Whether a question is a few words and 呢 alone (残疾人呢？, 博士呢？): it asks the
     earlier question again, of something else."""
-    said = ELLIPSIS.fullmatch(question)
+    said = _ELLIPSIS.fullmatch(question)
     return said is not None and not ASKING.search(said.group(1))
 
 
@@ -256,6 +256,24 @@ def topic_label(
     return best[: max(ends)] if ends else best.rstrip(_PARTICLES) or best
 
 
+def understood_in(
+    searcher: Searcher, question: str | Question, history: Sequence[str]
+) -> tuple[Understood, str]:
+    """``question`` understood in its conversation with the index's words (its tokenizer,
+    vocabulary and what its passages say), and the conversation's topic: the follow-up's,
+    else the latest earlier turn's that has one (``""`` when none has).
+
+    Raises:
+        ValueError: Empty or over-long question.
+    """
+    index, said = searcher.index, searcher.mentions.word
+    conversation = Conversation(tuple(history))
+    understood = conversation.understand(question, index.tokenizer, index.vocabulary, said)
+    if understood.topic or not history:
+        return understood, understood.topic
+    return understood, conversation.topic(index.tokenizer, index.vocabulary, said)
+
+
 def search_in_conversation(
     searcher: Searcher,
     question: str | Question,
@@ -276,16 +294,12 @@ def search_in_conversation(
         ValueError: Empty or over-long question, or an unknown mode.
     """
     tokenizer = searcher.index.tokenizer
-    conversation = Conversation(tuple(history))
-    vocabulary = searcher.index.vocabulary
-    said = searcher.mentions.word
-    understood = conversation.understand(question, tokenizer, vocabulary, said)
+    understood, topic = understood_in(searcher, question, history)
     filters = filters or Filters()
-    topic = understood.topic or (conversation.topic(tokenizer, vocabulary, said) if history else "")
     asked = understood.question
     if not topic:
         return understood, searcher.search(asked, k, mode, filters)
-    glued = conversation.understand_as_follow_up(asked, topic, tokenizer).query
+    glued = Conversation.understand_as_follow_up(asked, topic, tokenizer).query
     if not understood.topic:  # a topic of its own: the conversation only reorders
         understood = replace(understood, glued=glued)
         rankings = [(asked, filters, 1.0), (glued, filters, SECOND_WEIGHT)]
@@ -295,7 +309,8 @@ def search_in_conversation(
         return Understood(asked, asked), searcher.search(asked, k, mode, filters)
     if docs:  # named by what the topic's documents are about
         held = functools.partial(_held, searcher, docs)
-        understood = replace(understood, label=topic_label(topic, tokenizer, held, vocabulary))
+        label = topic_label(topic, tokenizer, held, searcher.index.vocabulary)
+        understood = replace(understood, label=label)
     within = replace(filters, docs=docs)
     rankings = [(glued, filters, 1.0)]
     if docs:

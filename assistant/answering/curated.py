@@ -266,21 +266,17 @@ def curated_reply(
     Raises:
         ValueError: Empty or over-long question.
     """
-    from .conversation import Conversation
+    from .conversation import Conversation, understood_in
     from .procedure import document_chunks
 
     if not entries:
         return None
-    tokenizer = searcher.index.tokenizer
-    conversation = Conversation(tuple(history))
-    vocabulary = searcher.index.vocabulary
-    said = searcher.mentions.word
-    understood = conversation.understand(question, tokenizer, vocabulary, said)
+    understood, topic = understood_in(searcher, question, history)
     readings = [understood.query]  # a follow-up without its own topic: glued to the topic
-    if not understood.topic and (
-        topic := conversation.topic(tokenizer, vocabulary, said) if history else ""
-    ):
-        glued = conversation.understand_as_follow_up(understood.question, topic, tokenizer)
+    if topic and not understood.topic:
+        glued = Conversation.understand_as_follow_up(
+            understood.question, topic, searcher.index.tokenizer
+        )
         readings.append(glued.query)  # its own words first, then in the conversation's topic
     documents = {d.path: d for d in searcher.index.documents}
     for query in readings:

@@ -166,7 +166,7 @@ def topic_terms(text: str, tokenizer: Tokenizer) -> list[str]:
     return [t for t in content_terms(text, tokenizer) if question_kind(t) is Kind.OTHER]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # a server's questions bring new terms without end
 def is_verb(term: str) -> bool:
     """Whether jieba's dictionary reads ``term`` as verbs only (批下来, 能领, 打零工): it says
     what is done, not what about (a verbal noun such as 审批 may name a topic)."""

@@ -189,9 +189,10 @@ class MilvusPlace:
             _insert(client, f"{generation}_sentences", rows)
             written.append((f"{generation}_sentences", fields, {}))
             info["sentences"] = {"count": len(sentences.chunks)}
-        _create(client, f"{generation}_meta", _meta_fields())
+        meta = _meta_fields()
+        _create(client, f"{generation}_meta", meta)
         _insert(client, f"{generation}_meta", _meta_rows(contents, bm25))
-        written.append((f"{generation}_meta", _meta_fields(), {}))
+        written.append((f"{generation}_meta", meta, {}))
         for name, fields, how in written:  # indexed once, over all rows (see _index)
             client.flush(name)
             _index(client, name, fields, how)
