@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -42,7 +42,8 @@ from .question import Question, topic_terms
 
 if TYPE_CHECKING:
     from ..index.stores import Store
-    from .search import Searcher
+    from .named import Named
+    from .place import Coverage
 
 MODEL_FILE = Path(__file__).with_name("relevance.json")
 READ = TUNING.relevance_read  # the best passages whose text (and titles) the coverage signals read
@@ -116,10 +117,27 @@ def fitted_model() -> Fitted | None:
     return Fitted.load()
 
 
+class Searched(Protocol):
+    """What the judgement reads of a searcher (:class:`.search.Searcher`): its index, the
+    places its documents apply to, and what a question names that the index does not hold,
+    names of its documents, and the plain rule's threshold."""
+
+    index: Store
+
+    @property
+    def places(self) -> Coverage: ...
+
+    def unmentioned(self, question: str | Question) -> list[str]: ...
+
+    def named(self, question: str | Question) -> Named: ...
+
+    def min_score(self, question: str | Question) -> float: ...
+
+
 class Relevance:
     """The answerability judgement of one searcher's index (see the module docstring)."""
 
-    def __init__(self, searcher: Searcher, model: Fitted | None = None) -> None:
+    def __init__(self, searcher: Searched, model: Fitted | None = None) -> None:
         self.searcher = searcher
         index = searcher.index
         calibrated = index.manifest.model.name == DEFAULT_MODEL

@@ -94,7 +94,11 @@ class Vocabulary:
         return cls(groups, defined, counts, digest(synonyms))
 
     def save(self, path: Path) -> None:
-        """Write the vocabulary as one UTF-8 JSON file."""
+        """Write the vocabulary as one UTF-8 JSON file (:meth:`dumps`)."""
+        path.write_text(self.dumps(), encoding="utf-8")
+
+    def dumps(self) -> str:
+        """The vocabulary as JSON text (a file store's file, a Milvus store's meta row)."""
         data = {
             "format": FORMAT,
             "digest": self.digest,
@@ -102,7 +106,7 @@ class Vocabulary:
             "abbreviations": [list(pair) for pair in self.abbreviations],
             "counts": self.counts,
         }
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
@@ -111,9 +115,18 @@ class Vocabulary:
         Raises:
             ValueError: Not such a file, or of another format.
         """
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.loads(path.read_text(encoding="utf-8"), str(path))
+
+    @classmethod
+    def loads(cls, text: str, where: str = "") -> Vocabulary:
+        """A vocabulary from the text :meth:`dumps` makes; ``where`` names it in errors.
+
+        Raises:
+            ValueError: Not such a text, or of another format.
+        """
+        data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"不是词表文件 not a vocabulary file: {path}")
+            raise ValueError(f"不是词表文件 not a vocabulary file: {where}")
         return cls(
             tuple(tuple(g) for g in data["groups"]),
             tuple((s, f) for s, f in data["abbreviations"]),
@@ -260,4 +273,3 @@ def numbers(question: str) -> list[Expansion]:
             spelled = "两" if value == 2 and unit in _TWO_AS_LIANG else to_chinese(value)
             found.append(Expansion(match.group(1) + unit, (spelled + unit,)))
     return found
-

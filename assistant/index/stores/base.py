@@ -27,6 +27,9 @@ from ..units import Units
 from ..vocabulary import Vocabulary
 
 CANDIDATES = 100
+# The HNSW graphs of every store that builds one (faiss, Milvus): links a vector keeps, the
+# candidate list while building, and while searching (at least the k asked).
+HNSW = {"M": 32, "efConstruction": 80, "efSearch": 128}
 
 
 @dataclass(frozen=True)

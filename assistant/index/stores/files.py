@@ -53,33 +53,15 @@ from ..tokens import Tokenizer, Tokens, load_words
 from ..units import Units, best_per_chunk, unit_rows
 from ..vocabulary import Vocabulary
 from .base import Candidates, Contents, Request
+from .files_write import FILES, SENTENCE_FILES, VOCABULARY, write_generation
 from .titles import first_rows, title_index
 
-FILES = (
-    "documents.jsonl",
-    "chunks.jsonl",
-    "chunk_offsets.npy",
-    "chunk_docs.npy",
-    "vectors.npy",
-    "dense.faiss",
-    "unit_vectors.npy",
-    "unit_chunks.npy",
-    "units.faiss",
-    "tokens.npy",
-    "token_offsets.npy",
-    "vocab.jsonl",
-    "bm25",
-    "userdict.txt",
-)
-VOCABULARY = "vocabulary.json"  # not in FILES: older generations lack it (see above)
-SENTENCE_FILES = ("sentence_vectors.npy", "sentence_chunks.npy", "sentence_spans.npy")  # idem
 # np.load parses each .npy header with ast.literal_eval, and on CPython 3.11 two threads
 # doing that at once can fail with "SystemError: AST constructor recursion depth
 # mismatch" (python/cpython#106905): a rebuild thread and a reader opening the index
 # are such a pair. Every load of index arrays takes this lock; loads take milliseconds.
 _LOADING = threading.Lock()
 CHUNKS_KEPT = 4096  # decoded chunks a store keeps (about 3 KB each)
-HNSW = {"M": 32, "efConstruction": 80, "efSearch": 128}
 
 
 class FileStore:
@@ -322,8 +304,6 @@ class FileStore:
     ) -> tuple[str, dict[str, Any]]:
         """Write ``contents`` into a new generation folder, synced; return its name and
         the dense index's type and parameters (see :mod:`.files_write`)."""
-        from .files_write import write_generation
-
         return write_generation(index_dir, contents, flat_limit)
 
     @classmethod

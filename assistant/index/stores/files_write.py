@@ -13,8 +13,27 @@ import numpy as np
 
 from ..manifest import fsync
 from ..tokens import save_words
-from .base import Contents
-from .files import HNSW, SENTENCE_FILES, VOCABULARY
+from .base import HNSW, Contents
+
+# The files of a generation folder (the layout: :mod:`.files`).
+FILES = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "chunk_offsets.npy",
+    "chunk_docs.npy",
+    "vectors.npy",
+    "dense.faiss",
+    "unit_vectors.npy",
+    "unit_chunks.npy",
+    "units.faiss",
+    "tokens.npy",
+    "token_offsets.npy",
+    "vocab.jsonl",
+    "bm25",
+    "userdict.txt",
+)
+VOCABULARY = "vocabulary.json"  # not in FILES: older generations lack it (:mod:`.files`)
+SENTENCE_FILES = ("sentence_vectors.npy", "sentence_chunks.npy", "sentence_spans.npy")  # idem
 
 
 def write_generation(
@@ -80,7 +99,6 @@ def _dense_index(vectors: np.ndarray, flat_limit: int) -> tuple[Any, dict[str, A
     return index, info
 
 
-
 def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
     """Write ``rows`` as JSON lines; return the byte offset of each line."""
     offsets, position = [], 0
@@ -93,10 +111,8 @@ def _write_jsonl(path: Path, rows: Sequence[Any]) -> list[int]:
     return offsets
 
 
-
 def _save_npy(path: Path, array: np.ndarray) -> None:
     np.save(path, array, allow_pickle=False)
-
 
 
 def _fsync_tree(folder: Path) -> None:

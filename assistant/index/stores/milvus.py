@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,9 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..vocabulary import Vocabulary
-from .base import Contents
-from .files import HNSW
+from .base import HNSW, Contents
 from .sparse import Bm25Weights
 
 if TYPE_CHECKING:
@@ -353,14 +350,10 @@ def _unit_rows(contents: Contents) -> Iterator[dict[str, Any]]:
 
 
 def _meta_rows(contents: Contents, bm25: Bm25Weights) -> Iterator[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "vocabulary.json"
-        contents.vocabulary.save(path)
-        vocabulary = path.read_text(encoding="utf-8")
     blobs = {
         "documents": json.dumps([d.to_dict() for d in contents.documents], ensure_ascii=False),
         "words": json.dumps(contents.words, ensure_ascii=False),
-        "vocabulary": vocabulary,
+        "vocabulary": contents.vocabulary.dumps(),
         "token_vocab": json.dumps(contents.tokens.vocab, ensure_ascii=False),
         "bm25_vocab": json.dumps(bm25.vocab, ensure_ascii=False),
         "bm25_titles": json.dumps(bm25.titles, ensure_ascii=False),
@@ -371,25 +364,6 @@ def _meta_rows(contents: Contents, bm25: Bm25Weights) -> Iterator[dict[str, Any]
             piece = text[start : start + PIECE]
             yield {"id": row, "kind": kind, "part": part, "data": piece, "v": [0.0, 0.0]}
             row += 1
-
-
-def read_meta(client: Any, generation: str) -> dict[str, str]:
-    """The JSON blobs of ``generation``'s meta collection, by kind."""
-    rows = client.query(
-        f"{generation}_meta", filter="id >= 0", output_fields=["kind", "part", "data"], limit=16384
-    )
-    pieces: dict[str, list[tuple[int, str]]] = {}
-    for row in rows:
-        pieces.setdefault(row["kind"], []).append((row["part"], row["data"]))
-    return {kind: "".join(text for _, text in sorted(parts)) for kind, parts in pieces.items()}
-
-
-def load_vocabulary(text: str) -> Vocabulary:
-    """A :class:`Vocabulary` from the text :meth:`Vocabulary.save` writes."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "vocabulary.json"
-        path.write_text(text, encoding="utf-8")
-        return Vocabulary.load(path)
 
 
 def _move_aliases(client: Any, generation: str) -> None:

@@ -21,9 +21,7 @@ from ..sentence_vectors import Sentences
 from ..tokens import Tokenizer, Tokens
 from ..units import Units
 from ..vocabulary import Vocabulary
-from .base import Candidates, Filters, Request
-from .files import HNSW
-from .milvus import load_vocabulary, read_meta
+from .base import HNSW, Candidates, Filters, Request
 
 LIMIT = 16_384  # the most rows one Milvus search or query returns
 CACHED = 4096  # chunks kept in memory
@@ -42,7 +40,7 @@ class MilvusStore:
         self.tokenizer = Tokenizer(json.loads(meta["words"]))
         self.vocabulary = Vocabulary()
         if "vocabulary" in meta:
-            self.vocabulary = load_vocabulary(meta["vocabulary"])
+            self.vocabulary = Vocabulary.loads(meta["vocabulary"], "Milvus meta")
         self._token_vocab: list[str] = json.loads(meta["token_vocab"])
         self._bm25: dict[str, int] = json.loads(meta["bm25_vocab"])
         self._titles: dict[str, int] = json.loads(meta["bm25_titles"])
@@ -305,3 +303,14 @@ def expression(filters: Filters, documents: list[int]) -> str:
 
 def _dot(weights: dict[int, float], vector: dict[int, float]) -> float:
     return float(sum(w * vector.get(dim, 0.0) for dim, w in weights.items()))
+
+
+def read_meta(client: Any, generation: str) -> dict[str, str]:
+    """The JSON blobs of ``generation``'s meta collection, by kind."""
+    rows = client.query(
+        f"{generation}_meta", filter="id >= 0", output_fields=["kind", "part", "data"], limit=16384
+    )
+    pieces: dict[str, list[tuple[int, str]]] = {}
+    for row in rows:
+        pieces.setdefault(row["kind"], []).append((row["part"], row["data"]))
+    return {kind: "".join(text for _, text in sorted(parts)) for kind, parts in pieces.items()}
