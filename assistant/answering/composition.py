@@ -25,15 +25,13 @@ from .ages import age_fit
 from .kinds import Asked
 from .passages import passage_sentences, ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
-from .question import Question
+from .question import ASKING, Question
 from .search import Searcher
 
 # The tuned numbers (what each does, and the figures they were chosen with: assistant/tuning.py).
 ANSWER_CHARS = TUNING.answer_chars
 FOLLOWING = TUNING.following
 INTRO_CHARS = TUNING.intro_chars
-# Words that say what is asked (多少, 哪天 …), not what it is about: left out of the bigrams.
-_ASK_WORDS = re.compile(r"多少|什么|哪些|哪个|哪里|哪天|哪|怎么|怎样|如何|是否|能否|吗|呢|请问|几")
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]")
 _LABEL = re.compile(r"^[^：:]{0,6}[：:]|\s+")  # a field's label (文　　号：) and spaces
 _WEIGHTS = asdict(TUNING.sentence)  # the share each signal gets
@@ -149,7 +147,7 @@ def _candidates(
     """
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
-    asked = bigrams(_ASK_WORDS.sub(" ", question))
+    asked = bigrams(ASKING.sub(" ", question))  # what it is about, not what is asked (多少)
     age = Question.of(question).age
 
     def coverage(text: str) -> float:

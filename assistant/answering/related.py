@@ -16,6 +16,7 @@ import numpy as np
 
 from ..documents.headings import without_number
 from ..index.stores.base import Store
+from .question import ASKING as QUESTION_WORDS
 
 # A heading's last word → how its question ends. General words of what a section holds.
 ASKING: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -31,7 +32,6 @@ MAX_TOPIC = 12  # characters of a heading that names a topic; a longer one is a 
 MAX_QUESTION = 24  # characters of a heading that is a question
 # Headings that point elsewhere (其他事项, 下列条件) ask nothing by themselves.
 _VAGUE = re.compile(r"^其他|以下|下列|如下")
-_QUESTION = re.compile(r"[？?]$|什么|哪些|哪里|如何|怎么|怎样|多少|是否|能否|可否|吗")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+[？?]?")
 
 
@@ -40,7 +40,7 @@ def heading_question(heading: str) -> str:
     words = without_number(heading.strip()).rstrip("：:。")
     if not _HAN_ONLY.fullmatch(words) or _VAGUE.search(words):
         return ""
-    if _QUESTION.search(words):
+    if words.endswith(("？", "?")) or QUESTION_WORDS.search(words):  # a question already
         if len(words) > MAX_QUESTION:
             return ""
         return words if words[-1] in "？?" else words + "？"
