@@ -74,6 +74,7 @@ def record(searcher: Searcher, q: dict[str, Any]) -> dict[str, Any] | None:
     rel = searcher.relevance
     query = composition.Question.parse(question)
     idf = {t: rel._idf(t) for t in rel._terms(query)}
+    asked = composition.bigrams(composition._ASK_WORDS.sub(" ", question))
     rows = []
     for n, c in enumerate(candidates):
         text = hits[c.hit].chunk.text
@@ -91,19 +92,25 @@ def record(searcher: Searcher, q: dict[str, Any]) -> dict[str, Any] | None:
                 "signals": list(c.signals),
                 "may": composition._may_answer(hits[c.hit], c),
                 "right": bool(gold) and gold in compact(first),
-                "extra": _extra(text, c, idf, None if cosines is None else float(cosines[n])),
+                "extra": _extra(
+                    text, c, idf, None if cosines is None else float(cosines[n]), asked
+                ),
             }
         )
     return {"question": q["question"], "decisive": asks.decisive, "candidates": rows}
 
 
-EXTRA = ("cosine", "idf", "length", "first", "intro")
+EXTRA = ("cosine", "idf", "length", "first", "intro", "novel")
+NEIGHBOURS = ("terms", "bigrams", "dense")  # the previous and the next sentence's, in its passage
 
 
-def _extra(text: str, c: Any, idf: dict[str, float], cosine: float | None) -> list[float]:
+def _extra(
+    text: str, c: Any, idf: dict[str, float], cosine: float | None, asked: set[str]
+) -> list[float]:
     """Signals the composer does not use (yet), for trying them: the raw cosine, the share
     of the question's content terms weighted by IDF, the sentence's log length, whether it
-    opens its passage, whether it ends with a colon (a list's intro)."""
+    opens its passage, whether it ends with a colon (a list's intro), the share of its
+    bigrams that the question does not have (what it says beyond restating the question)."""
     sentence = text[c.start : c.end].strip()
     total = sum(idf.values()) or 1.0
     return [
@@ -112,22 +119,34 @@ def _extra(text: str, c: Any, idf: dict[str, float], cosine: float | None) -> li
         float(np.log1p(len(sentence))),
         float(not text[: c.start].strip()),
         float(sentence.endswith(("：", ":"))),
+        len(own - asked) / len(own) if (own := composition.bigrams(sentence)) else 0.0,
     ]
 
 
 def features(cands: list[dict[str, Any]], extra: bool = False) -> np.ndarray:
     """The candidates' signals (and with ``extra`` the untried ones, the cosine taken from
-    the best candidate's), one row each."""
+    the best candidate's, and the NEIGHBOURS signals of the sentences before and after it in
+    its passage: a sentence that restates the question is often followed by the answer),
+    one row each."""
     x = np.array([c["signals"] for c in cands], dtype=float)
     if not extra:
         return x
     more = np.array([c["extra"] for c in cands], dtype=float)
     more[:, 0] -= more[:, 0].max()
-    return np.hstack([x, more])
+    cols = [SIGNALS.index(name) for name in NEIGHBOURS]
+    before, after = np.zeros((len(cands), len(cols))), np.zeros((len(cands), len(cols)))
+    for n in range(len(cands)):
+        if n and cands[n - 1]["hit"] == cands[n]["hit"]:
+            before[n] = x[n - 1, cols]
+        if n + 1 < len(cands) and cands[n + 1]["hit"] == cands[n]["hit"]:
+            after[n] = x[n + 1, cols]
+    return np.hstack([x, more, before, after])
 
 
 def prior(extra: bool) -> np.ndarray:
-    return np.r_[TUNED, np.zeros(len(EXTRA))] if extra else TUNED.astype(float)
+    if not extra:
+        return TUNED.astype(float)
+    return np.r_[TUNED, np.zeros(len(EXTRA) + 2 * len(NEIGHBOURS))]
 
 
 def choose(item: dict[str, Any], weights: np.ndarray) -> bool:
@@ -252,7 +271,8 @@ def main() -> None:
     print(table(rows, header))
     mean = np.mean(weights, axis=0)
     print("weights (tuned → fitted, mean of folds; spread):")
-    names = (*SIGNALS, *EXTRA) if args.extra else SIGNALS
+    around = [f"{side}:{name}" for side in ("before", "after") for name in NEIGHBOURS]
+    names = (*SIGNALS, *EXTRA, *around) if args.extra else SIGNALS
     tuned = prior(args.extra)
     for name, t, f, s in zip(names, tuned, mean, np.std(weights, axis=0), strict=True):
         print(f"  {name:8s} {t:.2f} → {f:.2f} ±{s:.2f}")
