@@ -96,6 +96,16 @@ def test_the_label_names_the_topic_without_its_question_words(tokenizer: Tokeniz
     assert topic_label("广州低保一个月多少钱？", tokenizer) == "广州低保"
 
 
+def test_a_label_no_document_word_holds_names_the_topic_not_the_asker(
+    tokenizer: Tokenizer,
+) -> None:
+    """When the topic's documents hold none of its words, the label still names what is
+    asked about (told last), not who asks or their figures (told first)."""
+    label = topic_label("我外公75岁了，坐电车要给钱吗？", tokenizer, lambda term: False)
+    assert label == "电车"
+    assert topic_label("我外公75岁了，坐电车要给钱吗？", tokenizer) == "我外公75岁"  # no held
+
+
 def test_the_label_names_what_the_documents_are_about_not_the_askers_situation(
     searcher: Searcher,
 ) -> None:

@@ -82,7 +82,7 @@ _POINTS_TO_DOCUMENT = re.compile(
     + ")"
 )
 # Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
-_NOT_NAMING = re.compile(r"[\d.%]+$|[能可会要想该需得]")
+_NOT_NAMING = re.compile(r"[\d.%]+[\u4e00-\u9fff]?$|[能可会要想该需得]")  # 70, 72岁; 能领
 _PARTICLES = "".join(words("question", "particles"))  # they end no topic: 低保标准是 → 低保标准
 
 
@@ -235,12 +235,15 @@ def topic_label(
         return turn
     if held is not None:
 
-        def named(part: str) -> list[str]:
+        def named(part: str, only_held: bool = True) -> list[str]:
             found = content_terms(part, tokenizer)
             naming = [t for t in found if not (_NOT_NAMING.match(t) or is_verb(t))]
-            return [t for t in naming if t in part and held(t)]
+            return [t for t in naming if t in part and (held(t) or not only_held)]
 
         scored = [(sum(len(t) for t in named(part)), i) for i, part in enumerate(parts)]
+        if not max(scored)[0]:  # none held: the words that name a topic all the same
+            scored = [(sum(len(t) for t in named(p, False)), i) for i, p in enumerate(parts)]
+            named = functools.partial(named, only_held=False)
         most, at = max(scored)
         if most:
             part, terms = parts[at], named(parts[at])
