@@ -221,14 +221,15 @@ def topic_label(
     gives "广州低保".
 
     With ``held`` (whether the topic's documents hold a term, in some wording), only the
-    terms they hold count, but for numbers (70) and what is done to the topic (能领, 要交:
-    a modal verb first; 申请, 批下来: verbs alone, :func:`.question.is_verb`), and the
+    terms they hold count, but for figures (70, 72岁) and what is done to the topic (能领,
+    要交: a modal verb first; 申请, 批下来: verbs alone, :func:`.question.is_verb`), and the
     label runs from the first of them to the last, the last part of equals kept (the
     situation is told first, the topic asked last): it names what the documents are about,
     not the asker's situation — "我被公司辞退了，能领失业保险金吗？" gives "失业保险金",
-    "我妈70了坐公交要钱吗？" gives "公交". Without such terms, as without ``held``. A term
-    of the ``vocabulary`` that the label cuts (失业金, split 失业 + 金 by the tokenizer) is
-    kept whole.
+    "我妈70了坐公交要钱吗？" gives "公交". When they hold none of its terms, the same terms
+    count all the same ("我爸72岁了，坐地铁要花钱吗？" gives "坐地铁要花钱", not "我爸72岁"). A
+    term of the ``vocabulary`` that the label cuts (失业金, split 失业 + 金 by the tokenizer)
+    is kept whole.
     """
     parts = [p for clause in CLAUSES.split(turn) for p in ASKING.split(clause) if p]
     if not parts:
@@ -240,13 +241,11 @@ def topic_label(
             naming = [t for t in found if not (_NOT_NAMING.match(t) or is_verb(t))]
             return [t for t in naming if t in part and (held(t) or not only_held)]
 
-        scored = [(sum(len(t) for t in named(part)), i) for i, part in enumerate(parts)]
-        if not max(scored)[0]:  # none held: the words that name a topic all the same
-            scored = [(sum(len(t) for t in named(p, False)), i) for i, p in enumerate(parts)]
-            named = functools.partial(named, only_held=False)
+        only_held = any(named(part) for part in parts)  # else the naming terms all the same
+        scored = [(sum(len(t) for t in named(part, only_held)), i) for i, part in enumerate(parts)]
         most, at = max(scored)
         if most:
-            part, terms = parts[at], named(parts[at])
+            part, terms = parts[at], named(parts[at], only_held)
             start = min(part.find(t) for t in terms)
             end = max(part.rfind(t) + len(t) for t in terms)
             for term in vocabulary.named(part) if vocabulary is not None else ():

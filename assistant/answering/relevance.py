@@ -119,8 +119,8 @@ def fitted_model() -> Fitted | None:
 
 class Searched(Protocol):
     """What the judgement reads of a searcher (:class:`.search.Searcher`): its index, the
-    places its documents apply to, and what a question names that the index does not hold,
-    names of its documents, and the plain rule's threshold."""
+    places its documents apply to, the terms of a question no document mentions, the
+    documents a question names, and the plain rule's threshold."""
 
     index: Store
 

@@ -308,7 +308,7 @@ def _dot(weights: dict[int, float], vector: dict[int, float]) -> float:
 def read_meta(client: Any, generation: str) -> dict[str, str]:
     """The JSON blobs of ``generation``'s meta collection, by kind."""
     rows = client.query(
-        f"{generation}_meta", filter="id >= 0", output_fields=["kind", "part", "data"], limit=16384
+        f"{generation}_meta", filter="id >= 0", output_fields=["kind", "part", "data"], limit=LIMIT
     )
     pieces: dict[str, list[tuple[int, str]]] = {}
     for row in rows:
