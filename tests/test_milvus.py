@@ -249,3 +249,34 @@ def test_two_instances_see_one_rebuild_and_searches_never_fail(
     assert not failures, failures
     assert other.ready().index.manifest.generation == new and old in seen
     assert other.ready().search("本细则自公布之日起补充施行", mode="bm25")
+
+
+def test_an_index_call_retried_after_milvus_took_it_is_done(tmp_path: Path) -> None:
+    """pymilvus retries a call whose first attempt the server carried out (a million units
+    take minutes to index inside the call); the index is there, so writing goes on. A call
+    that fails with no index made still fails."""
+    from pymilvus.exceptions import MilvusException
+
+    from assistant.index.stores.milvus import _chunk_fields, _create, _index, _insert
+
+    store = MilvusPlace.of(f"milvus://{tmp_path / 'milvus'}", Settings())
+    client, fields = store.client(), _chunk_fields(4)
+    _create(client, "retried", fields)
+    row = {"doc": 0, "data": "{}", "tokens": "", "doc_type": "", "issuer": "", "issued_on": ""}
+    rows = [
+        {**row, "id": i, "path": "a", "dense": [1.0, 0, 0, i], "sparse": {1: 1.0}} for i in range(3)
+    ]
+    _insert(client, "retried", rows)
+    client.flush("retried")
+    hnsw = {"type": "HNSW", "M": 8, "efConstruction": 16}
+    _index(client, "retried", fields, hnsw)
+    again = client.prepare_index_params()
+    again.add_index("dense", index_type="HNSW", metric_type="IP")
+    with pytest.raises(MilvusException, match="already exists"):  # what the retry meets
+        client.create_index("retried", again)
+    _index(client, "retried", fields, hnsw)  # the same write, retried: no error
+    assert {*client.list_indexes("retried")} >= {"dense", "sparse"}
+    assert len(client.search("retried", [[1.0, 0, 0, 0]], anns_field="dense", limit=2)[0]) == 2
+    with pytest.raises(MilvusException):
+        _index(client, "retried", [("missing", "FLOAT_VECTOR", {})], hnsw)
+    store.release()
