@@ -276,6 +276,8 @@ def test_an_index_call_retried_after_milvus_took_it_is_done(tmp_path: Path) -> N
         client.create_index("retried", again)
     _index(client, "retried", fields, hnsw)  # the same write, retried: no error
     assert {*client.list_indexes("retried")} >= {"dense", "sparse"}
+    built = client.describe_index("retried", "dense")  # with the store's own parameters
+    assert built["index_type"] == "HNSW" and built["params"] == {"M": 8, "efConstruction": 16}
     assert len(client.search("retried", [[1.0, 0, 0, 0]], anns_field="dense", limit=2)[0]) == 2
     with pytest.raises(MilvusException):
         _index(client, "retried", [("missing", "FLOAT_VECTOR", {})], hnsw)

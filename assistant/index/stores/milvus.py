@@ -289,8 +289,12 @@ def _index(
         index = client.prepare_index_params()
         if kind == "FLOAT_VECTOR":
             if info.get("type") == "HNSW":
+                # as one JSON "params" value, the wire format a Milvus server and milvus-lite
+                # both read (milvus-lite ignores them flat and builds with M 16, ef 200)
                 hnsw = {"M": info["M"], "efConstruction": info["efConstruction"]}
-                index.add_index(field_name, index_type="HNSW", metric_type="IP", params=hnsw)
+                index.add_index(
+                    field_name, index_type="HNSW", metric_type="IP", params={"params": hnsw}
+                )
             else:
                 index.add_index(field_name, index_type="FLAT", metric_type="IP")
         elif kind == "SPARSE_FLOAT_VECTOR":
