@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..chinese.words import words
+from ..chinese.words import alternation, words
 from ..documents.metadata import DOC_TYPES, doc_type_of
 from ..index.tokens import Tokenizer, segment
 from ..index.vocabulary import Vocabulary
@@ -81,8 +81,10 @@ _POINTS_TO_DOCUMENT = re.compile(
     + "|".join(sorted(DOC_TYPES, key=len, reverse=True))
     + ")"
 )
-# Terms that do not name a topic: a number (70: which case) or a modal verb's phrase (能领, 要交).
-_NOT_NAMING = re.compile(r"[\d.%]+[\u4e00-\u9fff]?$|[能可会要想该需得]")  # 70, 72岁; 能领
+# Terms that do not name a topic: a figure (70, 72岁, 3000元: which case; not 19号 of a 文号)
+# or a modal verb's phrase (能领, 要交).
+_FIGURE_UNITS = alternation(words("units", "answer"), longest_first=True)
+_NOT_NAMING = re.compile(rf"[\d.%]+(?:{_FIGURE_UNITS})?$|[能可会要想该需得]")
 _PARTICLES = "".join(words("question", "particles"))  # they end no topic: 低保标准是 → 低保标准
 
 
