@@ -238,16 +238,16 @@ def topic_label(
         return turn
     if held is not None:
 
-        def named(part: str, only_held: bool = True) -> list[str]:
+        def naming(part: str) -> list[str]:
             found = content_terms(part, tokenizer)
-            naming = [t for t in found if not (_NOT_NAMING.match(t) or is_verb(t))]
-            return [t for t in naming if t in part and (held(t) or not only_held)]
+            return [t for t in found if not (_NOT_NAMING.match(t) or is_verb(t)) and t in part]
 
-        only_held = any(named(part) for part in parts)  # else the naming terms all the same
-        scored = [(sum(len(t) for t in named(part, only_held)), i) for i, part in enumerate(parts)]
-        most, at = max(scored)
+        named = [naming(part) for part in parts]
+        if any(kept := [[t for t in terms if held(t)] for terms in named]):
+            named = kept  # the terms the documents hold; when none, the naming terms all the same
+        most, at = max((sum(len(t) for t in terms), i) for i, terms in enumerate(named))
         if most:
-            part, terms = parts[at], named(parts[at], only_held)
+            part, terms = parts[at], named[at]
             start = min(part.find(t) for t in terms)
             end = max(part.rfind(t) + len(t) for t in terms)
             for term in vocabulary.named(part) if vocabulary is not None else ():
