@@ -38,7 +38,14 @@ from .manifest import (
     tuning_record,
     write_manifest,
 )
-from .reuse import chunk_tokens, documents_of, kept_chunks, stored_tokens_fit, stored_vectors
+from .reuse import (
+    chunk_tokens,
+    documents_of,
+    kept_chunks,
+    stored_equals,
+    stored_tokens_fit,
+    stored_vectors,
+)
 from .sentence_vectors import Sentences, has_sentences, sentence_texts
 from .stores import Contents, Store, place
 from .tokens import (
@@ -214,7 +221,14 @@ def build(
                 embedder = load_embedder(settings.model, settings.backend, settings.threads)
                 texts = [passage_text(c) for c in new_chunks] + [t for u in new_units for t in u]
                 more = [t for _, own in said for t in own]  # sentences: only those not in texts
-                embedded = encode_with_more(embedder, texts, more, Progress.reporter(on_embed))
+                # Kept chunks' sentences equal to their passage or unit take its stored vector,
+                # so the others are embedded in a full build's batches (int8: same vectors).
+                reused: dict[str, np.ndarray] = {}
+                if upgrade and previous is not None:
+                    reused = stored_equals(previous, kept, settings.unit_chars, set(more))
+                embedded = encode_with_more(
+                    embedder, texts, more, Progress.reporter(on_embed), reused
+                )
                 model = ModelInfo(
                     embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
                 )

@@ -5,7 +5,7 @@ tokenized."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from ..types import Chunk, DocumentInfo, FileStatus
 from .manifest import Manifest
 from .stores import Store
 from .tokens import TOKENIZER, Tokenizer, Tokens, keyword_text, normalize_text
+from .units import passage_text, rows_of_chunks, unit_texts
 
 
 def kept_chunks(previous: Store | None, unchanged: list[str]) -> list[tuple[int, Chunk]]:
@@ -35,6 +36,39 @@ def stored_vectors(previous: Store | None, rows: list[int], new: np.ndarray) -> 
     np.take(stored, np.asarray(rows, dtype=np.int64), axis=0, out=vectors[: len(rows)])
     vectors[len(rows) :] = new
     return vectors
+
+
+def stored_equals(
+    previous: Store,
+    kept: Sequence[tuple[int, Chunk]],
+    unit_chars: int,
+    wanted: Collection[str],
+) -> dict[str, np.ndarray]:
+    """The stored vectors of the kept chunks' passage and unit texts that are among ``wanted``.
+
+    A build that embeds the sentences of kept chunks (an index written before sentence
+    vectors were stored) gives a sentence whose embedding text is one of these the vector
+    stored for it, as a full build gives it its equal's (see
+    :func:`~assistant.index.embedders.base.encode_with_more`).
+
+    Args:
+        previous: The index the chunks are kept from.
+        kept: The kept chunks, each with its row in ``previous``.
+        unit_chars: ``Settings.unit_chars`` (the same as ``previous``'s: it shapes units).
+        wanted: The texts about to be embedded.
+    """
+    vectors, units = previous.vectors(), previous.units()
+    found: dict[str, np.ndarray] = {}
+    for row, chunk in kept:
+        if (text := passage_text(chunk)) in wanted:
+            found.setdefault(text, np.asarray(vectors[row], dtype=np.float32))
+        own = unit_texts(chunk, unit_chars)  # none: the chunk is its own unit
+        if own:
+            picked, _ = rows_of_chunks(units.chunks, [row])
+            for text, unit in zip(own, picked.tolist(), strict=True):
+                if text in wanted:
+                    found.setdefault(text, np.asarray(units.vectors[unit], dtype=np.float32))
+    return found
 
 
 def documents_of(reports: list[FileReport], previous: Store | None) -> list[DocumentInfo]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -179,16 +179,23 @@ def encode_with_more(
     texts: list[str],
     more: list[str],
     on_progress: OnProgress | None = None,
+    stored: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """``embedder``'s passage vectors of ``texts``, then of ``more``.
 
     ``texts`` are embedded in one call, as if alone (int8 activations are quantized per
     batch: other texts beside them would move their vectors a little); each text of
-    ``more`` not among them — nor earlier in ``more`` — in a second call, the others
-    take the vector of their equal. Progress counts both calls as one.
+    ``more`` not among them — nor earlier in ``more``, nor in ``stored`` — in a second call,
+    the others take the vector of their equal. Progress counts both calls as one.
+
+    ``stored`` holds vectors an earlier build embedded (the passages and units of kept
+    chunks, see :func:`assistant.index.reuse.stored_equals`): a text of ``more`` found there
+    takes that vector, as it takes its equal's in a full build, so the second call embeds
+    what a full build's does, in the same batches, and its int8 vectors are a full build's.
     """
+    stored = stored or {}
     known = set(texts)
-    fresh = [t for t in dict.fromkeys(more) if t not in known]
+    fresh = [t for t in dict.fromkeys(more) if t not in known and t not in stored]
     total = len(texts) + len(fresh)
 
     def report(offset: int) -> OnProgress | None:
@@ -198,7 +205,12 @@ def encode_with_more(
     if not more:
         return vectors
     extra = embedder.encode_passages(fresh, on_progress=report(len(texts)))
+    reused = [t for t in dict.fromkeys(more) if t not in known and t in stored]
+    earlier = np.asarray([stored[t] for t in reused], dtype=np.float32).reshape(
+        len(reused), embedder.dimension
+    )
     row = {text: i for i, text in enumerate(texts)}
     row.update((text, len(texts) + i) for i, text in enumerate(fresh))
-    both = np.concatenate([vectors, extra])
+    row.update((text, len(texts) + len(fresh) + i) for i, text in enumerate(reused))
+    both = np.concatenate([vectors, extra, earlier])
     return np.concatenate([vectors, both[[row[t] for t in more]]])
