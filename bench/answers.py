@@ -44,7 +44,12 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from retrieval import SETS, build_when_free  # bench/ is on sys.path when this file is run
+from retrieval import (  # bench/ is on sys.path when this file is run
+    QUESTIONS_HELP,
+    SETS,
+    build_when_free,
+    question_file,
+)
 
 from assistant.answering.answer import answer
 from assistant.answering.conversation import search_in_conversation
@@ -61,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sets = ["policy", "colloquial", "citizen", "staff", "followup", "followup2", "datafountain"]
     parser.add_argument("--sets", nargs="+", choices=[*SETS], default=sets)
+    parser.add_argument("--questions", nargs="+", type=Path, default=[], help=QUESTIONS_HELP)
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
     parser.add_argument("--show-misses", action="store_true", help="print questions not quoted")
@@ -70,6 +76,7 @@ def main() -> None:
     parser.add_argument("--no-build", action="store_true", help="the indexes as they are")
     parser.add_argument("--save", type=Path, help="write each answer, scored, to this JSONL file")
     args = parser.parse_args()
+    args.sets += [question_file(path) for path in args.questions]
     rows, changed = [], []
     for name in args.sets:
         corpus_name, load = SETS[name]

@@ -154,6 +154,13 @@ def datafountain(corpus: Path) -> list[dict[str, Any]]:
     ]
 
 
+def question_file(path: Path) -> str:
+    """Register a QA file over the shared policy corpus (``--questions``: a probe or a
+    held-out set kept outside ``../shared/eval``) as a set named by its file's stem."""
+    SETS[path.stem] = ("policy", lambda corpus: policy(corpus, str(path.resolve())))
+    return path.stem
+
+
 def _write(path: Path, text: str) -> None:
     if not path.exists() or path.read_text("utf-8") != text:
         path.write_text(text, encoding="utf-8")
@@ -173,6 +180,8 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
     "domainrag": ("domainrag", domainrag),
 }
 
+
+QUESTIONS_HELP = "also these QA files (the eval format) over the shared policy corpus"
 
 # Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
 # fusion (answer types, ages, places, validity, procedure sections), passages as chunked
@@ -217,6 +226,7 @@ def alone(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--questions", nargs="+", type=Path, default=[], help=QUESTIONS_HELP)
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, help="compare, side by side")
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of a set")
@@ -234,6 +244,7 @@ def main() -> None:
         help="also rank as before sentence units: passages only, BM25 weight 1",
     )
     args = parser.parse_args()
+    args.sets += [question_file(path) for path in args.questions]
     base = Settings.from_env()
     backends = args.backends or [base.backend]
     rows, hybrid, swept = [], {}, []
