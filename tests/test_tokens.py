@@ -48,6 +48,10 @@ def test_numbers_keep_their_units(tokenizer: Tokenizer) -> None:
         # Working days are days; 万 and 亿 multiply any unit.
         ("应在5个工作日内递交材料，3工作日内答复", ["#天", "#天"]),
         ("积分制入户类指标为1.6万个，总面积5.6万平方米", ["#个", "#平方米"]),
+        # Durations in Chinese numerals; not ordinals, grades, months or days of a date.
+        ("补助最多发放十八个月，审核在十个工作日内完成", ["#月", "#天"]),
+        ("合同期两年，第三年起续签；一年级新生三月报到", ["#年"]),
+        ("于次月十五日前发放", []),
         ("没有数字的句子", []),
     ],
 )

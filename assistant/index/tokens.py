@@ -26,7 +26,7 @@ import numpy as np
 
 from ..chinese.answer_types import AnswerType
 from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
-from ..chinese.numerals import YEAR_DIGITS, year_digits
+from ..chinese.numerals import COUNTING, YEAR_DIGITS, year_digits
 from ..chinese.words import alternation, words
 from ..documents.cleaning import normalize_chars, squeeze_spaces
 from ..types import Chunk
@@ -40,6 +40,12 @@ _KEEP = re.compile(r"[\w\u3400-\u9fff]")
 _UNIT = alternation(words("units", "answer"), longest_first=True)
 _DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _QUANTITY = re.compile(rf"\d+(?:\.\d+)?[万亿]?({_UNIT})")  # 1.6万个, 5.6万平方米
+# A duration in Chinese numerals (最长为二十四个月, 有效期五年), not an ordinal (第三年), a
+# grade (一年级) nor a year written digit by digit (二〇一七年: a date).
+_SPELLED_DURATION = re.compile(
+    rf"(?<![第初{COUNTING}])(?![{YEAR_DIGITS}]{{4}}年)[{COUNTING}]+"
+    rf"({alternation(words('units', 'spelled_duration'), longest_first=True)})(?!级)"
+)
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 # What a question asks for: 多少/几 + unit, money, a share, a 文号, a date, a duration, a
 # telephone. A bare 多少 (能补多少？比上一年多了多少？) asks for an amount or a share.
@@ -65,7 +71,8 @@ STOPWORDS = frozenset(words("index", "stopwords"))
 JIEBA_VERSION = "0.42.1"
 # Bump when Tokenizer changes the tokens of a text: builds then tokenize every chunk
 # again instead of reusing the tokens stored for unchanged documents.
-TOKENS_VERSION = 3  # 3: N个工作日 is a count of days; 万/亿 before any unit
+TOKENS_VERSION = 4  # 3: N个工作日 is a count of days; 万/亿 before any unit; 4: durations
+# in Chinese numerals (二十四个月)
 TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
 
 
@@ -176,6 +183,7 @@ def _answers(text: str) -> list[tuple[AnswerType, tuple[int, int]]]:
     found = [(AnswerType.DATE, m.span()) for m in _DATE.finditer(text)]
     rest = _DATE.sub(lambda m: " " * len(m.group()), text)  # dates are not amounts
     found += [(AnswerType.of_unit(m[1]), m.span()) for m in _QUANTITY.finditer(rest)]
+    found += [(AnswerType.of_unit(m[1]), m.span()) for m in _SPELLED_DURATION.finditer(rest)]
     found += [(AnswerType.DOC_NUMBER, m.span()) for m in DOC_NUMBER.finditer(text)]
     return found + [(AnswerType.PHONE, m.span()) for m in _PHONE.finditer(rest)]
 
