@@ -38,7 +38,10 @@ _KEEP = re.compile(r"[\w\u3400-\u9fff]")
 # Answer types. Units after a number, with their type name (万元 → 元); dates are
 # taken first so that "2019年7月1日" is a date, not a count of years, months and days.
 _UNIT = alternation(words("units", "answer"), longest_first=True)
-_DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
+# A day of a month is a date too: 次月15日前, 每月10日 (not a count of 15 days).
+_DATE = re.compile(
+    r"(?:19|20)\d\d年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|(?<=月)\d{1,2}日"
+)
 _QUANTITY = re.compile(rf"\d+(?:\.\d+)?[万亿]?({_UNIT})")  # 1.6万个, 5.6万平方米
 # A duration in Chinese numerals (最长为二十四个月, 有效期五年), not an ordinal (第三年), a
 # grade (一年级) nor a year written digit by digit (二〇一七年: a date).
@@ -72,7 +75,7 @@ JIEBA_VERSION = "0.42.1"
 # Bump when Tokenizer changes the tokens of a text: builds then tokenize every chunk
 # again instead of reusing the tokens stored for unchanged documents.
 TOKENS_VERSION = 4  # 3: N个工作日 is a count of days; 万/亿 before any unit; 4: durations
-# in Chinese numerals (二十四个月)
+# in Chinese numerals (二十四个月), a day of a month (次月15日) a date
 TOKENIZER = {"name": "jieba", "version": JIEBA_VERSION, "mode": "search", "tokens": TOKENS_VERSION}
 
 
