@@ -77,6 +77,10 @@ def test_passages_get_a_token_per_answer_they_hold(text: str, types: list[str]) 
         ("钱几号前能到账？", ["#日期"]),
         ("一签要签几年，每次多少元？", ["#年", "#元"]),
         ("材料要在几个工作日内交到？", ["#天"]),
+        ("营业执照的有效期是多长？", ["#年", "#月", "#天"]),
+        # A time frame is not what is asked: 在…期限内 and 有效期届满后 frame the question.
+        ("在缓缴期限内欠下的费用怎么处理？", []),
+        ("许可证有效期届满后还能用吗？", []),
     ],
 )
 def test_questions_get_the_tokens_of_the_answers_they_ask_for(

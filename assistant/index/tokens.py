@@ -64,8 +64,8 @@ _ASKED = (
         ),
         (AnswerType.DATE,),
     ),
-    (
-        re.compile(r"多久|多长时间|多长|期限|有效期"),
+    (  # 期限 and 有效期 ask, unless they frame the question (在延长期限内…, 有效期届满后…)
+        re.compile(r"多久|多长时间|多长|(?:期限|有效期)(?!内|之内|以内|前|后|届满)"),
         (AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
     ),
     (re.compile(r"电话|联系方式"), (AnswerType.PHONE,)),
