@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..chinese.answer_types import DURATIONS, AnswerType
+from ..chinese.answer_types import DURATION_NOUNS, DURATIONS, AnswerType
 from ..chinese.words import alternation, words
 from ..index.tokens import answer_spans, asked_types, quantity_types
 
@@ -66,7 +66,7 @@ _RULES = (
     ),
     (
         Kind.TIME,
-        rf"多久|多长时间|期限|有效期|几{_DURATION_UNITS}|多少{_DURATION_UNITS}|何时|什么时候"
+        rf"多久|多长时间|{DURATION_NOUNS}|几{_DURATION_UNITS}|多少{_DURATION_UNITS}|何时|什么时候"
         r"|什么时间|哪天|哪一天|哪几天|哪年|几月|截止|到期",
     ),
     (Kind.AMOUNT, r"多少|标准|金额|比例|费率|几成|上限|封顶|怎么算|多高"),

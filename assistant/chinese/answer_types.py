@@ -65,3 +65,6 @@ _OF_UNIT = {
 }
 # What 多久, 期限 and 有效期 ask for: a duration.
 DURATIONS = frozenset((AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS))
+# Nouns that ask for a duration (期限是多久？), unless they frame the question instead:
+# 在延长期限内…, 有效期届满后… (a pattern for assistant/index/tokens.py and answering/kinds.py).
+DURATION_NOUNS = r"(?:期限|有效期)(?!内|之内|以内|前|后|届满)"

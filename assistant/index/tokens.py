@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..chinese.answer_types import AnswerType
+from ..chinese.answer_types import DURATION_NOUNS, AnswerType
 from ..chinese.doc_numbers import DOC_NUMBER, normalize_doc_number
 from ..chinese.numerals import COUNTING, YEAR_DIGITS, year_digits
 from ..chinese.words import alternation, words
@@ -64,8 +64,8 @@ _ASKED = (
         ),
         (AnswerType.DATE,),
     ),
-    (  # 期限 and 有效期 ask, unless they frame the question (在延长期限内…, 有效期届满后…)
-        re.compile(r"多久|多长时间|多长|(?:期限|有效期)(?!内|之内|以内|前|后|届满)"),
+    (
+        re.compile(rf"多久|多长时间|多长|{DURATION_NOUNS}"),
         (AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
     ),
     (re.compile(r"电话|联系方式"), (AnswerType.PHONE,)),
