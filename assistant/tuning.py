@@ -79,6 +79,12 @@ class Tuning:
         answer_chars: What an answer quotes in all, at most (its direct answer's sentence
             always; a procedure's section whole): chosen on the DataFountain dev set with the
             other composition numbers (``bench/answers.py``; docs/understanding.md).
+        procedure_chars: What a procedure answer quotes in all, at most, when a section
+            headed by what is asked (所需材料, 办理方式) is quoted: the section whole when it
+            fits, else the part of it that answers (an FAQ's question with its answer, the
+            list under its heading), by whole lines and sentences. Chosen on the procedure
+            questions of the visible sets (``bench/answers.py``; docs/understanding.md,
+            "Procedure answers").
         following: The sentences after the direct answer quoted next, when they fit. Not
             measured apart.
         intro_chars: A list's intro line this short comes with its items, whatever the
@@ -111,6 +117,7 @@ class Tuning:
     others: float = 0.65
     sentence: SentenceWeights = field(default_factory=SentenceWeights)
     answer_chars: int = 260
+    procedure_chars: int = 300
     following: int = 2
     intro_chars: int = 80
     procedure_answering: float = 0.5

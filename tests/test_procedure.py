@@ -24,7 +24,7 @@ from assistant.answering.procedure import (
 )
 from assistant.answering.render import as_html, as_json, as_text, body
 from assistant.answering.search import Searcher
-from assistant.documents.sentences import under_heading
+from assistant.documents.sections import under_heading
 from assistant.index import build
 from assistant.settings import Settings
 
@@ -141,10 +141,21 @@ def test_a_section_is_quoted_from_its_heading_to_the_next_of_its_level() -> None
     assert whole and len(spans) == 1
     quoted = GUIDE[spans[0][0] : spans[0][1]]
     assert quoted.startswith("五、所需材料") and quoted.endswith("1.委托书。")
-    # too long for the limit: the heading, then the item's own clause
+    # too long for the limit: the widest list that fits, under its own heading …
     spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 30)
-    assert not whole and GUIDE[spans[0][0] : spans[0][1]] == "五、所需材料"
-    assert "2.退休时间申请书。" in GUIDE[spans[-1][0] : spans[-1][1]]
+    assert not whole and [GUIDE[a:b] for a, b in spans] == [
+        "（一）必需材料\n1.待遇申报表。\n2.退休时间申请书。"
+    ]
+    # … under the section's heading, the other lists by their headings, when that fits too
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 45)
+    assert [GUIDE[a:b] for a, b in spans] == [
+        "五、所需材料",
+        "（一）必需材料\n1.待遇申报表。\n2.退休时间申请书。",
+        "（二）其他材料",
+    ]
+    # no list fits: its heading, then the item, whole
+    spans, whole = under_heading(GUIDE, "五、所需材料", item, item + 10, 20)
+    assert [GUIDE[a:b] for a, b in spans] == ["（一）必需材料", "2.退休时间申请书。"]
 
 
 def test_where_is_answered_by_the_steps_too() -> None:
@@ -164,17 +175,17 @@ def test_a_bad_vocabulary_line_is_named(tmp_path: Path) -> None:
     assert set(wordings()) == set(Aspect)  # the shipped file has every aspect
 
 
-def test_a_materials_question_quotes_the_whole_list_under_its_heading(pages: Settings) -> None:
+def test_a_materials_question_quotes_the_list_under_its_heading(pages: Settings) -> None:
     reply = answer(Searcher.open(pages), "退休了想领企业养老金，得交哪些材料？")
     said = body(reply)
-    # the heading, then every item of the list, in order (the items are separate passages)
+    # the headings, then every item of the list, in order (the items are separate passages;
+    # the section, notes and all, is too long to quote whole: the items by their own lines)
     items = [
         "五、所需材料",
         "（一）必需材料",
         "1.《企业职工基本养老保险待遇申报表》",
         "2.《企业职工基本养老保险退休时间申请书》",
         "3.参保人的社会保障卡",
-        "（二）其他特殊情形所需材料",
     ]
     at = [said.find(item) for item in items]
     assert -1 not in at, said

@@ -79,7 +79,8 @@ def compose(
     completes its answer. Sentences that follow the direct
     answer on its line join it, so nothing is quoted twice; a list item comes with its own
     list's intro line when its passage has it. A procedure asked (所需材料) quotes the
-    direct answer's section whole.
+    direct answer's section whole, or the part of it that answers, within
+    :data:`~.procedure.PROCEDURE_CHARS` of its own (:func:`.procedure.quoted_section`).
 
     Args:
         question: The question (normalized).
@@ -89,7 +90,7 @@ def compose(
             the question (:func:`sentence_similarity`); ``None`` leaves it out.
         aspects: What of a procedure the question asks (:mod:`.procedure`): the sentences
             of sections headed by it gain, and the direct answer's list or steps are
-            quoted whole under their heading (:func:`.procedure.quoted_section`).
+            quoted under their heading (:func:`.procedure.quoted_section`).
         headings: What the labels of the topic document's section paths name
             (:func:`.procedure.document_headings`; by their words alone when empty).
     """
@@ -104,7 +105,7 @@ def compose(
     quoting = Quoting(hits, (best.hit, first, best.end))
     quoting.heading(best.hit, best.start)
     section = quoted_section(chunk, best.start, best.end, aspects, headings) if aspects else []
-    for a, b in section:  # the procedure's list or steps whole, whatever their length
+    for a, b in section:  # the procedure's list or steps, or the part that answers
         quoting.add(best.hit, a, b, whole=True)
     if not section:
         a, b = clause(text, best.start, best.end)
@@ -248,11 +249,15 @@ def _may_answer(hit: Hit, c: Candidate) -> bool:
     source = hit.chunk.source
     sentence = hit.chunk.text[c.start : c.end].strip()
     return not (
-        sentence.endswith(("？", "?"))
+        _is_question(sentence)
         or sentence == source.title
         or (bool(source.doc_number) and _LABEL.sub("", sentence) == source.doc_number)
         or is_signature(sentence)
     )
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.strip().endswith(("？", "?"))
 
 
 def _following(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
@@ -288,8 +293,8 @@ def _others(
 
 class Quoting:
     """The spans an answer quotes: the direct answer's, then those under it, within
-    :data:`ANSWER_CHARS` in all (the direct answer's always; a procedure's section and a
-    list's short intro beyond it)."""
+    :data:`ANSWER_CHARS` in all (the direct answer's always; a procedure's section, within
+    :data:`~.procedure.PROCEDURE_CHARS` of its own, and a list's short intro beyond it)."""
 
     def __init__(self, hits: list[Hit], direct: tuple[int, int, int]) -> None:
         self.hits = hits

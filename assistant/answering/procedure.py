@@ -11,7 +11,9 @@ words of the headings that say it (:func:`wordings`); then:
   asked (:func:`section_fit`, used by :meth:`.shifts.Shifts.by_procedure`, weighed by
   ``settings.procedure_weight``);
 - the answer prefers the sentences of those sections and quotes the list or the steps
-  whole, under their heading (:func:`quoted_section`);
+  whole, under their heading, or, when the section is longer than
+  :data:`PROCEDURE_CHARS`, the part of it that answers: the FAQ's question and its answer,
+  the list under the heading asked for (:func:`quoted_section`);
 - when the document answered from has no section for what is asked and the answer does
   not state it either, the answer says so (:func:`unlisted`: 《…》未列出所需材料).
 """
@@ -30,7 +32,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..documents.headings import heading_kind, heading_label
-from ..documents.sentences import under_heading
+from ..documents.sections import under_heading
 from ..index import Store
 from ..tuning import TUNING
 from ..types import Answer, Chunk, Hit
@@ -39,7 +41,8 @@ from .passages import joined_hit
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
 # A section of an aspect that answers the one asked (the steps, for where to go) fits this much.
 ANSWERING = TUNING.procedure_answering
-LIST_CHARS = 1000  # a list or steps quoted whole up to this length, else the item's clause
+LIST_CHARS = 1000  # a section's passages are joined up to this length (search)
+PROCEDURE_CHARS = TUNING.procedure_chars  # a section is quoted whole up to this, else its part
 
 
 class Aspect(StrEnum):
@@ -186,13 +189,16 @@ def quoted_section(
 ) -> list[tuple[int, int]]:
     """The spans of ``chunk.text`` to quote for its sentence ``[start, end)`` when its
     section says what is asked: the list or the steps whole, under their heading
-    (:func:`~assistant.documents.sentences.under_heading`), the widest section that fits
-    :data:`LIST_CHARS` among those whose labels name the asked aspects, then those that
-    answer them. Empty when no label of its path does."""
+    (:func:`~assistant.documents.sections.under_heading`), the widest section that fits
+    :data:`PROCEDURE_CHARS` among those whose labels name the asked aspects, then those
+    that answer them; when none fits, the part of the outermost that answers, within
+    :data:`PROCEDURE_CHARS` (:func:`~assistant.documents.sections.answering_part`: the
+    FAQ's question and its answer, a list under its own heading). Empty when no label of
+    its path names an asked aspect."""
     trimmed: list[tuple[int, int]] = []
     for depth in _depths(chunk.section_path, asked, headings):
         label = chunk.section_path[depth]
-        spans, whole = under_heading(chunk.text, label, start, end, LIST_CHARS)
+        spans, whole = under_heading(chunk.text, label, start, end, PROCEDURE_CHARS)
         if whole:
             return spans
         trimmed = trimmed or spans

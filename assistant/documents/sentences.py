@@ -12,12 +12,12 @@ import re
 
 from ..chinese.dates import CN_DATE, DATE
 from ..chinese.words import words
-from .headings import LABEL_CHARS, LEVELS, heading_kind, heading_label, is_part_title, starts_part
+from .headings import LABEL_CHARS, heading_kind
 
 # A sentence ends at 。！？； (and closing quotes after them) or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
 _FULL_STOP = re.compile(r"[。！？!?]+[”’」』）)]*")  # where a sentence ends, not a clause (；)
-_HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
+HEADING_CHARS = 14  # a shorter line without an end mark is a heading: it joins the next sentence
 UNIT_MAX_CHARS = 200  # short sentences are joined into a unit up to this length
 
 
@@ -40,7 +40,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if right <= left:
             continue
         line = text[left:right]
-        is_heading = len(line) < _HEADING_CHARS and "\t" not in line
+        is_heading = len(line) < HEADING_CHARS and "\t" not in line
         (headings if is_heading and not _SENTENCE_END.match(line[-1]) else spans).append(
             (left, right)
         )
@@ -99,12 +99,12 @@ def clause(text: str, start: int, end: int, limit: int = CLAUSE_CHARS) -> tuple[
     is cut; a long paragraph is trimmed by whole sentences around the sentence.
     The span always holds the sentence.
     """
-    lines = _lines(text)
+    lines = line_spans(text)
     at = next(i for i, (a, b) in enumerate(lines) if a <= start < b or (a >= start and b >= end))
     first = last = at
     if lines[at][1] - lines[at][0] > limit:
-        return _around(text, lines[at], (start, end), limit)
-    is_item = [heading_kind(text[a:b]) in _ITEMS for a, b in lines]
+        return sentences_around(text, lines[at], (start, end), limit)
+    is_item = [heading_kind(text[a:b]) in ITEM_KINDS for a, b in lines]
     if text[lines[at][0] : lines[at][1]].rstrip().endswith(("：", ":")):
         stop = at + 1  # an intro: the items that follow it
         while stop < len(lines) and is_item[stop]:
@@ -143,11 +143,11 @@ def _intro(text: str, lines: list[tuple[int, int]], is_item: list[bool], at: int
 def list_intro(text: str, start: int) -> tuple[int, int] | None:
     """The span of the intro line (…限额标准如下：) of the list whose item holds ``start``, when
     ``text`` has it; ``None`` for a sentence that is not a list item."""
-    lines = _lines(text)
+    lines = line_spans(text)
     at = next((i for i, (a, b) in enumerate(lines) if a <= start < b), None)
-    if at is None or heading_kind(_at(text, lines[at])) not in _ITEMS:
+    if at is None or heading_kind(span_text(text, lines[at])) not in ITEM_KINDS:
         return None
-    is_item = [heading_kind(_at(text, line)) in _ITEMS for line in lines]
+    is_item = [heading_kind(span_text(text, line)) in ITEM_KINDS for line in lines]
     top = _intro(text, lines, is_item, at)
     return lines[top] if top < at and not is_item[top] else None
 
@@ -167,51 +167,11 @@ def opening(text: str, start: int) -> int:
     return opens if start - opens <= OPENING_CHARS else start
 
 
-def under_heading(
-    text: str, label: str, start: int, end: int, limit: int
-) -> tuple[list[tuple[int, int]], bool]:
-    """The spans that quote the section headed ``label`` (a section-path label, see
-    :func:`~.headings.heading_label`) around the sentence ``text[start:end]``, and whether
-    they quote it whole.
-
-    Whole: its heading line (when ``text`` has it) and every line after it, items in order,
-    up to the next heading of the same or a higher level (一、 ends at 二、, 第十六条 at
-    第十七条; an unnumbered heading at the next part title), when that fits in ``limit``
-    characters. Otherwise the heading line and the sentence's :func:`clause`.
-    """
-    lines = _lines(text)
-    at = next((i for i, (a, b) in enumerate(lines) if a <= start < b), None)
-    if at is None:
-        return [clause(text, start, end)], False
-    head = next((i for i in range(at, -1, -1) if heading_label(_at(text, lines[i])) == label), None)
-    kind = heading_kind(label)
-    stop = len(lines)
-    for i in range(at + 1, len(lines)):
-        line = _at(text, lines[i])
-        if kind is not None:
-            other = heading_kind(line)
-            if other is not None and LEVELS[other] <= LEVELS[kind]:
-                stop = i
-                break
-        elif starts_part(line) or (
-            i + 1 < len(lines) and is_part_title(line, _at(text, lines[i + 1]))
-        ):
-            stop = i
-            break
-    first = head if head is not None else 0
-    if lines[stop - 1][1] - lines[first][0] <= limit:
-        return [(lines[first][0], lines[stop - 1][1])], True
-    a, b = clause(text, start, end)
-    if head is not None and lines[head][1] < a:
-        return [lines[head], (a, b)], False
-    return [(min(a, lines[head][0]) if head is not None else a, b)], False
-
-
-def _at(text: str, span: tuple[int, int]) -> str:
+def span_text(text: str, span: tuple[int, int]) -> str:
     return text[span[0] : span[1]]
 
 
-_ITEMS = frozenset({"paren_cn", "arabic", "paren_arabic", "circled", "shi"})
+ITEM_KINDS = frozenset({"paren_cn", "arabic", "paren_arabic", "circled", "shi"})
 BARE_VALUE = 30  # a value line this short is quoted with its heading (see :func:`headed`)
 
 
@@ -228,7 +188,7 @@ def headed(text: str, start: int, end: int) -> int:
     return above if heading_kind(heading) and len(heading) <= LABEL_CHARS else start
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
+def line_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the non-empty lines of ``text``, surrounding whitespace excluded."""
     spans = []
     for match in re.finditer(r"[^\n]+", text):
@@ -240,7 +200,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _around(
+def sentences_around(
     text: str, line: tuple[int, int], sentence: tuple[int, int], limit: int
 ) -> tuple[int, int]:
     """Whole sentences of ``line`` around ``sentence``, within ``limit`` characters."""
