@@ -273,16 +273,17 @@ def _others(
 ) -> None:
     """Add to ``quoting`` the sentences scoring :data:`OTHERS` of ``best`` while they fit:
     those of other passages first, best first, then those of its own; one that opens a list
-    (…提交下列材料：) comes with its items, a list item with its list's intro."""
+    (…提交下列材料：) comes with its items, a list item with its list's intro; never a
+    question (an FAQ's, whose answer says what it asks)."""
     seen = {_key(hits, best)}
     # nearly as good for the question itself, whatever the procedure's section gave;
     # other passages' first, then the direct answer's own
     good = [c for c in candidates if c.score - c.section >= OTHERS * (best.score - best.section)]
     own = (best.hit, best.part)  # a joined passage's other passages are others too
     for c in sorted(good, key=lambda c: ((c.hit, c.part) == own, c.section - c.score)):
-        if _key(hits, c) in seen:
-            continue
         text = hits[c.hit].chunk.text
+        if _key(hits, c) in seen or _is_question(text[c.start : c.end]):
+            continue  # a question alone (an FAQ's, without its answer) says nothing
         start, end = opening(text, c.start), c.end
         if text[c.start : c.end].rstrip().endswith(("：", ":")):  # a list's intro: with its items
             end = clause(text, c.start, c.end)[1]
