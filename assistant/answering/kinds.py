@@ -110,6 +110,17 @@ _PROCEDURE = (
         False,
     ),
 )
+# A clause ending in 的 names a case, it does not say what is done (（二）提供虚假证明等材料的；,
+# 保障对象未按期提交申报材料…的（不可抗力除外），): a procedure's cue words in it say nothing of
+# what to bring or where to go. 的 before a noun (符合条件的失业人员) ends no clause.
+_CASE = re.compile(r"[^，。；：,;:！？!?\n]*的(?:[（(][^）)]*[）)])?(?=[，。；：,;:！？!?]|$)")
+
+
+def without_cases(text: str) -> str:
+    """``text`` without its clauses that name a case (…的，…的；): what it says is done."""
+    return _CASE.sub("", text)
+
+
 _VALIDITY = re.compile(r"失效|有效期|有效至|施行|实施日期")
 _CONDITION = re.compile(
     r"应当|须|必须|不得|不予|不能|不可|可以|符合|条件|资格|年满|未满|以下|以上|不超过|不低于|暂不"
@@ -167,10 +178,13 @@ class Asked:
     def fit(self, sentence: str) -> float:
         """How much of what is asked ``sentence`` holds, 0–1: the share of the groups
         it has an answer of and whether it has the cue, each alike (a validity
-        question with a date asks for both)."""
+        question with a date asks for both); where to go and what to bring count
+        outside the clauses naming a case (:func:`without_cases`)."""
         held = [bool(answer_spans(sentence, g)) for g in self.groups]
-        if self.cue is not None:
-            held.append(bool(self.cue.search(sentence)))
+        if self.cue is not None:  # where to go, what to bring: not in the cases a rule names
+            decisive = self.decisive and self.kind is Kind.PROCEDURE
+            said = without_cases(sentence) if decisive else sentence
+            held.append(bool(self.cue.search(said)))
         return sum(held) / len(held) if held else 0.0
 
 

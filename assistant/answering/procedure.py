@@ -36,6 +36,7 @@ from ..documents.sections import under_heading
 from ..index import Store
 from ..tuning import TUNING
 from ..types import Answer, Chunk, Hit
+from .kinds import without_cases
 from .passages import joined_hit
 
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
@@ -295,12 +296,15 @@ def _named(label: str, headings: Headings) -> frozenset[Aspect]:
 def unlisted(asked: frozenset[Aspect], named: frozenset[Aspect], quoted: str) -> list[Wording]:
     """The asked aspects a document does not list: none of its sections is headed by one
     (``named``: what its headings name) and the ``quoted`` answer does not state it either
-    (only aspects with :attr:`Wording.said` words)."""
+    (only aspects with :attr:`Wording.said` words, outside the clauses naming a case:
+    提供虚假证明等材料的 states no materials)."""
     table = wordings()
     return [
         table[a]
         for a in sorted(asked)
-        if table[a].said is not None and a not in named and not table[a].said.search(quoted)
+        if table[a].said is not None
+        and a not in named
+        and not table[a].said.search(without_cases(quoted))
     ]
 
 
