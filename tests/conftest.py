@@ -32,7 +32,7 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs 
 # runs the rest in about a minute; CI runs everything.
 MODEL_MODULES = frozenset(
     "test_ages test_conversation test_embedding test_end_to_end test_index test_llm "
-    "test_onnx test_vocabulary test_named test_relevance".split()
+    "test_onnx test_vocabulary test_named test_relevance test_procedure_answers".split()
 )
 OCR_MODULES = frozenset("test_ocr test_ofd test_loaders test_admin test_bad_inputs".split())
 
