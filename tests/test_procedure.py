@@ -158,6 +158,32 @@ def test_a_section_is_quoted_from_its_heading_to_the_next_of_its_level() -> None
     assert [GUIDE[a:b] for a, b in spans] == ["（一）必需材料", "2.退休时间申请书。"]
 
 
+FAQ = (
+    "办理方式\n可以线上、线下两种渠道申领，审核期限为5个工作日，审核通过后在网上核发证件。\n"
+    "线上办理：\n通过微信小程序申领。\n线下办理：\n可带齐资料到镇（街）政务服务中心窗口办理。\n"
+    "如何使用电子证件？\n电子证件与实体证件具备同样功能，可用于各类政务服务办事场景。\n"
+    "家里的老人怎么办理？\n可以由其监护人、近亲属代为申领。\n近亲属可登录小程序，选择代他人办理。\n"
+    "如何亮证？\n登录小程序，进入亮证栏目。"
+)
+
+
+def test_a_flattened_faq_is_quoted_by_the_question_that_holds_the_answer() -> None:
+    proxy = FAQ.index("近亲属可登录")
+    spans, whole = under_heading(FAQ, "办理方式", proxy, proxy + 10, 60)
+    assert not whole and [FAQ[a:b] for a, b in spans] == [
+        "家里的老人怎么办理？\n可以由其监护人、近亲属代为申领。\n近亲属可登录小程序，选择代他人办理。"
+    ]
+    # the heading's own lines end at the first question: where to go is its part, whole
+    window = FAQ.index("可带齐资料")
+    spans, whole = under_heading(FAQ, "办理方式", window, window + 10, 100)
+    assert FAQ[spans[0][0] : spans[-1][1]].startswith("办理方式\n")
+    assert FAQ[spans[-1][0] : spans[-1][1]].endswith("政务服务中心窗口办理。")
+    # too tight for the heading's part: the channel's intro and its line, under the heading
+    spans, whole = under_heading(FAQ, "办理方式", window, window + 10, 40)
+    channel = "线下办理：\n可带齐资料到镇（街）政务服务中心窗口办理。"
+    assert [FAQ[a:b] for a, b in spans] == ["办理方式", channel]
+
+
 def test_where_is_answered_by_the_steps_too() -> None:
     place = frozenset({Aspect.PLACE})
     assert section_fit(place, ("五、办理地点",)) == 1.0
