@@ -82,9 +82,11 @@ class Tuning:
         procedure_chars: What a procedure answer quotes in all, at most, when a section
             headed by what is asked (所需材料, 办理方式) is quoted: the section whole when it
             fits, else the part of it that answers (an FAQ's question with its answer, the
-            list under its heading), by whole lines and sentences. Chosen on the procedure
-            questions of the visible sets (``bench/answers.py``; docs/understanding.md,
-            "Procedure answers").
+            list under its heading), by whole lines and sentences. Quoted is the same at
+            200, 250, 300 and 400 on the six policy-corpus sets (``bench/answers.py``; citizen
+            0.860, followup2 0.767, the others as main); 300 quotes 64% of the shared corpus's
+            125 procedure sections whole (200: 45%, 400: 74%) and keeps the longest answer at
+            446 characters (400: 547; main: 1,103). docs/understanding.md, "Procedure answers".
         following: The sentences after the direct answer quoted next, when they fit. Not
             measured apart.
         intro_chars: A list's intro line this short comes with its items, whatever the
