@@ -257,3 +257,11 @@ def test_a_question_that_is_not_of_a_procedure_is_answered_as_before(unlisting: 
     off = answer(Searcher.open(unlisting.with_(procedure_weight=0.0)), question)
     assert body(on) == body(off)
     assert "10000元" in body(on)
+
+
+def test_a_long_line_is_cut_by_sentences_from_where_the_first_opens() -> None:
+    line = "申请人" * 20 + "，先登记；再提交" + "材料" * 15 + "。" + "审核。" * 5
+    text = f"五、办理\n{line}\n六、其他"
+    clause_after = text.index("再提交")
+    spans, whole = under_heading(text, "五、办理", clause_after, clause_after + 5, 60)
+    assert not whole and spans[-1][0] == text.index("申请人")  # not at 再提交, after the ；

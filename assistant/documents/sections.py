@@ -15,6 +15,7 @@ from .sentences import (
     ITEM_KINDS,
     clause,
     line_spans,
+    opening,
     sentences_around,
     span_text,
 )
@@ -89,8 +90,9 @@ def answering_part(
     while heads and core + sum(_size(lines[i]) for i in heads) > limit:
         heads.pop(0)
     room = limit - sum(_size(lines[i]) for i in heads)
-    if core > room:  # the sentence's own line is too long: its sentences around it
-        return [*(lines[i] for i in heads), sentences_around(text, lines[at], sentence, room)]
+    if core > room:  # the sentence's own line is too long: its sentences around it, from
+        a, b = sentences_around(text, lines[at], sentence, room)  # where the first opens
+        return [*(lines[i] for i in heads), (min(a, opening(text, a)), b)]
     ends = dict(found)
     if (outline := _outline(lines, kinds, ends, around, (first, last + 1), room)) is not None:
         return [*(lines[i] for i in heads), *outline]
