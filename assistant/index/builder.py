@@ -222,7 +222,7 @@ def build(
                 texts = [passage_text(c) for c in new_chunks] + [t for u in new_units for t in u]
                 more = [t for _, own in said for t in own]  # sentences: only those not in texts
                 # Kept chunks' sentences equal to their passage or unit take its stored vector,
-                # so the others are embedded in a full build's batches (int8: same vectors).
+                # as a full build gives them their equal's, instead of being embedded again.
                 reused: dict[str, np.ndarray] = {}
                 if upgrade and previous is not None:
                     reused = stored_equals(previous, kept, settings.unit_chars, set(more))

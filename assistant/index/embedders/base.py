@@ -183,15 +183,16 @@ def encode_with_more(
 ) -> np.ndarray:
     """``embedder``'s passage vectors of ``texts``, then of ``more``.
 
-    ``texts`` are embedded in one call, as if alone (int8 activations are quantized per
-    batch: other texts beside them would move their vectors a little); each text of
-    ``more`` not among them — nor earlier in ``more``, nor in ``stored`` — in a second call,
-    the others take the vector of their equal. Progress counts both calls as one.
+    ``texts`` are embedded in one call; each text of ``more`` not among them — nor earlier
+    in ``more``, nor in ``stored`` — in a second call, the others take the vector of their
+    equal. Progress counts both calls as one.
 
     ``stored`` holds vectors an earlier build embedded (the passages and units of kept
     chunks, see :func:`assistant.index.reuse.stored_equals`): a text of ``more`` found there
-    takes that vector, as it takes its equal's in a full build, so the second call embeds
-    what a full build's does, in the same batches, and its int8 vectors are a full build's.
+    takes that vector instead of being embedded again. The bundled model's backends give a
+    text the same vector whatever is embedded beside it (int8 runs one text per call, see
+    :class:`~.onnx.OnnxEmbedder`), so how the texts are split between calls and builds
+    does not change the vectors (torch: within float rounding, 1e-7).
     """
     stored = stored or {}
     known = set(texts)

@@ -36,6 +36,7 @@ OPSET = 17
 # Part of the cache key: change it whenever the export or quantization recipe changes.
 RECIPE = f"opset{OPSET}-int8-per-channel-output-dense-fp32"
 _exports = 0  # torch exports done by this process (see export_count)
+BATCH_SIZE = 32  # fp32 texts per forward pass (int8 runs one text per call)
 
 
 def export_count() -> int:
@@ -196,6 +197,14 @@ class OnnxEmbedder(PromptedEmbedder):
     model's ``max_seq_length``), sorted by token count and run in batches padded only to
     each batch's longest text; the vectors come back in the input order.
 
+    The int8 graph runs one text per call: its activations are quantized with one scale
+    per call (``DynamicQuantizeLinear`` takes the minimum and maximum of the whole tensor,
+    padding and batch mates included, even of texts of equal length), so a text embedded
+    among others got a slightly different vector than alone (cosine >= 0.9986) and an
+    index's vectors depended on its build history. Alone, a vector depends on its text
+    only, as a question's always did. fp32 vectors are the same alone and in a batch (max
+    abs difference 0), so fp32 keeps its batches.
+
     Attributes:
         name: The model string recorded in the index manifest.
         dimension: Length of each vector.
@@ -203,7 +212,8 @@ class OnnxEmbedder(PromptedEmbedder):
         backend: ``"onnx-int8"`` or ``"onnx-fp32"``.
         model_path: The ONNX file in use.
         preprocess: Applied to every text before the prompt is added, or ``None``.
-        batch_size: Texts per forward pass.
+        batch_size: Texts per forward pass: :data:`BATCH_SIZE` for fp32, 1 for int8 (see
+            above).
         threads: The cores it runs on.
         side_by_side_from: From this many texts on (a build, not a question), whole
             batches run side by side, one single-thread session per thread: on 2 cores
@@ -223,7 +233,7 @@ class OnnxEmbedder(PromptedEmbedder):
         quantize: bool = True,
         threads: int = 0,
         preprocess: Callable[[str], str] | None = None,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         source: str = "",
     ) -> None:
         """Load (exporting on first use) the ONNX graph of ``model_dir`` and its tokenizer.
@@ -235,7 +245,8 @@ class OnnxEmbedder(PromptedEmbedder):
             quantize: Use the int8 graph instead of the fp32 one.
             threads: onnxruntime intra-op threads (0: every available core).
             preprocess: See :attr:`preprocess`.
-            batch_size: See :attr:`batch_size`.
+            batch_size: See :attr:`batch_size` (``None``: the backend's own; a larger
+                one for int8 makes its vectors depend on their batch mates again).
             source: The digest of the file the model folder was made from (see
                 :func:`cache_key`).
         """
@@ -251,7 +262,7 @@ class OnnxEmbedder(PromptedEmbedder):
         self.prompts = dict(prompts)
         self.backend = "onnx-int8" if quantize else "onnx-fp32"
         self.preprocess = preprocess
-        self.batch_size = batch_size
+        self.batch_size = batch_size or (1 if quantize else BATCH_SIZE)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length)
