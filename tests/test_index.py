@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,8 @@ from assistant.answering.question import Question
 from assistant.answering.search import CANDIDATES, Filters, Searcher
 from assistant.index import IndexUnavailable, build, open_index, read_manifest
 from assistant.index.builder import Progress
-from assistant.index.manifest import MANIFEST
+from assistant.index.embedders import vectors_version
+from assistant.index.manifest import MANIFEST, check_compatible
 from assistant.index.stores.files import FILES as GENERATION_FILES
 from assistant.index.stores.files import SENTENCE_FILES, VOCABULARY, FileStore
 from assistant.index.tokens import (
@@ -32,6 +34,7 @@ from assistant.index.tokens import (
     load_words,
     normalize_text,
 )
+from assistant.settings import DEFAULT_MODEL
 from assistant.tuning import TUNING
 
 from .conftest import SEED, SHARED_CORPUS, CorpusWriter, hash_settings
@@ -515,6 +518,28 @@ def test_index_of_an_older_format_is_refused_then_rebuilt(corpus: Path) -> None:
     report = build(settings)
     assert "格式" in report.full_reason and report.reused == 0 and report.changed
     assert Searcher.open(settings).search("知识产权", mode="bm25")
+
+
+def test_int8_vectors_of_an_older_version_are_searched_and_embedded_again_by_a_build(
+    corpus: Path,
+) -> None:
+    """An index whose int8 vectors were made in batches (before ``vectors`` was recorded)
+    still answers, and the next build embeds it again in full."""
+    settings = settings_for(corpus)
+    build(settings)
+    manifest = read_manifest(settings.index)
+    int8 = settings.with_(model=DEFAULT_MODEL, backend="onnx-int8")
+    older = replace(
+        manifest,
+        settings={**manifest.settings, "model": DEFAULT_MODEL},
+        model=replace(manifest.model, name=DEFAULT_MODEL, backend="onnx-int8"),
+    )
+    assert older.model.vectors == 0
+    assert check_compatible(older, int8) == "向量版本 vectors 0 ≠ 1"
+    assert check_compatible(older, int8, names=("model",)) == ""  # searching it is fine
+    recorded = replace(older, model=replace(older.model, vectors=vectors_version("onnx-int8")))
+    assert check_compatible(recorded, int8) == ""
+    assert read_manifest(settings.index).model.vectors == 0  # hash: as its vectors always were
 
 
 def test_build_repairs_an_incomplete_generation(corpus: Path) -> None:

@@ -159,7 +159,7 @@ def build(
         IndexUnavailable: Nothing in the corpus could be indexed (the previous
             index, if any, is left as it was).
     """
-    from .embedders import load_embedder
+    from .embedders import load_embedder, vectors_version
 
     started = time.perf_counter()
     if not settings.corpus.is_dir():
@@ -230,7 +230,11 @@ def build(
                     embedder, texts, more, Progress.reporter(on_embed), reused
                 )
                 model = ModelInfo(
-                    embedder.name, embedder.dimension, dict(embedder.prompts), embedder.backend
+                    embedder.name,
+                    embedder.dimension,
+                    dict(embedder.prompts),
+                    embedder.backend,
+                    vectors_version(embedder.backend),
                 )
             else:  # documents removed or settings changed: the stored vectors are all it takes
                 model = base.model

@@ -22,7 +22,7 @@ from ..documents.ingest import PIPELINE_VERSION
 from ..settings import Settings
 from ..tuning import TUNING, Tuning
 from ..types import FileStatus
-from .embedders import resolve_backend
+from .embedders import resolve_backend, vectors_version
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
@@ -39,13 +39,16 @@ class IndexUnavailable(RuntimeError):
 class ModelInfo:
     """The embedding model an index was built with, and what ran it.
 
-    ``backend`` defaults to ``torch``: indexes written before there was a choice.
+    ``backend`` defaults to ``torch``: indexes written before there was a choice;
+    ``vectors`` is the backend's :func:`~.embedders.vectors_version` of the build (0 in
+    manifests written before it was recorded).
     """
 
     name: str
     dimension: int
     prompts: dict[str, str]
     backend: str = "torch"
+    vectors: int = 0
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,10 @@ def check_compatible(
     backend = resolve_backend(settings.model, settings.backend)
     if manifest.model.backend != backend:
         return f"嵌入后端 backend 已从 {manifest.model.backend!r} 改为 {backend!r}"
+    if names == SHAPING and manifest.model.vectors != vectors_version(backend):
+        # Searching such an index still works (a question's vector is as it was); a build
+        # embeds it again, so that old and new vectors are not mixed.
+        return f"向量版本 vectors {manifest.model.vectors} ≠ {vectors_version(backend)}"
     return ""
 
 

@@ -48,9 +48,14 @@ __all__ = [
     "family_prompts",
     "load_embedder",
     "resolve_backend",
+    "vectors_version",
 ]
 
 _ALIASES = {"bundled": DEFAULT_MODEL}
+# Bump a backend's number when the vectors it gives the same texts change, so that indexes
+# it built before are embedded again in full (see manifest.check_compatible).
+# onnx-int8 1: one text per call, its vectors no longer depend on their batch mates.
+_VECTORS_VERSIONS = {"onnx-int8": 1}
 _LOADED: dict[tuple[str, str, int], Embedder] = {}
 _LOCK = threading.Lock()
 
@@ -65,6 +70,11 @@ def resolve_backend(model: str, backend: str) -> str:
     if model == "hash":
         return "hash"
     return backend if model == DEFAULT_MODEL else "torch"
+
+
+def vectors_version(backend: str) -> int:
+    """The version of the vectors ``backend`` makes (0: as they always were)."""
+    return _VECTORS_VERSIONS.get(backend, 0)
 
 
 def load_embedder(
