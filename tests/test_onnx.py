@@ -176,6 +176,21 @@ def test_length_grouped_batches_match_one_at_a_time(
     assert embedder.encode_queries([]).shape == (0, 384)
 
 
+@pytest.mark.parametrize("quantize", [False, True])
+def test_a_vector_depends_on_its_text_alone(
+    onnx_fp32: OnnxEmbedder, onnx_int8: OnnxEmbedder, passages: list[str], quantize: bool
+) -> None:
+    """A passage gets the same bytes embedded alone and among texts of other lengths: int8
+    runs one text per call, since it quantizes each call's activations with one scale
+    (fp32 keeps its batches: they change nothing)."""
+    embedder = onnx_int8 if quantize else onnx_fp32
+    texts = [p[: 20 + 37 * i] for i, p in enumerate(passages[:12])]  # 12 lengths
+    among = embedder.encode_passages(texts)
+    alone = np.concatenate([embedder.encode_passages([t]) for t in texts])
+    np.testing.assert_array_equal(among, alone)
+    np.testing.assert_array_equal(embedder.encode_passages(texts[::-1]), among[::-1])
+
+
 def test_batches_side_by_side_match_one_session(
     model_dir: Path, onnx_int8: OnnxEmbedder, passages: list[str]
 ) -> None:
