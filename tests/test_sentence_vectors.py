@@ -2,8 +2,8 @@
 
 Real files and the real ``hash`` embedder (deterministic, so an answer composed from
 stored vectors can be compared with one whose sentences are embedded as it goes);
-the embedder is wrapped only to count its calls. One test runs the bundled int8 model,
-whose vectors depend on the texts embedded beside them (see
+the embedder is wrapped only to count its calls. Two tests run the bundled int8 model:
+an index's vectors must not depend on its build history (see
 :func:`~assistant.index.embedders.base.encode_with_more`).
 """
 
@@ -13,6 +13,7 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +171,9 @@ def test_an_index_without_sentence_vectors_answers_and_the_next_build_adds_them(
 def test_sentences_added_to_an_older_index_are_those_of_a_full_build(tmp_path: Path) -> None:
     """With the bundled int8 model, an index upgraded with sentence vectors stores the very
     bytes a full build stores: the sentences whose text is a kept passage's or unit's take its
-    stored vector, and the others are embedded in the same batches as in a full build (the
-    bench's policy index, upgraded so, differed from a full build in 6468 of 6500 sentence
-    vectors and in 23 of 98 policy and citizen answers)."""
+    stored vector, and the others are embedded as in a full build (the bench's policy index,
+    upgraded when int8 still ran batches of 32, differed from a full build in 6468 of 6500
+    sentence vectors and in 23 of 98 policy and citizen answers)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(SHARED_CORPUS / "html" / PAGES[0], corpus / PAGES[0])
@@ -193,3 +194,47 @@ def test_sentences_added_to_an_older_index_are_those_of_a_full_build(tmp_path: P
     np.testing.assert_array_equal(stored.chunks, expected.chunks)
     np.testing.assert_array_equal(stored.vectors, expected_vectors)
     upgraded.close()
+
+
+def vectors_by_chunk(settings: Settings) -> dict[str, bytes]:
+    """Each chunk's passage, unit and sentence vectors, as bytes, by chunk id."""
+    store = open_index(settings)
+    try:
+        units, said = store.units(), store.sentences()
+        assert said is not None
+        vectors = store.vectors()
+        return {
+            chunk.id: b"|".join(
+                np.ascontiguousarray(rows).tobytes()
+                for rows in (
+                    vectors[row],
+                    units.vectors[units.chunks == row],
+                    said.vectors[said.chunks == row],
+                )
+            )
+            for row, chunk in enumerate(store.chunks())
+        }
+    finally:
+        store.close()
+
+
+@pytest.mark.model
+def test_an_incremental_build_stores_a_full_builds_vectors(tmp_path: Path) -> None:
+    """With the bundled int8 model, a file added to an index gets the very vectors a full
+    build gives it, and the kept files keep them: each text is embedded alone (one text per
+    call), so a vector no longer depends on the build's other texts."""
+    first = "03_港澳子女入学指引_2026.html"
+    added = "01b_天河招生细则新闻稿.html"  # before ``first`` in the corpus's order
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SHARED_CORPUS / "html" / first, corpus / first)
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    build(settings)
+    shutil.copy(SHARED_CORPUS / "html" / added, corpus / added)
+    report = build(settings)
+    assert report.reused and report.embedded  # incremental: the first file's chunks kept
+    full = replace(settings, index=tmp_path / "full")
+    assert build(full).reused == 0
+    incremental, expected = vectors_by_chunk(settings), vectors_by_chunk(full)
+    assert list(incremental) != list(expected)  # the added file's chunks come last here
+    assert incremental == expected
