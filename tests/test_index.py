@@ -606,3 +606,13 @@ def test_embedding_progress_reads_in_chinese(
 ) -> None:
     assert Progress(done, total, seconds).text == text
     assert Progress(done, total, seconds).fraction == done / total
+
+
+def test_embedding_progress_is_reported_now_and_then_and_at_the_end() -> None:
+    seen: list[Progress] = []
+    report = Progress.reporter(seen.append)
+    assert report is not None
+    for done in range(1, 5001):  # one call per text, as int8 makes them
+        report(done, 5000)
+    assert 1 <= len(seen) < 100 and seen[0].done == 1
+    assert (seen[-1].done, seen[-1].total) == (5000, 5000)

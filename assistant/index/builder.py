@@ -84,6 +84,9 @@ class BuildReport:
     changed: bool
 
 
+REPORT_SECONDS = 0.2  # a build's embedding progress is reported at most this often
+
+
 @dataclass(frozen=True)
 class Progress:
     """How far the embedding of a build has got, or the OCR of one file.
@@ -120,11 +123,21 @@ class Progress:
     def reporter(
         cls, on_embed: Callable[[Progress], None] | None
     ) -> Callable[[int, int], None] | None:
-        """An embedder's ``on_progress`` that hands ``on_embed`` a :class:`Progress`."""
+        """An embedder's ``on_progress`` that hands ``on_embed`` a :class:`Progress`, at most
+        every :data:`REPORT_SECONDS` (int8 reports each text: thousands in a build) and when
+        all is done."""
         if on_embed is None:
             return None
         started = time.perf_counter()
-        return lambda done, total: on_embed(cls(done, total, time.perf_counter() - started))
+        last = [-REPORT_SECONDS]
+
+        def report(done: int, total: int) -> None:
+            now = time.perf_counter() - started
+            if done >= total or now - last[0] >= REPORT_SECONDS:
+                last[0] = now
+                on_embed(cls(done, total, now))
+
+        return report
 
     @classmethod
     def ocr_reporter(
