@@ -266,13 +266,16 @@ def test_a_question_that_gives_an_age_prefers_the_bracket_that_holds_it(
     bracket a passage of its own: joined, the two consecutive ones come as one)."""
     question = "我爸70岁，坐公交要钱吗？"
 
-    def top(searcher: Searcher) -> str:
-        return "\n".join(hit.chunk.text for hit in searcher.search(question, 2))
+    def top(searcher: Searcher, k: int) -> str:
+        return "\n".join(hit.chunk.text for hit in searcher.search(question, k))
 
     apart = searcher.settings.with_(joined_chars=0)
-    assert "3.年满65周岁及以上者" in top(Searcher(searcher.index, apart))
+    shifted = Searcher(searcher.index, apart)
     unshifted = Searcher(searcher.index, apart.with_(age_shift=0.0))
-    assert "3.年满65周岁及以上者" not in top(unshifted)
+    assert "3.年满65周岁及以上者" in top(shifted, 2)
+    # the bracket that does not hold 70 is among the first three only without the shift
+    assert "2.年满60周岁未满65周岁者" in top(unshifted, 3)
+    assert "2.年满60周岁未满65周岁者" not in top(shifted, 3)
 
 
 @pytest.mark.parametrize(
