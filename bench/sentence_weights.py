@@ -90,7 +90,7 @@ def record(searcher: Searcher, q: dict[str, Any]) -> dict[str, Any] | None:
                 "fit": c.fit,
                 "section": c.section,
                 "signals": list(c.signals),
-                "may": composition._may_answer(hits[c.hit], c),
+                "may": composition._may_answer(hits[c.hit], c, asks),
                 "right": bool(gold) and gold in compact(first),
                 "extra": _extra(
                     text, c, idf, None if cosines is None else float(cosines[n]), asked

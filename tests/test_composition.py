@@ -76,6 +76,21 @@ def test_a_signature_is_never_the_direct_answer() -> None:
     assert direct_line(reply).startswith("各单位要落实每日报送制度")
 
 
+def test_a_case_alone_never_answers_what_to_bring() -> None:
+    """A penalty article's item (…提交伪造材料的；) holds 材料 but says nothing of what to
+    bring: asked what is needed, it does not lead, even where no sentence names the
+    materials. Asked what happens in that case, it may."""
+    text = (
+        "第三十条 申领人有下列情形之一的，取消其补助资格：\n（一）提交伪造材料的；\n"
+        "（二）隐瞒家庭收入的。\n第八条 补助按季度发放到申领人的银行账户。"
+    )
+    hits = [make_hit(text, 0.9)]
+    asked = compose("得准备哪些材料？", hits, words)
+    assert not direct_line(asked).startswith("（一）")
+    punished = compose("提交伪造材料会怎么样？", hits, words)
+    assert "提交伪造材料的" in body(punished)
+
+
 def test_the_documents_own_number_is_never_the_direct_answer() -> None:
     text = "文　　号：官市监函〔2020〕18号\n2018年安排知识产权专项经费484万元。"
     hits = [make_hit(text, 0.9)]  # its 文号 is 官市监函〔2020〕18号

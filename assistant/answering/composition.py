@@ -22,7 +22,7 @@ from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit
-from .kinds import Asked
+from .kinds import Asked, Kind, without_cases
 from .passages import passage_sentences, ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import ASKING, Question
@@ -231,7 +231,7 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
     when what is asked is decisive (a date for 哪天, an amount for 多少钱, where to go,
     what to bring: :attr:`.kinds.Asked.decisive`), the best of those fitting it most if
     it scores :data:`FITTING` of the best."""
-    answers = [c for c in candidates if _may_answer(hits[c.hit], c)] or candidates
+    answers = [c for c in candidates if _may_answer(hits[c.hit], c, asks)] or candidates
     best = max(answers, key=lambda c: c.score)
     if not asks.decisive:
         return best
@@ -242,17 +242,20 @@ def _direct(candidates: list[Candidate], hits: list[Hit], asks: Asked) -> Candid
     )
 
 
-def _may_answer(hit: Hit, c: Candidate) -> bool:
+def _may_answer(hit: Hit, c: Candidate, asks: Asked) -> bool:
     """Whether a sentence may be a direct answer: not a question (an FAQ's 有多少个？), not
-    the document's title or 文号 repeated in its text (文号：穗民规字〔2025〕2号) and not its
-    signature (…局2020年2月3日)."""
+    the document's title or 文号 repeated in its text (文号：穗民规字〔2025〕2号), not its
+    signature (…局2020年2月3日) and, when where to go or what to bring is asked, not a case
+    alone (（二）提供虚假证明等材料的；: an item of a rule's cases says nothing of what is done)."""
     source = hit.chunk.source
     sentence = hit.chunk.text[c.start : c.end].strip()
+    doing = asks.decisive and asks.kind is Kind.PROCEDURE
     return not (
         _is_question(sentence)
         or sentence == source.title
         or (bool(source.doc_number) and _LABEL.sub("", sentence) == source.doc_number)
         or is_signature(sentence)
+        or (doing and not _NOT_WORD.sub("", without_cases(sentence)))
     )
 
 
