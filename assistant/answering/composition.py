@@ -22,7 +22,7 @@ from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit
-from .kinds import Asked, Kind, without_cases
+from .kinds import Asked
 from .passages import passage_sentences, ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import ASKING, Question
@@ -249,13 +249,12 @@ def _may_answer(hit: Hit, c: Candidate, asks: Asked) -> bool:
     alone (（二）提供虚假证明等材料的；: an item of a rule's cases says nothing of what is done)."""
     source = hit.chunk.source
     sentence = hit.chunk.text[c.start : c.end].strip()
-    doing = asks.decisive and asks.kind is Kind.PROCEDURE
     return not (
         _is_question(sentence)
         or sentence == source.title
         or (bool(source.doc_number) and _LABEL.sub("", sentence) == source.doc_number)
         or is_signature(sentence)
-        or (doing and not _NOT_WORD.sub("", without_cases(sentence)))
+        or asks.only_a_case(sentence)
     )
 
 

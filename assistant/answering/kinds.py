@@ -116,6 +116,9 @@ _PROCEDURE = (
 _CASE = re.compile(r"[^，。；：,;:！？!?\n]*的(?:[（(][^）)]*[）)])?(?=[，。；：,;:！？!?]|$)")
 
 
+_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+
+
 def without_cases(text: str) -> str:
     """``text`` without its clauses that name a case (…的，…的；): what it says is done."""
     return _CASE.sub("", text)
@@ -175,6 +178,11 @@ class Asked:
         """Every answer type asked for (the figures a direct answer emphasizes)."""
         return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
+    @property
+    def doing(self) -> bool:
+        """Whether where to go or what to bring is asked (a procedure's decisive cue)."""
+        return self.decisive and self.kind is Kind.PROCEDURE
+
     def fit(self, sentence: str) -> float:
         """How much of what is asked ``sentence`` holds, 0–1: the share of the groups
         it has an answer of and whether it has the cue, each alike (a validity
@@ -182,10 +190,14 @@ class Asked:
         outside the clauses naming a case (:func:`without_cases`)."""
         held = [bool(answer_spans(sentence, g)) for g in self.groups]
         if self.cue is not None:  # where to go, what to bring: not in the cases a rule names
-            decisive = self.decisive and self.kind is Kind.PROCEDURE
-            said = without_cases(sentence) if decisive else sentence
+            said = without_cases(sentence) if self.doing else sentence
             held.append(bool(self.cue.search(said)))
         return sum(held) / len(held) if held else 0.0
+
+    def only_a_case(self, sentence: str) -> bool:
+        """Whether ``sentence`` names only a case of a rule (（二）提供虚假证明等材料的；) while
+        where to go or what to bring is asked: it says nothing of what is done."""
+        return self.doing and not _WORD.search(without_cases(sentence))
 
 
 def question_kind(question: str) -> Kind:
