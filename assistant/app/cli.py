@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -148,6 +148,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _build(args: argparse.Namespace, out: TextIO) -> int:
     from ..index import build
+    from ..index.builder import Progress
 
     settings = _settings(args)
     print(f"构建索引 building {settings.index} from {settings.corpus} …", file=out, flush=True)
@@ -156,7 +157,10 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         if report.status not in (FileStatus.OK, FileStatus.UNCHANGED):
             print(_report_line(report), file=out, flush=True)
 
-    report = build(settings, on_file=on_file, on_embed=_every(5.0, out))
+    def line(progress: Progress) -> None:
+        print(progress.text, file=out, flush=True)
+
+    report = build(settings, on_file=on_file, on_embed=Progress.every(5.0, line))
     counts = Counter(r.status for r in report.files)
     if report.full_reason:
         print(f"全量重建 full rebuild: {report.full_reason}", file=out)
@@ -171,19 +175,6 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
-
-
-def _every(seconds: float, out: TextIO) -> Callable[[Progress], None]:
-    """Print an embedding progress line at most every ``seconds``, and the last one."""
-    last = -seconds
-
-    def show(progress: Progress) -> None:
-        nonlocal last
-        if progress.done == progress.total or time.monotonic() - last >= seconds:
-            last = time.monotonic()
-            print(progress.text, file=out, flush=True)
-
-    return show
 
 
 @dataclass(frozen=True)

@@ -129,15 +129,21 @@ class Progress:
         if on_embed is None:
             return None
         started = time.perf_counter()
-        last = [-REPORT_SECONDS]
+        show = cls.every(REPORT_SECONDS, on_embed)
+        return lambda done, total: show(cls(done, total, time.perf_counter() - started))
 
-        def report(done: int, total: int) -> None:
-            now = time.perf_counter() - started
-            if done >= total or now - last[0] >= REPORT_SECONDS:
-                last[0] = now
-                on_embed(cls(done, total, now))
+    @staticmethod
+    def every(seconds: float, show: Callable[[Progress], None]) -> Callable[[Progress], None]:
+        """``show`` called at most every ``seconds``, and for the last progress (all done)."""
+        last = -seconds
 
-        return report
+        def shown(progress: Progress) -> None:
+            nonlocal last
+            if progress.done >= progress.total or time.monotonic() - last >= seconds:
+                last = time.monotonic()
+                show(progress)
+
+        return shown
 
     @classmethod
     def ocr_reporter(
