@@ -13,8 +13,9 @@
 - ``amount``: 多少 (not of days, months or years), 标准, 金额, 比例, 费率, 上限 — an amount or
   a share;
 - ``procedure``: 怎么/如何/怎样, 流程, 手续, 材料, 证件, 带什么, 去哪, 哪里, 向谁, 哪个部门 —
-  where to go (向…申请, 窗口, 服务中心), what to bring (材料, 证件, 身份证, 提供) or how
-  (提交, 登录, 网上, 流程), by what it asks;
+  where to ask (咨询: 热线, 电话), where to go (向…申请, 通过…申请, 窗口, 服务中心; not where
+  to ask), what to bring (材料, 证件, 身份证, 提供) or how (提交, 登录, 网上, 流程), by what it
+  asks;
 - ``condition``: 能否, 可以, 可否, 是否, 条件, 资格, 哪些人, 符合, …吗 — 应当, 须, 不得, 不予,
   年满 …;
 - ``other``: anything else.
@@ -24,14 +25,16 @@ metadata question, answers of the types it asks for (the index's answer types,
 :func:`~assistant.index.tokens.asked_types`, or the kind's own: 元 and % for an
 amount …); a question that asks two things (从哪天开始实行，管几年) is answered best by
 a sentence with both (:meth:`Asked.fit`). A procedure or condition question is
-answered by a sentence with one of its cue words. The figures a direct answer
-emphasizes are the same answers' spans (:func:`~assistant.index.tokens.answer_spans`).
+answered by a sentence with one of its cue words, and, when it names a way of doing it
+(网上, 手机 or 线下, 现场: :func:`asked_channel`), with that way's words. The figures a
+direct answer emphasizes are the same answers' spans
+(:func:`~assistant.index.tokens.answer_spans`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..chinese.answer_types import DURATION_NOUNS, DURATIONS, AnswerType
@@ -83,17 +86,25 @@ _TYPES = {
     Kind.TIME: (AnswerType.DATE, AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
     Kind.AMOUNT: (AnswerType.MONEY, AnswerType.PERCENT),
 }
+# Up to a body's name in one clause: 向户籍所在地或经常居住地镇人民政府(街道办事处)提出.
+_CLAUSE = r"[^，。；：,;:！？!?\n]{1,30}?"
 # A procedure question asks where to go, what to bring, or how: each has its own cues.
 # Where and what to bring are answered only by sentences with their cues (decisive).
 _PROCEDURE = (
+    (  # where to ask about it: a hotline, a counter that answers questions
+        re.compile(r"(?:去|到|向|在)?(?:哪里|哪儿|哪)(?:可以|能)?咨询|找谁咨询|咨询电话"),
+        re.compile(r"咨询|热线|电话"),
+        True,
+    ),
     (
         re.compile(  # where to go to get something done (not 位于哪里: a location)
             r"向谁|找谁|哪个部门|哪个单位|哪个机构"
-            r"|(?:去|到|向|在)?(?:哪里|哪儿|哪些地方|哪)(?:可以|能)?(?:办|申请|提交|交|领|咨询|报名|备案)"
+            r"|(?:去|到|向|在)?(?:哪里|哪儿|哪些地方|哪)(?:可以|能)?(?:办|申请|提交|交|领|报名|备案|登记|注册)"
         ),
+        # where it is done, in person or online; not where to ask about it (咨询)
         re.compile(
-            r"向.{1,20}(?:申请|提出|提交|办理|咨询|申报)|到.{1,20}(?:办理|申请)"
-            r"|窗口|服务中心|经办机构|服务大厅"
+            rf"向{_CLAUSE}(?:申请|提出|提交|办理|申报)|(?:到|前往){_CLAUSE}(?:办理|申请)"
+            rf"|(?:通过|登录){_CLAUSE}(?:申请|申领|办理|申报|提交)|(?:窗口|服务中心|经办机构|服务大厅)(?!咨询)"
         ),
         True,
     ),
@@ -105,7 +116,7 @@ _PROCEDURE = (
     (
         re.compile(r"."),
         re.compile(
-            r"向.{1,20}(?:申请|提出|提交|办理)|提交|提供|携带|登录|窗口|办理|网上|APP|小程序|流程|步"
+            rf"向{_CLAUSE}(?:申请|提出|提交|办理)|提交|提供|携带|登录|窗口|办理|网上|APP|小程序|流程|步"
         ),
         False,
     ),
@@ -122,6 +133,23 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 def without_cases(text: str) -> str:
     """``text`` without its clauses that name a case (…的，…的；): what it says is done."""
     return _CASE.sub("", text)
+
+
+# How a thing is done (words.toml): a question naming one asks for a sentence naming it.
+_CHANNELS = tuple(
+    re.compile(alternation(words("question", name), longest_first=True))
+    for name in ("online", "in_person")
+)
+
+
+def asked_channel(question: str) -> re.Pattern[str] | None:
+    """The way of doing a thing ``question`` asks about, online or in person, as the
+    words that name it: the one it names last (不想在手机上弄，线下去哪里办 → in person),
+    none when it names none or asks which (是网上申请还是要跑街道)."""
+    if "还是" in question:
+        return None
+    named = [(m.start(), c) for c in _CHANNELS for m in c.finditer(question)]
+    return max(named, key=lambda found: found[0])[1] if named else None
 
 
 _VALIDITY = re.compile(r"失效|有效期|有效至|施行|实施日期")
@@ -146,16 +174,27 @@ class Asked:
             scores near the best (see :func:`.composition.compose`): true for answer types,
             for a validity question's cues and for where to go and what to bring; a
             condition's or a how's cue words (须, 提交) say too little.
+        channel: The words of the way of doing it the question names, online or in
+            person (:func:`asked_channel`): a sentence that answers names it too.
     """
 
     kind: str
     groups: tuple[tuple[AnswerType, ...], ...] = ()
     cue: re.Pattern[str] | None = None
     decisive: bool = False
+    channel: re.Pattern[str] | None = None
 
     @classmethod
     def of(cls, question: str) -> Asked:
         """What the (normalized) ``question`` asks for."""
+        asked = cls._of(question)
+        if asked.kind not in (Kind.PROCEDURE, Kind.CONDITION):  # 网上提交以后多久: not asked
+            return asked
+        channel = asked_channel(question)
+        return asked if channel is None else replace(asked, channel=channel)
+
+    @classmethod
+    def _of(cls, question: str) -> Asked:
         kind = question_kind(question)
         units = quantity_types(question)
         # 期限是几年: 期限 asks for the duration 几年 counts in already
@@ -189,9 +228,11 @@ class Asked:
         question with a date asks for both); where to go and what to bring count
         outside the clauses naming a case (:func:`without_cases`)."""
         held = [bool(answer_spans(sentence, g)) for g in self.groups]
+        said = without_cases(sentence) if self.doing else sentence
         if self.cue is not None:  # where to go, what to bring: not in the cases a rule names
-            said = without_cases(sentence) if self.doing else sentence
             held.append(bool(self.cue.search(said)))
+        if self.channel is not None:
+            held.append(bool(self.channel.search(said)))
         return sum(held) / len(held) if held else 0.0
 
     def only_a_case(self, sentence: str) -> bool:
