@@ -102,6 +102,8 @@ def test_heading_names_its_aspect(label: str, aspects: set[Aspect]) -> None:
         ("交上去以后多久能批下来", {Aspect.TIME_LIMIT}),
         ("审核要几个工作日", {Aspect.TIME_LIMIT}),
         ("创业补贴每人多少钱", set()),
+        ("申请的时候要提交哪些？", {Aspect.MATERIALS}),
+        ("银行为受影响的商户提供哪些帮扶？", set()),  # what help, not what to bring
         ("这个办法从哪天开始实行，到哪天失效？", set()),  # 哪天 asks for a date, not a place
     ],
 )

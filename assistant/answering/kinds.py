@@ -109,8 +109,13 @@ _PROCEDURE = (
         True,
     ),
     (
-        re.compile(r"材料|证件|证明|带什么|准备什么|提供什么|提交什么|要带"),
-        re.compile(r"材料|证件|证明|身份证|户口簿|复印件|原件|委托书|提供|提交|携带"),
+        # 提供什么 asks what to bring when nothing follows (提供什么支持 asks for support)
+        re.compile(r"材料|证件|证明|带什么|准备什么|(?:提供|提交)什么[？?]?$|要带"),
+        # what is brought, or handed in; not what is passed on (提交至网站公示: a bureau's step)
+        re.compile(
+            r"材料|资料|证件|证明|身份证|户口[簿本]|复印件|原件|委托书|申请表|承诺书"
+            r"|提供|提交(?![至到给])|携带"
+        ),
         True,
     ),
     (
