@@ -24,6 +24,7 @@ PAGES = (
     "26_最低生活保障及相关社会救助标准通知_穗民规字2025-2号.html",  # repeals 穗民规字〔2024〕5号
     "29_广州市临时救助实施细则_穗府办规2021-19号.html",  # 穗府办规〔2021〕19号
     "30_老年人助餐配餐服务管理办法_穗民规字2024-3号.html",  # cites 穗府办规〔2022〕13号
+    "37_市场主体登记管理条例_国务院令746号.html",  # its text never states its title
 )
 RELIEF = "html/29_广州市临时救助实施细则_穗府办规2021-19号.html"
 HOUSING = "html/13_户籍家庭住房保障通知_穗建规字2024-5号.html"
@@ -132,6 +133,16 @@ def test_a_number_asked_what_it_is_is_answered_with_its_title(searcher: Searcher
     reply = answer(searcher, "请问穗建规字(2024)5号文全称叫什么")
     assert reply.found and {h.chunk.doc for h in reply.citations} == {HOUSING}
     assert direct_line(reply).startswith("广州市住房和城乡建设局关于进一步加强户籍家庭住房保障")
+
+
+def test_a_number_whose_text_never_states_its_title_is_answered_where_it_states_the_number(
+    searcher: Searcher,
+) -> None:
+    reply = answer(searcher, "国务院令第746号是个什么文件？")
+    assert reply.found and reply.kind == "metadata"
+    assert reply.citations[0].chunk.doc == "html/37_市场主体登记管理条例_国务院令746号.html"
+    assert "国务院令第746号" in direct_line(reply)
+    assert "《中华人民共和国市场主体登记管理条例》" in as_text(reply)
 
 
 def test_only_questions_about_the_document_itself_are_metadata() -> None:

@@ -110,7 +110,10 @@ def about(searcher: Searcher, named: Named, asked: str) -> Answer | None:
     hits = [searcher.hit(Ranked(int(r), 1.0, None, None)) for r in rows]
     found: list[tuple[int, int, int, Facet]] = []  # hit, start, end, facet
     for facet in asks:
-        span = _statement(facet, hits)
+        # a title its text never states (a page's <title>): where it states its 文号
+        span = _statement(facet, hits) or (
+            _statement(Facet.NUMBER, hits) if facet is Facet.TITLE else None
+        )
         if span and not any(h == span[0] and a <= span[1] < b for h, a, b, _ in found):
             found.append((*span, facet))  # (a date the signature block quoted is not repeated)
     if not found:
