@@ -56,7 +56,9 @@ _ASKS = (
     (Facet.ISSUER, re.compile(r"哪个(?:部门|单位|机关)|哪些(?:部门|单位)|发文机关|发布机关|谁发")),
     (
         Facet.TITLE,
-        re.compile(r"(?:什么|哪个|哪份|哪一个|哪一份)(?:文件|文)|文件(?:名|的名称)|标题|全称|叫什么"),
+        re.compile(
+            r"(?:什么|哪个|哪份|哪一个|哪一份)(?:文件|文)|文件(?:名|的名称)|标题|全称|叫什么"
+        ),
     ),
 )
 # A question that speaks of another document (one the named one repeals, cites or replaces).
