@@ -13,6 +13,7 @@ Four question sets, each over its corpus:
   query) are the baselines to beat;
 * switch — the policy questions, each asked after an unrelated question (a topic switch: it
   should score as the policy set does; its "no history" row is the policy set itself);
+  switch_citizen — the same with the citizens' answerable questions, in their own words;
 * datafountain — ../shared/eval/datafountain/dev_qa.jsonl: 841 real questions over their own
   599 policy documents;
 * cmrc    — CMRC 2018 dev: its 848 paragraphs as documents, 3,219 questions;
@@ -92,7 +93,17 @@ def staff(corpus: Path) -> list[dict[str, Any]]:
 def switch(corpus: Path) -> list[dict[str, Any]]:
     """The policy questions, each asked after an unrelated one (a question about another
     document): a topic switch must be found as well as the question alone."""
-    questions = policy(corpus)
+    return switched(policy(corpus))
+
+
+def switch_citizen(corpus: Path) -> list[dict[str, Any]]:
+    """The citizens' answerable questions, each asked after another citizen's question about
+    another document: a switch in their own words (我想…, 孩子…), as a chat has it."""
+    return switched([q for q in citizen(corpus) if q.get("doc")])
+
+
+def switched(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each of ``questions`` asked after the next one that is about another document."""
     asked = []
     for i, q in enumerate(questions):
         others = [p for p in questions[i + 1 :] + questions[:i] if p.get("doc") != q.get("doc")]
@@ -172,6 +183,7 @@ SETS: dict[str, tuple[str, Callable[[Path], list[dict[str, Any]]]]] = {
     "colloquial": ("policy", colloquial),
     "followup": ("policy", followup),
     "switch": ("policy", switch),
+    "switch_citizen": ("policy", switch_citizen),
     "citizen": ("policy", citizen),
     "followup2": ("policy", followup2),
     "staff": ("policy", staff),
