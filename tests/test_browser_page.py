@@ -137,6 +137,26 @@ def test_an_example_question_is_asked_when_clicked(page: Page) -> None:
     assert page.locator("#chat [aria-label='您的问题：一次性创业补贴怎么申请？']").count() == 1
 
 
+def test_opening_the_page_joins_no_queue_so_the_first_question_is_the_sessions_only_event(
+    browser: Browser, server: str
+) -> None:
+    """What a page reads when it opens (the kept chat, the library, the words) is not queued:
+    queued, those joins raced the first question's and could leave it unanswered (a second
+    event stream of the session, and Gradio drops a session's events when one closes)."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(TIMEOUT)
+    joins: list[str] = []
+    page.on("request", lambda r: joins.append(r.url) if "/queue/join" in r.url else None)
+    page.goto(server)
+    page.get_by_role("tab", name="文件库").click()
+    expect(page.locator("#docs")).to_contain_text("临时救助")  # loaded all the same
+    page.get_by_role("tab", name="问答").click()
+    assert joins == []
+    ask(page, "公共租赁住房的住房租赁补贴期限是几年？")
+    assert len(joins) >= 1
+    page.close()
+
+
 def test_the_page_works_under_its_content_security_policy(browser: Browser, server: str) -> None:
     """The CSP that every response carries lets the page load, answer and switch tabs,
     with nothing refused in the console."""

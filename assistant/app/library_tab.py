@@ -57,7 +57,7 @@ def library_tab(library: Library) -> LibraryTab:
         row = event.index[0] if isinstance(event.index, list | tuple) else event.index
         return details_html(library, documents[row]) if 0 <= row < len(documents) else ""
 
-    search.change(searched, search, [table, shown], **private)
+    search.change(searched, search, [table, shown], queue=False, **private)  # set at page load
     table.select(selected, shown, details, **private)
     return LibraryTab(search, table, shown, details)
 

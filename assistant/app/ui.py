@@ -262,9 +262,14 @@ def create_app(
         for event in answered:
             event.then(lambda c, i: {"chat": c, "ids": i}, [chat, answer_ids], kept, **private)
         clear.click(lambda: ([], {}, KEPT_EMPTY), None, [chat, answer_ids, kept], **private)
-        app.load(_restored, kept, [chat, answer_ids], **private)
-        app.load(lambda: refresh(gr, library), None, refreshed, **private)
-        app.load(lambda: words_html(library), None, vocabulary, **private)
+        # What a page reads when it opens goes outside the queue: queued, these joins raced
+        # the first question's (a second event stream of the session, and Gradio drops a
+        # session's waiting events when one of its streams closes: the page then waits for
+        # ever; seen on a loaded machine, docs/hardening.md).
+        instant = {**private, "queue": False}
+        app.load(_restored, kept, [chat, answer_ids], **instant)
+        app.load(lambda: refresh(gr, library), None, refreshed, **instant)
+        app.load(lambda: words_html(library), None, vocabulary, **instant)
         gr.api(ask_api, api_name="ask")
         gr.api(ask_json, api_name="ask_json")
         gr.api(feedback, api_name="feedback")
