@@ -152,7 +152,8 @@ def test_answer_reads_the_question_normalized_like_the_search(
     searcher = Searcher.open(settings)
     plain = answer(searcher, "2018年知识产权专项经费是多少？")
     assert plain.found and "2018年安排知识产权专项经费484万元。" in as_text(plain)
-    for variant in ("二〇一八年知识产权专项经费是多少？", "２０１８年知识产权专项经费是多少？"):
+    variants = ("二〇一八年知识产权专项经费是多少？", "２０１８年知识产权专项经费是多少？")
+    for variant in (*variants, "2018年知识产权专项经费是多少"):  # typed without its mark
         assert as_text(answer(searcher, variant)) == as_text(plain)
 
 

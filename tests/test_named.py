@@ -25,9 +25,11 @@ PAGES = (
     "29_广州市临时救助实施细则_穗府办规2021-19号.html",  # 穗府办规〔2021〕19号
     "30_老年人助餐配餐服务管理办法_穗民规字2024-3号.html",  # cites 穗府办规〔2022〕13号
     "37_市场主体登记管理条例_国务院令746号.html",  # its text never states its title
+    "33_广州市老年人优待办法_政府令179号.html",  # 广州市人民政府令第179号
 )
 RELIEF = "html/29_广州市临时救助实施细则_穗府办规2021-19号.html"
 HOUSING = "html/13_户籍家庭住房保障通知_穗建规字2024-5号.html"
+ELDERLY = "html/33_广州市老年人优待办法_政府令179号.html"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,14 @@ def test_every_written_form_of_a_number_names_its_document(
     assert named.docs == {RELIEF} and not named.absent
     hits = searcher.search(f"{written}对上门调查的人数有要求吗")
     assert hits and {h.chunk.doc for h in hits} == {RELIEF}
+
+
+@pytest.mark.parametrize("written", ["市政府令第179号", "政府令179号", "广州市人民政府令179号"])
+def test_a_decree_named_short_or_without_its_di_names_its_document(
+    searcher: Searcher, written: str
+) -> None:
+    assert searcher.named(f"{written}什么时候开始施行").docs == {ELDERLY}
+    assert not searcher.named("省政府令第179号什么时候开始施行").docs  # another issuer's
 
 
 def test_numbers_are_read_one_way_and_a_date_is_no_number() -> None:
@@ -151,6 +161,7 @@ def test_only_questions_about_the_document_itself_are_metadata() -> None:
     assert facets("由哪个单位印发？") == [Facet.ISSUER]  # 哪个单位 is what is asked, not 哪个
     assert facets("是哪个单位负责审批的？") == []  # asks about a rule of it
     assert facets("是个什么文件？") == [Facet.TITLE]
+    assert facets("讲的是什么？") == facets("是关于什么的？") == [Facet.TITLE]
     assert facets("施行后同时废止的原办法，文号是什么？") == []  # another document's
     assert facets("第十三条对优待凭证的有效期是怎么规定的？") == []  # a rule, not the document
 

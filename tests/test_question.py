@@ -22,6 +22,19 @@ def test_what_a_question_asks_is_read_once_and_kept() -> None:
     assert question.asked is question.asked
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("电动车上牌去哪里办", "电动车上牌去哪里办？"),  # typed without its mark: the same question
+        ("电动车上牌去哪里办?", "电动车上牌去哪里办？"),
+        ("我想问下电动车上牌的事。", "我想问下电动车上牌的事。"),  # a statement keeps its full stop
+        ("电动车上牌要带啥！", "电动车上牌要带什么！"),
+    ],
+)
+def test_a_question_reads_the_same_with_or_without_its_question_mark(typed: str, read: str) -> None:
+    assert Question.parse(typed).text == read
+
+
 def test_answer_types_asked() -> None:
     question = Question.parse("公租房租金每平方米多少钱？要交几年？")
     assert question.types == (AnswerType.MONEY, AnswerType.YEARS)  # 多少钱 → 多少元

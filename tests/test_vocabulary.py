@@ -124,7 +124,7 @@ def test_abbreviations_that_real_documents_define() -> None:
 
 
 def test_questions_are_normalized_not_documents() -> None:
-    assert Question.parse("請問低保咋申請？要帶啥材料").text == "请问低保怎么申请？要带什么材料"
+    assert Question.parse("請問低保咋申請？要帶啥材料").text == "请问低保怎么申请？要带什么材料？"
     assert Question.parse("能不能领失业金？每月几号发？").text == "能否领失业金？每月哪天发？"
 
 

@@ -4,7 +4,9 @@
 message and normalizes the rest (:func:`normalize_question`): like the documents
 (full-width forms, CJK spacing, 二〇一八年 → 2018年), then Traditional characters to
 Simplified (OpenCC ``t2s``: 請問長者卡怎麼辦 → 请问长者卡怎么办) and spoken question
-words to written ones (:data:`SPOKEN`: 啥 → 什么, 咋办 → 怎么办, 能不能 → 能否). So
+words to written ones (:data:`SPOKEN`: 啥 → 什么, 咋办 → 怎么办, 能不能 → 能否), and a
+question ends in one ？ however it was typed (怎么申请, 怎么申请? → 怎么申请？: the same question
+gets the same answer, with or without it, the way the dev sets ask it). So
 search, refusal and composition all see the same text, normalized once. Only
 questions are rewritten, never document text.
 
@@ -32,6 +34,9 @@ MAX_QUESTION_CHARS = 500
 # Spoken question words → the written ones (assistant/chinese/words.toml).
 SPOKEN = table("spoken")
 _SPOKEN = re.compile("|".join(sorted(SPOKEN, key=len, reverse=True)))
+# How a statement may end; a question ends in one "？", whether typed with it, "?" or none.
+_QUESTION_MARKS = re.compile(r"[？?]+$")
+_CLOSED = re.compile(r"[！!。.…]$")
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,9 @@ def normalize_question(text: str) -> str:
     text = normalize_text(text)
     if not text.isascii():
         text = _opencc().convert(text)
-    return _SPOKEN.sub(lambda m: SPOKEN[m.group()], text)
+    text = _SPOKEN.sub(lambda m: SPOKEN[m.group()], text)
+    text = _QUESTION_MARKS.sub("", text)
+    return f"{text}？" if text and not _CLOSED.search(text) else text
 
 
 @functools.lru_cache(maxsize=1024)

@@ -7,7 +7,8 @@ A 文号 is written many ways: 穗府办规〔2021〕19号, 穗府办规[2021]19
 :func:`find_doc_numbers` finds every 文号 in a text in any of these forms as a
 :class:`DocNumber`, whose :attr:`~DocNumber.key` is the same for every form;
 :meth:`DocNumber.names` says whether a 文号 written in a question is a document's own
-(words before it, "请问穗府办规…", do not matter).
+(words before it, "请问穗府办规…", do not matter; a 令's issuer may be shortened, its 第 left out:
+市政府令第179号, 政府令179号).
 This is the one place that knows how 文号 are written.
 """
 
@@ -31,7 +32,7 @@ YEAR_BRACKET = re.compile(
 _ANY = re.compile(
     rf"([\u4e00-\u9fff]{{1,12}}?)\s*(?:[{re.escape(OPEN)}]\s*({_YEAR})\s*[{re.escape(CLOSE)}]"
     rf"|({_YEAR})\s*(年|[-－—])){_SERIAL}"
-    rf"|([\u4e00-\u9fff]{{2,14}}?令)\s*第\s*(\d{{1,5}})\s*号"
+    rf"|([\u4e00-\u9fff]{{2,14}}?令)\s*第?\s*(\d{{1,5}})\s*号"
 )
 # Without brackets, "2024年5号" may be a date: 穗府办规2021年19号 is a 文号 only when its prefix
 # ends as 文号 prefixes do (规, 规字, 发, 函, 办, 字).
@@ -73,12 +74,15 @@ class DocNumber:
     def names(self, own: DocNumber) -> bool:
         """Whether this 文号 (as found in a question) is ``own``: the same year and
         serial, and a prefix that ends with ``own``'s (words before it are not part of it)."""
-        return (
-            self.year == own.year
-            and self.serial == own.serial
-            and len(own.prefix) >= 2
-            and self.prefix.endswith(own.prefix)
-        )
+        if self.year != own.year or self.serial != own.serial or len(own.prefix) < 2:
+            return False
+        return self.prefix.endswith(own.prefix) or (not own.year and self._shortens(own.prefix))
+
+    def _shortens(self, prefix: str) -> bool:
+        """Whether this 令's issuer is ``prefix`` shortened: at least three of its characters,
+        in order (市政府令, 政府令 for 广州市人民政府令; 省政府令 is not)."""
+        chars = iter(prefix)
+        return len(self.prefix) >= 3 and all(ch in chars for ch in self.prefix)
 
     def trimmed(self, prefixes: set[str]) -> DocNumber:
         """This 文号 without words before its prefix: the longest of ``prefixes`` (known
