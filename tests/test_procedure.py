@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.answer import answer
+from assistant.answering.kinds import Asked
 from assistant.answering.procedure import (
     Aspect,
     asked_aspects,
@@ -20,6 +21,7 @@ from assistant.answering.procedure import (
     heading_aspects,
     lead_aspects,
     section_fit,
+    unlisted,
     wordings,
 )
 from assistant.answering.render import as_html, as_json, as_text, body
@@ -247,10 +249,25 @@ def test_a_document_without_materials_says_it_lists_none(unlisting: Settings) ->
     assert reply.citations[reply.direct.marker - 1].chunk.doc == START_UP
     assert reply.unlisted.endswith("未列出所需材料"), body(reply)
     lines = body(reply).split("\n")
-    assert re.search(r"\[\d+\]$", lines[0])  # what the document does say comes first
-    assert lines[1] == f"（{reply.unlisted}。）"
+    assert lines[0] == f"（{reply.unlisted}。）"  # said first: the materials are not listed
+    assert re.search(r"\[\d+\]$", lines[1])  # then what the document does say
     assert as_json(reply)["unlisted"] == reply.unlisted
     assert "未列出所需材料" in as_html(reply)
+
+
+@pytest.mark.parametrize(
+    ("quoted", "listed"),
+    [
+        ("办理时须携带本人户口本原件。", True),
+        ("申请人应签署家庭经济状况真实性承诺书。", True),  # the answer's choice reads it too
+        ("街道将审核结果提交至区住房保障部门公示。", False),  # passed on by a bureau, not handed in
+        ("受理后20个工作日内作出决定。", False),
+    ],
+)
+def test_the_note_reads_materials_as_the_direct_answer_does(quoted: str, listed: bool) -> None:
+    materials = frozenset({Aspect.MATERIALS})
+    assert (unlisted(materials, frozenset(), quoted) == []) is listed
+    assert (Asked.of("办这个要带什么？").fit(quoted) > 0) is listed
 
 
 def test_a_question_that_is_not_of_a_procedure_is_answered_as_before(unlisting: Settings) -> None:

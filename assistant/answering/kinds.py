@@ -86,6 +86,11 @@ _TYPES = {
     Kind.TIME: (AnswerType.DATE, AnswerType.YEARS, AnswerType.MONTHS, AnswerType.DAYS),
     Kind.AMOUNT: (AnswerType.MONEY, AnswerType.PERCENT),
 }
+# A sentence saying what is brought or handed in (words.toml question.materials; not 提交至).
+MATERIALS = re.compile(
+    rf"(?!{alternation(words('question', 'passed_on'))})"
+    rf"(?:{alternation(words('question', 'materials'))})"
+)
 # Up to a body's name in one clause: 向户籍所在地或经常居住地镇人民政府(街道办事处)提出.
 _CLAUSE = r"[^，。；：,;:！？!?\n]{1,30}?"
 # A procedure question asks where to go, what to bring, or how: each has its own cues.
@@ -112,10 +117,7 @@ _PROCEDURE = (
         # 提供什么 asks what to bring when nothing follows (提供什么支持 asks for support)
         re.compile(r"材料|证件|证明|带什么|准备什么|(?:提供|提交)什么[？?]?$|要带"),
         # what is brought, or handed in; not what is passed on (提交至网站公示: a bureau's step)
-        re.compile(
-            r"材料|资料|证件|证明|身份证|户口[簿本]|复印件|原件|委托书|申请表|承诺书"
-            r"|提供|提交(?![至到给])|携带"
-        ),
+        MATERIALS,
         True,
     ),
     (

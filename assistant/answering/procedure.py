@@ -36,7 +36,7 @@ from ..documents.sections import under_heading
 from ..index import Store
 from ..tuning import TUNING
 from ..types import Answer, Chunk, Hit
-from .kinds import without_cases
+from .kinds import MATERIALS, without_cases
 from .passages import joined_hit
 
 VOCABULARY = Path(__file__).with_name("procedure.tsv")
@@ -65,8 +65,9 @@ class Wording:
         name: How an answer names it (所需材料).
         asked: Matches a (normalized) question that asks for it.
         heading: Matches a section-path label of a section that says it.
-        said: Matches a sentence that states it outside such a section; ``None``: an
-            answer never says it is not listed.
+        said: Matches a sentence that states it outside such a section (``<materials>``
+            in the file: :data:`.kinds.MATERIALS`); ``None``: an answer never says it is
+            not listed.
         answered_by: The other aspects whose sections answer it too.
     """
 
@@ -96,7 +97,9 @@ def wordings(path: Path = VOCABULARY) -> dict[Aspect, Wording]:
                 row["name"],
                 re.compile(row["asked"]),
                 re.compile(row["heading"]),
-                re.compile(row["said"]) if row["said"] else None,
+                re.compile(row["said"].replace("<materials>", MATERIALS.pattern))
+                if row["said"]
+                else None,
                 frozenset(Aspect(a) for a in also),
             )
         except (KeyError, TypeError, ValueError, re.error) as exc:

@@ -144,10 +144,10 @@ def body(reply: Answer, emphasize: Callable[[str], str] = str) -> str:
     if not reply.found:
         return reply.reason + "。" + (f"\n\n{nearest(reply)}" if reply.citations else "")
     lines = [f"{line} [{marker}]" for marker, line in said(reply)]
-    if reply.unlisted:
-        lines.insert(0, f"（{reply.unlisted}。）")
     if reply.direct is not None:
         lines.insert(0, f"{direct_line(reply, emphasize)} [{reply.direct.marker}]")
+    if reply.unlisted:  # not listed: said first, what the document does say under it
+        lines.insert(0, f"（{reply.unlisted}。）")
     if reply.generated:  # the model's answer first, the quotes it was checked against under it
         lines[:0] = [MODEL_HEAD, reply.generated, "", QUOTES_HEAD]
     elif reply.note:
@@ -305,7 +305,7 @@ def as_html(reply: Answer) -> str:
         unlisted = (
             f'<p class="unlisted">（{escape(reply.unlisted)}。）</p>' if reply.unlisted else ""
         )
-        body = f'<p class="direct">{strong} {marker}</p>{unlisted}' + (
+        body = f'{unlisted}<p class="direct">{strong} {marker}</p>' + (
             f'<p class="clause">{body}</p>' if body else ""
         )
     else:

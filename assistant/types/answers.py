@@ -146,8 +146,8 @@ class Answer:
         kind: What the question asks for (``amount``, ``time``, ``condition`` …; see
             :mod:`assistant.answering.kinds`); empty when not found.
         unlisted: What of the procedure asked the document answered from does not list
-            (《…》未列出所需材料; :mod:`assistant.answering.procedure`), said under the
-            direct answer; empty otherwise.
+            (《…》未列出所需材料; :mod:`assistant.answering.procedure`), said first, above
+            the direct answer (the closest the document comes); empty otherwise.
         curated: The 人工审核答案 shown above the rest (:mod:`assistant.answering.curated`),
             when the question means the same as a curated one; ``None`` otherwise.
     """
