@@ -75,6 +75,8 @@ def test_the_direct_answer_is_the_rule_of_the_asked_age(
     for question, rule in (
         ("我妈70了坐公交要钱吗？", "65周岁以上老年人持本市老年人优待凭证免费享受前款优待。"),
         ("我爸62岁，坐公交要钱吗？", "年满60周岁不满65周岁的老年人持本市老年人优待凭证乘坐"),
+        # asked what to bring, the age decides no rule: the materials, not 年满60周岁 (第二条)
+        ("我爸67岁，申领老人优待证要准备什么？", "应当提供有效证件"),
     ):
         first_line = as_text(answer(searcher, question)).splitlines()[0]
         assert rule in first_line, first_line

@@ -22,7 +22,7 @@ from ..index.tokens import answer_spans
 from ..tuning import TUNING
 from ..types import Answer, Hit, Quote
 from .ages import age_fit
-from .kinds import Asked
+from .kinds import Asked, Kind
 from .passages import passage_sentences, ranked_parts
 from .procedure import NO_HEADINGS, Aspect, Headings, quoted_section, section_fit
 from .question import ASKING, Question
@@ -149,7 +149,8 @@ def _candidates(
     weights = {t: _term_weight(t) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
     asked = bigrams(ASKING.sub(" ", question))  # what it is about, not what is asked (多少)
-    age = Question.of(question).age
+    # an age decides which rule applies (70 → 65周岁以上), not how a procedure is done
+    age = Question.of(question).age if asks.kind is not Kind.PROCEDURE else None
 
     def coverage(text: str) -> float:
         return sum(w for t, w in weights.items() if t in text) / total
