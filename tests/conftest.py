@@ -28,17 +28,20 @@ CHROMIUM = "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
 
 
-# Slow kinds of test, by module, so that `pytest -m "not model and not browser and not ocr"`
-# runs the rest in about a minute; CI runs everything.
+# Slow kinds of test, by module, so that
+# `pytest -m "not model and not browser and not ocr and not service"` runs the rest in under a
+# minute; CI runs everything.
 MODEL_MODULES = frozenset(
     "test_ages test_conversation test_embedding test_end_to_end test_index test_llm "
     "test_onnx test_vocabulary test_named test_relevance test_procedure_answers".split()
 )
 OCR_MODULES = frozenset("test_ocr test_ofd test_loaders test_admin test_bad_inputs".split())
+# Modules that start a server process per test or module: the app over HTTP, milvus-lite.
+SERVICE_MODULES = frozenset("test_guard test_milvus".split())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test ``model``, ``browser`` or ``ocr`` by its module and fixtures."""
+    """Mark each test ``model``, ``browser``, ``ocr`` or ``service`` by its module and fixtures."""
     for item in items:
         module = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
         if module in MODEL_MODULES:
@@ -47,6 +50,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if module in OCR_MODULES:
             item.add_marker(pytest.mark.ocr)
+        if module in SERVICE_MODULES:
+            item.add_marker(pytest.mark.service)
 
 
 @pytest.fixture(scope="module")
