@@ -32,7 +32,7 @@ class SentenceWeights:
     rank: float = 0.2  # its passage's rank
     kind: float = 0.3  # what is asked it holds (an amount for 多少钱; .kinds.Asked.fit)
     dense: float = 0.5  # its cosine to the question
-    age: float = 1.0  # whether its age bracket holds the age asked (.ages.age_fit)
+    age: float = 1.0  # whether its age bracket holds the age asked (.ages.age_fit; not asked how)
     section: float = 0.8  # whether its section is the procedure asked (所需材料)
 
 
