@@ -44,7 +44,7 @@ _ASKS = (
     (Facet.NUMBER, re.compile(r"文号|发文字号")),
     (
         Facet.VALIDITY,
-        re.compile(r"有效期|还有效|有效吗|是否有效|失效|过期|施行|实施|生效|实行|执行"),
+        re.compile(r"有效期|还有效|有效吗|是否有效|失效|过期|到期|施行|实施|生效|实行|执行"),
     ),
     (
         Facet.ISSUED,

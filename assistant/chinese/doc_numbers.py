@@ -2,13 +2,13 @@
 
 A 文号 is written many ways: 穗府办规〔2021〕19号, 穗府办规[2021]19号, 穗府办规（2021）第19号,
 穗府办规【2021】19号, 穗府办规 〔2021〕 19 号, and by people without brackets: 穗府办规2021年19号,
-穗府办规2021-19号 (file names). A 令 has no year: 广州市人民政府令第179号, 国务院令第746号.
+穗府办规2021 19号, 穗府办规2021-19号 (file names). A 令 has no year: 广州市人民政府令第179号, 国务院令第746号.
 :func:`normalize_doc_number` writes one the standard way (穗府办规〔2021〕19号);
 :func:`find_doc_numbers` finds every 文号 in a text in any of these forms as a
 :class:`DocNumber`, whose :attr:`~DocNumber.key` is the same for every form;
 :meth:`DocNumber.names` says whether a 文号 written in a question is a document's own
-(words before it, "请问穗府办规…", do not matter; a 令's issuer may be shortened, its 第 left out:
-市政府令第179号, 政府令179号).
+(words before it, "请问穗府办规…", do not matter; a 令's issuer may be shortened or left out, its 第
+too: 市政府令第179号, 政府令179号, 市政府179号令, 179号令).
 This is the one place that knows how 文号 are written.
 """
 
@@ -31,11 +31,12 @@ YEAR_BRACKET = re.compile(
 # Every form, with its prefix, year and serial as groups (a 令's year is empty).
 _ANY = re.compile(
     rf"([\u4e00-\u9fff]{{1,12}}?)\s*(?:[{re.escape(OPEN)}]\s*({_YEAR})\s*[{re.escape(CLOSE)}]"
-    rf"|({_YEAR})\s*(年|[-－—])){_SERIAL}"
+    rf"|({_YEAR})\s*(年|[-－—]|\s)){_SERIAL}"
     rf"|([\u4e00-\u9fff]{{2,14}}?令)\s*第?\s*(\d{{1,5}})\s*号"
+    rf"|([\u4e00-\u9fff]{{0,14}}?)第?\s*(\d{{1,5}})\s*号令"
 )
-# Without brackets, "2024年5号" may be a date: 穗府办规2021年19号 is a 文号 only when its prefix
-# ends as 文号 prefixes do (规, 规字, 发, 函, 办, 字).
+# Without brackets, "2024年5号" may be a date: 穗府办规2021年19号 (or 2021 19号) is a 文号 only when
+# its prefix ends as 文号 prefixes do (规, 规字, 发, 函, 办, 字).
 _PLAIN_PREFIX_END = ("规", "字", "发", "函", "办", "令")
 # Words a 文号 match may drag in from the text before it ("…的解读穗天科工信规字〔2023〕1号",
 # "请问穗府办规…").
@@ -80,9 +81,10 @@ class DocNumber:
 
     def _shortens(self, prefix: str) -> bool:
         """Whether this 令's issuer is ``prefix`` shortened: at least three of its characters,
-        in order (市政府令, 政府令 for 广州市人民政府令; 省政府令 is not)."""
+        in order (市政府令, 政府令 for 广州市人民政府令; 省政府令 is not), or none (179号令)."""
         chars = iter(prefix)
-        return len(self.prefix) >= 3 and all(ch in chars for ch in self.prefix)
+        short = len(self.prefix) >= 3 or self.prefix == "令"
+        return short and prefix.endswith("令") and all(ch in chars for ch in self.prefix)
 
     def trimmed(self, prefixes: set[str]) -> DocNumber:
         """This 文号 without words before its prefix: the longest of ``prefixes`` (known
@@ -118,9 +120,12 @@ def find_doc_numbers(text: str) -> list[DocNumber]:
     for m in _ANY.finditer(text):
         if m.group(6):  # a 令
             prefix, year, serial = m.group(6), "", m.group(7)
+        elif m.group(9):  # a 令 said the spoken way: 市政府179号令, 179号令
+            prefix, year, serial = f"{m.group(8)}令", "", m.group(9)
         else:
             prefix, year, serial = m.group(1), m.group(2) or m.group(3), m.group(5)
-            if m.group(4) == "年" and not prefix.endswith(_PLAIN_PREFIX_END):
+            plain = m.group(4) and (m.group(4) == "年" or m.group(4).isspace())
+            if plain and not prefix.endswith(_PLAIN_PREFIX_END):
                 continue
         prefix = _LEADING_WORDS.sub("", prefix).removeprefix("中华人民共和国")
         found.append(DocNumber(prefix, year, int(serial), m.span()))
