@@ -2,7 +2,8 @@
 
 A 文号 is written many ways: 穗府办规〔2021〕19号, 穗府办规[2021]19号, 穗府办规（2021）第19号,
 穗府办规【2021】19号, 穗府办规 〔2021〕 19 号, and by people without brackets: 穗府办规2021年19号,
-穗府办规2021 19号, 穗府办规2021-19号 (file names). A 令 has no year: 广州市人民政府令第179号, 国务院令第746号.
+穗府办规2021 19号, 穗府办规2021-19号 (file names). A 令 has no year: 广州市人民政府令第179号,
+国务院令第746号.
 :func:`normalize_doc_number` writes one the standard way (穗府办规〔2021〕19号);
 :func:`find_doc_numbers` finds every 文号 in a text in any of these forms as a
 :class:`DocNumber`, whose :attr:`~DocNumber.key` is the same for every form;
