@@ -56,6 +56,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> S
         "穗府办规 〔2021〕 19 号",
         "穗府办规2021年19号",
         "穗府办规2021-19号",
+        "穗府办规2021 19号",
     ],
 )
 def test_every_written_form_of_a_number_names_its_document(
@@ -67,7 +68,10 @@ def test_every_written_form_of_a_number_names_its_document(
     assert hits and {h.chunk.doc for h in hits} == {RELIEF}
 
 
-@pytest.mark.parametrize("written", ["市政府令第179号", "政府令179号", "广州市人民政府令179号"])
+@pytest.mark.parametrize(
+    "written",
+    ["市政府令第179号", "政府令179号", "广州市人民政府令179号", "市政府179号令", "179号令"],
+)
 def test_a_decree_named_short_or_without_its_di_names_its_document(
     searcher: Searcher, written: str
 ) -> None:
@@ -80,6 +84,7 @@ def test_numbers_are_read_one_way_and_a_date_is_no_number() -> None:
         "国务院令第746号"
     ]
     assert find_doc_numbers("广州2024年5号开始报名吗") == []  # a day, not a 文号
+    assert find_doc_numbers("广州 2024 5号开始报名吗") == []
     assert normalize_doc_number("穗府办规［2021］ 19 号") == "穗府办规〔2021〕19号"
     one, other = find_doc_numbers("穗建规字〔2024〕5号和穗民规字(2024)5号")
     assert one.key != other.key and one.key == find_doc_numbers("穗建规字2024-5号")[0].key
