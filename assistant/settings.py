@@ -19,6 +19,7 @@ FUSIONS = ("zscore", "rrf")
 BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
 OCR_MODES = ("on", "off")
 LOG_MODES = ("on", "off")
+SLIP_MODES = ("on", "off")
 STORE_SCHEMES = ("milvus://", "http://", "https://")
 
 
@@ -104,6 +105,9 @@ class Settings:
             document in force comes first on the same question (0 = off; measured on
             the visible sets: 0.25 changes no gold passage's rank, 0.5 and 1.0 lower
             those of documents that expired since the questions were written).
+        slips: ``on``: a question's slips of a pinyin input method are read as the
+            index's words (社宝卡 → 社保卡, :mod:`assistant.answering.homophones`);
+            ``off``: as typed.
         llm_url: Base URL of an OpenAI-compatible server ending in ``/v1``
             (``ASSISTANT_LLM_URL``, e.g. ``http://127.0.0.1:11434/v1``); empty = no
             LLM answer (see :mod:`assistant.answering.llm`).
@@ -166,6 +170,7 @@ class Settings:
     age_shift: float = 0.5
     place_shift: float = 1.0
     outdated_penalty: float = 0.25
+    slips: str = "on"
     llm_url: str = ""
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)
@@ -203,6 +208,10 @@ class Settings:
             raise ValueError(
                 f"未知索引存储 unknown store {self.store!r}（可选 file / milvus:///目录 / "
                 "milvus://主机:19530 / https://主机:端口）"
+            )
+        if self.slips not in SLIP_MODES:
+            raise ValueError(
+                f"未知错字设置 unknown slips {self.slips!r}（可选 {' / '.join(SLIP_MODES)}）"
             )
         if self.log not in LOG_MODES:
             raise ValueError(

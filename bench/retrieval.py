@@ -197,7 +197,7 @@ QUESTIONS_HELP = "also these QA files (the eval format) over the shared policy c
 
 # Plain hybrid search, the baseline of every set: no vocabulary expansion, no moves after
 # fusion (answer types, ages, places, validity, procedure sections), passages as chunked
-# (none joined), and no conversation
+# (none joined), questions as typed (no slips read), and no conversation
 # logic (a follow-up is asked glued: its earlier questions, then itself, as one query).
 BASELINE = {
     "expansion_weight": 0.0,
@@ -207,6 +207,7 @@ BASELINE = {
     "outdated_penalty": 0.0,
     "procedure_weight": 0.0,
     "joined_chars": 0,
+    "slips": "off",
 }
 # --ablate: each mechanism switched off alone, the rest as shipped.
 ABLATIONS = {
@@ -219,6 +220,7 @@ ABLATIONS = {
     "no titles": {"title_weight": 0.0},
     "no units": {"unit_weight": 0.0},
     "no joined passages": {"joined_chars": 0},
+    "no slips read": {"slips": "off"},
 }
 
 

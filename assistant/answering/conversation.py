@@ -264,15 +264,21 @@ def understood_in(
     searcher: Searcher, question: str | Question, history: Sequence[str]
 ) -> tuple[Understood, str]:
     """``question`` understood in its conversation with the index's words (its tokenizer,
-    vocabulary and what its passages say), and the conversation's topic: the follow-up's,
-    else the latest earlier turn's that has one (``""`` when none has).
+    vocabulary and what its passages say; its slips of a pinyin input method read as the
+    index's words, :mod:`.homophones`), and the conversation's topic: the follow-up's, else
+    the latest earlier turn's that has one (``""`` when none has).
 
     Raises:
         ValueError: Empty or over-long question.
     """
-    index, said = searcher.index, searcher.mentions.word
+    index, said, homophones = searcher.index, searcher.mentions.word, searcher.homophones
+    # slips of a pinyin input method read as the index's words: 公祖房 → 按“公租房”理解
+    reading = homophones.read(Question.parse(question).text)
+    history = [homophones.read(normalize_question(turn or "")).text for turn in history]
     conversation = Conversation(tuple(history))
-    understood = conversation.understand(question, index.tokenizer, index.vocabulary, said)
+    understood = conversation.understand(reading.text, index.tokenizer, index.vocabulary, said)
+    if reading.words and not understood.label:
+        understood = replace(understood, label="、".join(reading.words))
     if understood.topic or not history:
         return understood, understood.topic
     return understood, conversation.topic(index.tokenizer, index.vocabulary, said)

@@ -70,6 +70,7 @@ from .question import Question
 from .shifts import Shifts
 
 if TYPE_CHECKING:
+    from .homophones import Homophones
     from .relevance import Relevance
 
 MODES = ("hybrid", "dense", "bm25")
@@ -118,6 +119,13 @@ class Searcher:
         build or the last question (:class:`~assistant.index.office_words.LiveWords`)."""
         if self.words.apply(self.index):
             self.mentions = Mentions(self.index)  # its cache knows the former equivalents
+
+    @functools.cached_property
+    def homophones(self) -> Homophones:
+        """Slips of a pinyin input method, read as the index's words (:mod:`.homophones`)."""
+        from .homophones import Homophones
+
+        return Homophones(self.index, self.settings.slips == "on")
 
     @functools.cached_property
     def relevance(self) -> Relevance:
