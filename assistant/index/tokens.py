@@ -260,9 +260,15 @@ class Tokens:
         return [part.tolist() for part in np.split(self.ids, self.offsets[1:-1])]
 
 
-def segment(text: str) -> list[str]:
-    """The words of ``text`` in jieba's accurate mode, with jieba's own dictionary."""
-    return _segmenter().lcut(text)
+def segment(text: str, *, guess: bool = True) -> list[str]:
+    """The words of ``text`` in jieba's accurate mode, with jieba's own dictionary;
+    ``guess=False``: only its words, unknown ones not guessed (jieba's HMM off)."""
+    return _segmenter().lcut(text, HMM=guess)
+
+
+def word_count(word: str) -> int:
+    """How often jieba's own dictionary counts ``word`` (0: not one of its words)."""
+    return _segmenter().FREQ.get(word) or 0
 
 
 @functools.cache
