@@ -106,12 +106,11 @@ class Tuning:
         slip_function_char: A character this frequent alone in jieba's dictionary is a
             function word, never a slip (为 295,952, 是, 不, 在; 正 37,763 may be one).
         slip_min_passages: A BM25 word a slip is read as is held by this many passages at
-            least. The three chosen together by reading every change they make to the 1,108
-            questions of the dev sets and the 70 of the blind probe (docs/understanding.md,
-            "Slips of a pinyin input method"): with them 3 changes, all slips (公组房, 社宝卡,
-            公祖房), none on DataFountain; with words counted rare up to 200, 4 more changes that
-            are no slips (交社保 → 缴社保); with two-character windows, 2 wrong changes
-            (低保户 → 低保护).
+            least. The three chosen by reading every change they make to the 1,108 questions
+            of the dev sets and the 70 of the blind probe, and by ``bench/slips.py`` (slips
+            made in the dev questions; docs/understanding.md, "Slips of a pinyin input
+            method"): 9 changes, 3 slips (公组房, 社宝卡, 公祖房), 5 交社保 → 缴社保 and 1 wrong
+            (北京市危化品 → 北京市委化品).
     """
 
     candidates: int = 100

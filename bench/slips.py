@@ -25,7 +25,7 @@ from retrieval import SETS  # bench/ is on sys.path when this file is run
 
 from assistant.answering.conversation import search_in_conversation
 from assistant.answering.evaluation import bootstrap, is_hit, table
-from assistant.answering.homophones import Homophones, _sounding_like
+from assistant.answering.homophones import Homophones, sounding_like
 from assistant.answering.question import Question, topic_terms
 from assistant.answering.search import Searcher
 from assistant.index.tokens import word_count
@@ -37,7 +37,7 @@ COMMON = 1000  # a character typed by slip is one jieba's dictionary counts this
 def slipped(question: str, homophones: Homophones, tokenizer: Any, draw: random.Random) -> str:
     """``question`` with one slip in its longest topic term the index has; "" when none."""
     text = Question.parse(question).text
-    words = homophones._frequency
+    words = homophones.words
     terms = sorted(
         (t for t in topic_terms(text, tokenizer) if t in words and t in text),
         key=len,
@@ -47,12 +47,12 @@ def slipped(question: str, homophones: Homophones, tokenizer: Any, draw: random.
         options = [
             term[:i] + other + term[i + 1 :]
             for i, ch in enumerate(term)
-            for other in _sounding_like(ch)
+            for other in sounding_like(ch)
             if word_count(other) >= COMMON
         ]
         draw.shuffle(options)
         for typo in options:
-            if not word_count(typo) and typo not in homophones._text and typo not in words:
+            if not word_count(typo) and not homophones.said(typo) and typo not in words:
                 return text.replace(term, typo, 1)
     return ""
 

@@ -3,12 +3,13 @@
 Citizens type with pinyin input methods, whose slips are homophones: 公租房 typed 公祖房 or
 公组房, 社保卡 社宝卡. Such a word is in no document: BM25 misses it and the model reads
 another word. :class:`Homophones` reads a (normalized) question's runs of Chinese characters:
-a window of three or four characters that jieba's dictionary reads as no word (each stands
-alone, none a function word such as 为 or 是), that no passage or title holds, and that sounds
-(each character's usual reading, tones left out) like a word of the index differing from it in
-one character — a BM25 word held by :data:`MIN_PASSAGES` passages or more, or a wording of its
-vocabulary (the words citizens type) — is read as that word (the most frequent, when several
-are). A word is never replaced where the documents say it as typed.
+a window of three or four characters that no passage or title holds, and that sounds (each
+character's usual reading, tones left out) like a word of the index but for one character —
+a character jieba's dictionary reads as no part of a word and as no function word (为, 是, 吗)
+— is read as that word: a BM25 word held by :data:`MIN_PASSAGES` passages or more, or a
+wording of its vocabulary (the words citizens type); the most frequent, when several are
+(社宝卡 → 社保卡; 交社保 → 缴社保, the documents' word). A word is never replaced where the
+documents say it as typed. ``bench/slips.py`` measures it on slips made in the dev questions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..index import Store
-from ..index.tokens import segment, word_count
+from ..index.tokens import STOPWORDS, segment, word_count
 from ..tuning import TUNING
 
 # The tuned numbers (what each does, and how they were chosen: assistant/tuning.py).
@@ -61,8 +62,8 @@ class Homophones:
             while i < len(alone) - 1:
                 for size in _WINDOWS:
                     window = run.group()[i : i + size]
-                    if len(window) == size and all(alone[i : i + size]):
-                        if word := self._word_for(window):
+                    if len(window) == size and any(alone[i : i + size]):
+                        if word := self._word_for(window, alone[i : i + size]):
                             pieces += [text[at : run.start() + i], word]
                             words.append(word)
                             at, i = run.start() + i + size, i + size
@@ -71,21 +72,22 @@ class Homophones:
                     i += 1
         return Reading("".join(pieces) + text[at:], tuple(words))
 
-    def _word_for(self, window: str) -> str | None:
+    def _word_for(self, window: str, alone: list[bool]) -> str | None:
         """The index's word ``window`` is a slip for, or ``None``."""
-        frequency = self._frequency
+        frequency = self.words
         found = [
             (frequency[word], word)
             for i, ch in enumerate(window)
-            for other in _sounding_like(ch)
+            if alone[i]
+            for other in sounding_like(ch)
             if (word := window[:i] + other + window[i + 1 :]) in frequency
         ]
-        if not found or window in self._text:  # the documents say it: meant as typed
+        if not found or self.said(window):  # the documents say it: meant as typed
             return None
         return max(found)[1]
 
     @functools.cached_property
-    def _frequency(self) -> dict[str, int]:
+    def words(self) -> dict[str, int]:
         """The words a slip may stand for, of three or four Chinese characters, with how often
         the index has them: its BM25 words held by at least :data:`MIN_PASSAGES` passages (by
         how many), and its vocabulary's wordings (by how often the documents say them)."""
@@ -105,6 +107,10 @@ class Homophones:
             if n >= MIN_PASSAGES and len(word) in _WINDOWS and _CHINESE.fullmatch(word)
         }
 
+    def said(self, text: str) -> bool:
+        """Whether a passage or a title of the index holds ``text`` as it is."""
+        return text in self._text
+
     @functools.cached_property
     def _text(self) -> str:
         """Every passage and title of the index, one string (what a window is looked up in)."""
@@ -113,18 +119,18 @@ class Homophones:
 
 
 def _standing_alone(run: str) -> list[bool]:
-    """For each character of ``run``, whether jieba's dictionary reads it as no part of a word
-    (a word as rare as :data:`RARE_WORD` does not count: 公祖房 is 公 祖 房) and not as a
-    function word (为, 是, 不: :data:`FUNCTION_CHAR`)."""
+    """For each character of ``run``, whether it may be a slip: jieba's dictionary reads it as
+    no part of a word (a word as rare as :data:`RARE_WORD` does not count: 公祖房 is 公 祖 房),
+    and not as a function word (为, 是, 不: :data:`FUNCTION_CHAR`; the tokenizer's stopwords)."""
     alone = []
     for piece in segment(run, guess=False):
         single = len(piece) == 1 or word_count(piece) < RARE_WORD
-        alone += [single and word_count(ch) < FUNCTION_CHAR for ch in piece]
+        alone += [single and word_count(c) < FUNCTION_CHAR and c not in STOPWORDS for c in piece]
     return alone
 
 
 @functools.cache
-def _sounding_like(ch: str) -> tuple[str, ...]:
+def sounding_like(ch: str) -> tuple[str, ...]:
     """The other characters whose usual reading is ``ch``'s."""
     return tuple(c for r in _readings(ch) for c in _by_reading().get(r, ()) if c != ch)
 
