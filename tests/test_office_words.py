@@ -73,6 +73,15 @@ def test_a_group_added_changes_the_next_answer_without_a_rebuild(built: Settings
     assert not cites_the_notice(answer(searcher, ASKED))
 
 
+def test_a_group_added_is_read_for_its_slips_too(built: Settings) -> None:
+    searcher = Searcher.open(built)
+    slipped = "社区书巴有补助吗？"  # 吧 typed 巴 (both ba)
+    assert answer(searcher, slipped).understood == ""  # no word of the index sounds like it
+    add_group(built.corpus, ["城市书房", "社区书吧"])
+    reply = answer(searcher, slipped)  # the same searcher: its words are the new vocabulary's
+    assert reply.understood == "社区书吧" and cites_the_notice(reply)
+
+
 def test_another_instance_sees_the_edit_and_a_rebuild_keeps_it(built: Settings) -> None:
     one, other = Searcher.open(built), Searcher.open(built)
     other.search(ASKED)  # looked at the file before the edit

@@ -119,6 +119,7 @@ class Searcher:
         build or the last question (:class:`~assistant.index.office_words.LiveWords`)."""
         if self.words.apply(self.index):
             self.mentions = Mentions(self.index)  # its cache knows the former equivalents
+            self.__dict__.pop("homophones", None)  # its words, the former vocabulary's
 
     @functools.cached_property
     def homophones(self) -> Homophones:
