@@ -92,9 +92,10 @@ class Homophones:
         the index has them: its BM25 words held by at least :data:`MIN_PASSAGES` passages (by
         how many), and its vocabulary's wordings (by how often the documents say them)."""
         tokens = self.index.tokens()
+        size = len(tokens.vocab)
         chunk_of = np.repeat(np.arange(len(tokens.offsets) - 1), np.diff(tokens.offsets))
-        pairs = np.unique(np.stack([chunk_of, tokens.ids]), axis=1)
-        counts = np.bincount(pairs[1], minlength=len(tokens.vocab))
+        held = np.unique(chunk_of.astype(np.int64) * size + tokens.ids)  # each (passage, word)
+        counts = np.bincount(held % size, minlength=size)
         found = dict(zip(tokens.vocab, counts.tolist(), strict=True))
         vocabulary = self.index.vocabulary
         for group in (*vocabulary.groups, *vocabulary.abbreviations):
